@@ -1,0 +1,15 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { BillingPortalModule } from '../../../libs/billing-portal/src/index.js';
+import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
+import { DatabaseModule } from '../../../libs/database/src/index.js';
+
+@Module({})
+export class AppModule {
+  /** The HTTP service; `config` is for tests, production reads the environment. */
+  static register(config?: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(), BillingPortalModule],
+    };
+  }
+}

@@ -1,0 +1,94 @@
+import { Body, Controller, Header, HttpCode, Post, Query } from '@nestjs/common';
+import {
+  ApiBadGatewayResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { CurrentPrincipal, type EndUserPrincipal } from '../../auth/src/index.js';
+import { ErrorDetail, HTTPValidationError } from '../../http-errors/src/index.js';
+import { CustomerPortalRequest, CustomerPortalResponse } from './customer-portal.dto.js';
+import { CustomerPortalService, PROJECT_NOT_CONFIGURED } from './customer-portal.service.js';
+import { EndUserAuth } from './end-user.guard.js';
+import { IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyKeyPipe } from './idempotency-key.pipe.js';
+import { RequestHeader } from './request-header.decorator.js';
+import { TestModePipe } from './test-mode.pipe.js';
+
+@ApiTags('Stripe Subscriptions')
+@Controller({ path: 'payments/stripe', version: '1' })
+export class CustomerPortalController {
+  constructor(private readonly portal: CustomerPortalService) {}
+
+  @Post('customer-portal')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @EndUserAuth()
+  @ApiOperation({
+    operationId: 'createCustomerPortalSession',
+    summary: 'Create Customer Portal Session',
+    description:
+      "Create a Stripe Customer Portal session for the calling end user's own Stripe customer, with the project's " +
+      'test or live keys. Redirect the user to `portal_url`; Stripe sends them back to `return_url`.',
+  })
+  @ApiQuery({
+    name: 'test_mode',
+    required: false,
+    schema: { type: 'boolean', default: true, title: 'Test Mode', description: 'Use test mode' },
+    description: 'Use test mode credentials (true/false, 1/0, yes/no, on/off, t/f, y/n). Set to false for production.',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH },
+    description: 'Retrying with the same key returns the same Stripe session; reusing it with other parameters is a 409.',
+  })
+  @ApiBody({ type: CustomerPortalRequest })
+  @ApiOkResponse({ type: CustomerPortalResponse, description: 'Portal session created (response is not cacheable).' })
+  @ApiNotFoundResponse({
+    type: ErrorDetail,
+    description: 'The project does not exist or has no active Stripe keys for the mode, or the user has no Stripe customer.',
+    examples: {
+      project: { summary: 'Project not configured', value: { detail: PROJECT_NOT_CONFIGURED } },
+      customer: { summary: 'No customer', value: { detail: 'No Stripe customer found for user' } },
+    },
+  })
+  @ApiConflictResponse({
+    type: ErrorDetail,
+    description: 'The Idempotency-Key was used before with different parameters.',
+    example: { detail: 'Idempotency-Key was already used with different request parameters; use a new key for a new request' },
+  })
+  @ApiUnprocessableEntityResponse({
+    type: HTTPValidationError,
+    description: 'Invalid test_mode, Idempotency-Key or body (e.g. a return_url that is not an absolute http(s) URL).',
+    example: { detail: [{ loc: ['body', 'return_url'], msg: 'Field required', type: 'missing' }] },
+  })
+  @ApiBadGatewayResponse({
+    type: ErrorDetail,
+    description: "Stripe refused the project's configuration (bad or revoked key, missing permission, portal not set up).",
+    example: {
+      detail: "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration",
+    },
+  })
+  @ApiServiceUnavailableResponse({
+    type: ErrorDetail,
+    description: 'Stripe or the database is briefly unavailable; retry after the Retry-After header.',
+    headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+    example: { detail: 'Stripe is temporarily unavailable; try again shortly' },
+  })
+  async createSession(
+    @CurrentPrincipal() user: EndUserPrincipal,
+    @Query('test_mode', TestModePipe) testMode: boolean,
+    @RequestHeader('idempotency-key', IdempotencyKeyPipe) idempotencyKey: string | undefined,
+    @Body() request: CustomerPortalRequest,
+  ): Promise<CustomerPortalResponse> {
+    const portalUrl = await this.portal.createSession(user, testMode ? 'test' : 'live', request, idempotencyKey);
+    return { portal_url: portalUrl };
+  }
+}

@@ -1,0 +1,94 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
+import { Issue, IsPresent, issue } from '../../http-errors/src/index.js';
+import { RETURN_URL_MAX_LENGTH, returnUrlProblem } from './return-url.js';
+
+/** Locales Stripe's Customer Portal can be shown in (`auto`: the customer's or browser's). */
+export const PORTAL_LOCALES = [
+  'auto', 'bg', 'cs', 'da', 'de', 'el', 'en', 'en-AU', 'en-CA', 'en-GB', 'en-IE', 'en-IN', 'en-NZ', 'en-SG', 'es',
+  'es-419', 'et', 'fi', 'fil', 'fr', 'fr-CA', 'hr', 'hu', 'id', 'it', 'ja', 'ko', 'lt', 'lv', 'ms', 'mt', 'nb', 'nl',
+  'pl', 'pt', 'pt-BR', 'ro', 'ru', 'sk', 'sl', 'sv', 'th', 'tr', 'vi', 'zh', 'zh-HK', 'zh-TW',
+] as const;
+
+export const PORTAL_FLOW_TYPES = ['payment_method_update', 'subscription_cancel', 'subscription_update'] as const;
+export type PortalFlowType = (typeof PORTAL_FLOW_TYPES)[number];
+
+function IsReturnUrl(): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isReturnUrl',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && returnUrlProblem(value) === undefined,
+        // The reason is one of returnUrlProblem's fixed sentences, never the value itself.
+        defaultMessage: (args) => `Value error, ${returnUrlProblem(String(args?.value)) ?? 'invalid URL'}`,
+      },
+    },
+    { context: { type: 'value_error' } },
+  );
+}
+
+/** A Stripe portal deep link: open the portal directly on one task. */
+export class PortalFlow {
+  @ApiProperty({ enum: PORTAL_FLOW_TYPES, description: 'Which task the portal opens on.', example: 'subscription_cancel' })
+  @IsPresent()
+  @IsIn(PORTAL_FLOW_TYPES, issue(Issue.literalError(PORTAL_FLOW_TYPES)))
+  type: PortalFlowType;
+
+  @ApiPropertyOptional({
+    description: 'The Stripe subscription id; required for subscription_cancel and subscription_update.',
+    example: 'sub_1QAbCdEfGhIjKlMn',
+    pattern: '^sub_[A-Za-z0-9]+$',
+  })
+  @ValidateIf((flow: PortalFlow) => flow.type !== 'payment_method_update')
+  @IsPresent()
+  @IsString(issue(Issue.stringType))
+  @Matches(/^sub_[A-Za-z0-9]{1,250}$/, issue(Issue.valueError('subscription must be a Stripe subscription id (sub_...)')))
+  subscription?: string;
+}
+
+/** Request to create a customer portal session. */
+export class CustomerPortalRequest {
+  @ApiProperty({
+    description: 'Absolute http(s) URL the user returns to after leaving the portal (no credentials, at most 2048 characters).',
+    minLength: 1,
+    maxLength: RETURN_URL_MAX_LENGTH,
+    example: 'https://myapp.com/account/billing',
+    title: 'Return Url',
+  })
+  @IsPresent()
+  @IsString(issue(Issue.stringType))
+  @MinLength(1, issue(Issue.stringTooShort(1)))
+  @MaxLength(RETURN_URL_MAX_LENGTH, issue(Issue.stringTooLong(RETURN_URL_MAX_LENGTH)))
+  @IsReturnUrl()
+  return_url: string;
+
+  @ApiPropertyOptional({
+    enum: PORTAL_LOCALES,
+    description: 'Extension: the language the portal is shown in (default: the customer\'s or browser\'s).',
+    example: 'auto',
+  })
+  @IsOptional()
+  @IsIn(PORTAL_LOCALES, issue(Issue.literalError(PORTAL_LOCALES)))
+  locale?: (typeof PORTAL_LOCALES)[number];
+
+  @ApiPropertyOptional({
+    type: PortalFlow,
+    description: 'Extension: open the portal on one task (update payment method, cancel or update a subscription).',
+  })
+  @IsOptional()
+  @IsObject(issue(Issue.modelAttributesType))
+  @ValidateNested()
+  @Type(() => PortalFlow)
+  flow?: PortalFlow;
+}
+
+/** Customer portal session response. */
+export class CustomerPortalResponse {
+  @ApiProperty({
+    description: 'URL of the Stripe Customer Portal session: redirect the user there. A login link: do not log or store it.',
+    example: 'https://billing.stripe.com/p/session/test_YWNjdF8xQUJDMTIzZG',
+    title: 'Portal Url',
+  })
+  portal_url: string;
+}

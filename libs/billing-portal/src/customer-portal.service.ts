@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { Injectable, NotFoundException } from '@nestjs/common';
+import type Stripe from 'stripe';
+import type { EndUserPrincipal } from '../../auth/src/index.js';
+import { AppConfig, type StripeMode } from '../../config/src/index.js';
+import { ProjectsRepository } from '../../projects/src/index.js';
+import { NO_CUSTOMER_DETAIL, StripeClientFactory, toHttpException, withinBudget } from '../../stripe/src/index.js';
+import type { CustomerPortalRequest, PortalFlow } from './customer-portal.dto.js';
+
+export const PROJECT_NOT_CONFIGURED = 'Project not found or Stripe not configured';
+
+/** Opens Stripe's hosted Customer Portal for an end user's own customer, with their project's keys. */
+@Injectable()
+export class CustomerPortalService {
+  constructor(
+    private readonly projects: ProjectsRepository,
+    private readonly stripeClients: StripeClientFactory,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Returns the portal session URL (a login link: callers must not log it). */
+  async createSession(
+    user: EndUserPrincipal,
+    mode: StripeMode,
+    request: CustomerPortalRequest,
+    idempotencyKey?: string,
+  ): Promise<string> {
+    const context = await this.projects.findPortalContext(user.projectId, user.userId, mode);
+    if (context.status === 'not-configured') throw new NotFoundException({ detail: PROJECT_NOT_CONFIGURED });
+    if (context.status === 'no-customer') throw new NotFoundException({ detail: NO_CUSTOMER_DETAIL });
+
+    const stripe = this.stripeClients.clientFor({
+      projectId: user.projectId,
+      mode,
+      version: context.credentials.version,
+      secretKey: context.credentials.secretKey,
+    });
+    const params: Stripe.BillingPortal.SessionCreateParams = {
+      customer: context.stripeCustomerId,
+      return_url: request.return_url,
+      ...(request.locale && { locale: request.locale }),
+      ...(context.credentials.portalConfigurationId && { configuration: context.credentials.portalConfigurationId }),
+      ...(request.flow && { flow_data: toFlowData(request.flow) }),
+    };
+    const options = idempotencyKey ? { idempotencyKey: scopedIdempotencyKey(user, mode, idempotencyKey) } : undefined;
+    try {
+      const session = await withinBudget(this.config.stripe.timeoutMs, () =>
+        stripe.billingPortal.sessions.create(params, options),
+      );
+      return session.url;
+    } catch (error) {
+      throw toHttpException(error, mode);
+    }
+  }
+}
+
+/** The client's key, scoped so the same user retrying gets the same session and two users can never collide. */
+export function scopedIdempotencyKey(user: EndUserPrincipal, mode: StripeMode, clientKey: string): string {
+  const digest = createHash('sha256')
+    .update(JSON.stringify(['customer-portal', user.projectId, user.userId, mode, clientKey]))
+    .digest('hex');
+  return `portal-${digest}`;
+}
+
+function toFlowData(flow: PortalFlow): Stripe.BillingPortal.SessionCreateParams.FlowData {
+  switch (flow.type) {
+    case 'payment_method_update':
+      return { type: 'payment_method_update' };
+    case 'subscription_cancel':
+      return { type: 'subscription_cancel', subscription_cancel: { subscription: flow.subscription! } };
+    case 'subscription_update':
+      return { type: 'subscription_update', subscription_update: { subscription: flow.subscription! } };
+  }
+}

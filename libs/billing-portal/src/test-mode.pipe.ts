@@ -1,0 +1,27 @@
+import { Injectable, type PipeTransform } from '@nestjs/common';
+import { Issue, RequestValidationException } from '../../http-errors/src/index.js';
+
+// Pydantic's accepted boolean spellings, compared case-insensitively.
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on', 't', 'y']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off', 'f', 'n']);
+
+/** Parses a boolean query value as the reference (Pydantic) does; absent means `defaultValue`, repeated means last. */
+export function parseQueryBoolean(raw: unknown, defaultValue: boolean): boolean | undefined {
+  const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+  if (value === undefined) return defaultValue;
+  if (typeof value !== 'string') return undefined;
+  const word = value.toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  return undefined;
+}
+
+/** `?test_mode=`: boolean, default true; anything else is a 422 at ["query", "test_mode"]. */
+@Injectable()
+export class TestModePipe implements PipeTransform<unknown, boolean> {
+  transform(raw: unknown): boolean {
+    const parsed = parseQueryBoolean(raw, true);
+    if (parsed === undefined) throw RequestValidationException.at(['query', 'test_mode'], Issue.boolParsing);
+    return parsed;
+  }
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1');
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const optionalNonEmpty = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+const base64Key32 = z
+  .string()
+  .refine((value) => Buffer.from(value, 'base64').length === 32, { error: 'must be 32 bytes, base64-encoded' });
+
+const httpBaseUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
+
+/** Every environment variable the service reads; README's configuration table lists the same names. */
+export const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  DATABASE_URL: optionalNonEmpty.pipe(
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
+  ),
+  DATABASE_POOL_SIZE: positiveInt(10),
+  PGLITE_DATA_DIR: z.string().min(1).default('./.data'),
+  MIGRATE_ON_START: booleanString.default(true),
+  JWT_SECRET: optionalNonEmpty.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  JWT_PUBLIC_KEY: optionalNonEmpty.pipe(
+    z.string().includes('-----BEGIN PUBLIC KEY-----', { error: 'must be an inline PEM public key' }).optional(),
+  ),
+  JWT_ISSUER: optionalNonEmpty,
+  JWT_AUDIENCE: optionalNonEmpty,
+  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  SECRETS_ENCRYPTION_KEY: optionalNonEmpty.pipe(base64Key32.optional()),
+  SECRETS_ENCRYPTION_PREVIOUS_KEYS: optionalNonEmpty.pipe(
+    z
+      .string()
+      .transform((value) => value.split(',').map((key) => key.trim()))
+      .pipe(z.array(base64Key32))
+      .optional(),
+  ),
+  STRIPE_API_BASE_URL: optionalNonEmpty.pipe(httpBaseUrl.optional()),
+  STRIPE_TIMEOUT_MS: positiveInt(10_000),
+  STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  STRIPE_CLIENT_CACHE_SIZE: positiveInt(1000),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export type StripeMode = 'test' | 'live';
+
+/** The validated, typed configuration every module receives; built once at start-up. */
+export class AppConfig {
+  readonly production: boolean;
+  readonly http: { host: string; port: number };
+  readonly logLevel: Environment['LOG_LEVEL'];
+  readonly database:
+    | { kind: 'postgres'; url: string; poolSize: number; migrateOnStart: boolean }
+    | { kind: 'pglite'; dataDir: string | 'memory://'; migrateOnStart: boolean };
+  readonly jwt: {
+    secret?: string;
+    publicKey?: string;
+    issuer?: string;
+    audience?: string;
+    clockToleranceSeconds: number;
+  };
+  readonly secrets: { currentKey: Buffer; previousKeys: Buffer[] };
+  readonly stripe: { apiBaseUrl?: URL; timeoutMs: number; maxNetworkRetries: number; clientCacheSize: number };
+
+  constructor(env: Environment, generated: { jwtSecret?: string; encryptionKey?: string } = {}) {
+    this.production = env.NODE_ENV === 'production';
+    this.http = { host: env.HOST, port: env.PORT };
+    this.logLevel = env.LOG_LEVEL;
+    this.database = env.DATABASE_URL
+      ? {
+          kind: 'postgres',
+          url: env.DATABASE_URL,
+          poolSize: env.DATABASE_POOL_SIZE,
+          migrateOnStart: env.MIGRATE_ON_START,
+        }
+      : { kind: 'pglite', dataDir: env.PGLITE_DATA_DIR, migrateOnStart: env.MIGRATE_ON_START };
+    this.jwt = {
+      secret: env.JWT_SECRET ?? (env.JWT_PUBLIC_KEY ? undefined : generated.jwtSecret),
+      publicKey: env.JWT_PUBLIC_KEY,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
+    };
+    const currentKey = env.SECRETS_ENCRYPTION_KEY ?? generated.encryptionKey;
+    if (!currentKey) throw new ConfigurationError(['SECRETS_ENCRYPTION_KEY: required']);
+    this.secrets = {
+      currentKey: Buffer.from(currentKey, 'base64'),
+      previousKeys: (env.SECRETS_ENCRYPTION_PREVIOUS_KEYS ?? []).map((key) => Buffer.from(key, 'base64')),
+    };
+    this.stripe = {
+      apiBaseUrl: env.STRIPE_API_BASE_URL ? new URL(env.STRIPE_API_BASE_URL) : undefined,
+      timeoutMs: env.STRIPE_TIMEOUT_MS,
+      maxNetworkRetries: env.STRIPE_MAX_NETWORK_RETRIES,
+      clientCacheSize: env.STRIPE_CLIENT_CACHE_SIZE,
+    };
+  }
+
+  /** Whether the embedded database is kept on disk (dev secrets then live beside it). */
+  get embeddedDataDir(): string | undefined {
+    return this.database.kind === 'pglite' && this.database.dataDir !== 'memory://'
+      ? this.database.dataDir
+      : undefined;
+  }
+}
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+  }
+}

@@ -1,0 +1,3 @@
+export { AppConfig, ConfigurationError, environmentSchema, type Environment, type StripeMode } from './app-config.js';
+export { ConfigModule } from './config.module.js';
+export { loadConfig } from './load-config.js';

@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import lockfile from 'proper-lockfile';
+import type { AppConfig } from '../../config/src/index.js';
+import type { MigrationTarget } from './migrator.js';
+
+/** Another process (usually the running service) holds the embedded data directory. */
+export class EmbeddedDatabaseBusyError extends Error {
+  constructor(dataDir: string) {
+    super(
+      `The embedded database in ${dataDir} is in use by another process (is the service running?). ` +
+        'Stop that process first, or set DATABASE_URL to use PostgreSQL, which the service and the CLI can share.',
+    );
+    this.name = 'EmbeddedDatabaseBusyError';
+  }
+}
+
+/** An open database: the Prisma driver adapter for it, and how to release it. */
+export interface DatabaseConnection {
+  readonly kind: 'postgres' | 'pglite';
+  readonly adapter: SqlMigrationAwareDriverAdapterFactory;
+  readonly migrationTarget: MigrationTarget;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(database: AppConfig['database'], onLockLost?: (error: Error) => void): Promise<DatabaseConnection> {
+  if (database.kind === 'postgres') {
+    const adapter = new PrismaPg({
+      connectionString: database.url,
+      max: database.poolSize,
+      connectionTimeoutMillis: 5_000,
+    });
+    return { kind: 'postgres', adapter, migrationTarget: { kind: 'postgres', url: database.url }, close: async () => undefined };
+  }
+  if (database.dataDir === 'memory://') {
+    const pglite = await PGlite.create('memory://');
+    return pgliteConnection(pglite, () => pglite.close());
+  }
+  const dataDir = resolve(database.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const release = await lockDataDir(dataDir, onLockLost);
+  try {
+    const pglite = await PGlite.create(join(dataDir, 'pgdata'));
+    return pgliteConnection(pglite, async () => {
+      await pglite.close();
+      await release();
+    });
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+function pgliteConnection(pglite: PGlite, close: () => Promise<void>): DatabaseConnection {
+  return { kind: 'pglite', adapter: new PrismaPGlite(pglite), migrationTarget: { kind: 'pglite', pglite }, close };
+}
+
+// PGlite is single-process: a lock beside the data files keeps a second process from opening (and corrupting) them.
+async function lockDataDir(dataDir: string, onLockLost?: (error: Error) => void): Promise<() => Promise<void>> {
+  try {
+    return await lockfile.lock(dataDir, {
+      lockfilePath: join(dataDir, 'pglite.lock'),
+      stale: 30_000,
+      update: 10_000,
+      onCompromised: (error) => onLockLost?.(error),
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') throw new EmbeddedDatabaseBusyError(dataDir);
+    throw error;
+  }
+}

@@ -1,0 +1,50 @@
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { Issue, RequestValidationException, type IssueKind, type ValidationIssue } from './validation-errors.js';
+
+/**
+ * class-validator with the reference API's 422 shape: each decorator carries its Pydantic error in `context`
+ * (see `issue()`), unknown body fields are dropped, and the first failing rule of a field is the one reported.
+ */
+export class PydanticValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      transform: true,
+      whitelist: true,
+      forbidNonWhitelisted: false,
+      stopAtFirstError: true,
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => new RequestValidationException(toIssues(errors, ['body'])),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) {
+      if (value === undefined) throw RequestValidationException.at(['body'], Issue.missing);
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw RequestValidationException.at(['body'], Issue.modelAttributesType);
+      }
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/** Options for a class-validator decorator so its failure reports as the given Pydantic error. */
+export function issue(kind: IssueKind): { context: IssueKind } {
+  return { context: kind };
+}
+
+function toIssues(errors: ValidationError[], parent: (string | number)[]): ValidationIssue[] {
+  return errors.flatMap((error) => {
+    const loc = [...parent, Array.isArray(error.target) ? Number(error.property) : error.property];
+    const own = Object.keys(error.constraints ?? {}).map((constraint) => {
+      const kind = error.contexts?.[constraint] as Partial<IssueKind> | undefined;
+      // A context without `msg` defers to the validator's own message (a reason computed per value).
+      return {
+        loc,
+        type: kind?.type ?? 'value_error',
+        msg: kind?.msg ?? error.constraints?.[constraint] ?? Issue.valueError('invalid value').msg,
+      };
+    });
+    return [...own, ...toIssues(error.children ?? [], loc)];
+  });
+}

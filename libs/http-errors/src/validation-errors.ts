@@ -1,0 +1,50 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+
+/** One entry of the reference API's 422 body (FastAPI / Pydantic v2 shape). The input value is never echoed. */
+export interface ValidationIssue {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+export type IssueKind = Omit<ValidationIssue, 'loc'>;
+
+/** Pydantic v2's error types and messages, so clients of the reference API parse our 422s unchanged. */
+export const Issue = {
+  missing: { type: 'missing', msg: 'Field required' },
+  stringType: { type: 'string_type', msg: 'Input should be a valid string' },
+  stringTooShort: (min: number): IssueKind => ({
+    type: 'string_too_short',
+    msg: `String should have at least ${min} character${min === 1 ? '' : 's'}`,
+  }),
+  stringTooLong: (max: number): IssueKind => ({
+    type: 'string_too_long',
+    msg: `String should have at most ${max} character${max === 1 ? '' : 's'}`,
+  }),
+  boolParsing: { type: 'bool_parsing', msg: 'Input should be a valid boolean, unable to interpret input' },
+  modelAttributesType: {
+    type: 'model_attributes_type',
+    msg: 'Input should be a valid dictionary or object to extract fields from',
+  },
+  jsonInvalid: { type: 'json_invalid', msg: 'JSON decode error' },
+  valueError: (reason: string): IssueKind => ({ type: 'value_error', msg: `Value error, ${reason}` }),
+  literalError: (allowed: readonly string[]): IssueKind => ({
+    type: 'literal_error',
+    msg: `Input should be ${joinAlternatives(allowed.map((value) => `'${value}'`))}`,
+  }),
+} as const satisfies Record<string, IssueKind | ((...args: never[]) => IssueKind)>;
+
+function joinAlternatives(values: string[]): string {
+  return values.length <= 1 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+}
+
+/** 422 with `{"detail": [{loc, msg, type}, ...]}`. */
+export class RequestValidationException extends HttpException {
+  constructor(readonly issues: ValidationIssue[]) {
+    super({ detail: issues }, HttpStatus.UNPROCESSABLE_ENTITY);
+  }
+
+  static at(loc: (string | number)[], kind: IssueKind): RequestValidationException {
+    return new RequestValidationException([{ loc, msg: kind.msg, type: kind.type }]);
+  }
+}

@@ -1,0 +1,10 @@
+import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { Issue } from './validation-errors.js';
+
+/** Present (may be null): Pydantic reports only an absent field as `missing`; null fails the type check instead. */
+export function IsPresent(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    { name: 'isPresent', validator: { validate: (value: unknown) => value !== undefined } },
+    { context: Issue.missing, ...options },
+  );
+}

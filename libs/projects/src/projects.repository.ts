@@ -1,0 +1,177 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import type { StripeMode } from '../../config/src/index.js';
+import { Prisma } from '../../database/src/generated/prisma/client.js';
+import { PrismaService } from '../../database/src/prisma.service.js';
+import { SecretCipher } from './secret-cipher.js';
+
+export interface NewProject {
+  id?: string;
+  name: string;
+  ownerId: string;
+  description?: string;
+}
+
+export interface ModeCredentials {
+  secretKey: string;
+  publishableKey?: string;
+  webhookSecret?: string;
+  portalConfigurationId?: string;
+}
+
+/** What the customer portal needs for one (project, user, mode), read in one round trip. */
+export type PortalContext =
+  | { status: 'not-configured' }
+  | { status: 'no-customer' }
+  | {
+      status: 'ready';
+      stripeCustomerId: string;
+      credentials: { secretKey: string; version: number; portalConfigurationId: string | null };
+    };
+
+interface PortalContextRow {
+  is_active: boolean | null;
+  secret_key_enc: string | null;
+  portal_configuration_id: string | null;
+  credentials_version: number | null;
+  stripe_customer_id: string | null;
+}
+
+const SECRET_COLUMNS = ['testSecretKey', 'testWebhookSecret', 'liveSecretKey', 'liveWebhookSecret'] as const;
+type SecretColumn = (typeof SECRET_COLUMNS)[number];
+
+/** The only place that reads or writes projects, their Stripe configuration and customer mappings. */
+@Injectable()
+export class ProjectsRepository {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly cipher: SecretCipher,
+  ) {}
+
+  async createProject(project: NewProject): Promise<{ id: string }> {
+    try {
+      return await this.prisma.project.create({
+        data: { id: project.id, name: project.name, ownerId: project.ownerId, description: project.description },
+        select: { id: true },
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictException({ detail: `Project ${project.id} already exists` });
+      throw error;
+    }
+  }
+
+  /** Sets one mode's credentials (encrypting secrets), activates the configuration and bumps its version. */
+  async setModeCredentials(projectId: string, mode: StripeMode, credentials: ModeCredentials): Promise<void> {
+    const columns = {
+      [`${mode}SecretKey`]: this.cipher.encrypt(credentials.secretKey, secretContext(projectId, `${mode}SecretKey`)),
+      [`${mode}PublishableKey`]: credentials.publishableKey ?? null,
+      [`${mode}WebhookSecret`]: credentials.webhookSecret
+        ? this.cipher.encrypt(credentials.webhookSecret, secretContext(projectId, `${mode}WebhookSecret`))
+        : null,
+      [`${mode}PortalConfigurationId`]: credentials.portalConfigurationId ?? null,
+      [`${mode}ConfiguredAt`]: new Date(),
+    };
+    try {
+      await this.prisma.stripeConfig.upsert({
+        where: { projectId },
+        create: { projectId, ...columns },
+        update: { ...columns, isActive: true, credentialsVersion: { increment: 1 } },
+      });
+    } catch (error) {
+      if (isForeignKeyViolation(error)) throw new NotFoundException({ detail: `Project ${projectId} not found` });
+      throw error;
+    }
+  }
+
+  async linkCustomer(projectId: string, userId: string, mode: StripeMode, stripeCustomerId: string): Promise<void> {
+    try {
+      await this.prisma.stripeCustomer.upsert({
+        where: { projectId_userId_mode: { projectId, userId, mode } },
+        create: { projectId, userId, mode, stripeCustomerId },
+        update: { stripeCustomerId },
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictException({
+          detail: `Stripe customer ${stripeCustomerId} is already linked to another user of this project in ${mode} mode`,
+        });
+      }
+      if (isForeignKeyViolation(error)) throw new NotFoundException({ detail: `Project ${projectId} not found` });
+      throw error;
+    }
+  }
+
+  /** Removes the mapping; false when there was none. */
+  async unlinkCustomer(projectId: string, userId: string, mode: StripeMode): Promise<boolean> {
+    const { count } = await this.prisma.stripeCustomer.deleteMany({ where: { projectId, userId, mode } });
+    return count > 0;
+  }
+
+  /** Project, configuration, the mode's credentials and the user's customer: one query, one round trip. */
+  async findPortalContext(projectId: string, userId: string, mode: StripeMode): Promise<PortalContext> {
+    const rows = await this.prisma.$queryRaw<PortalContextRow[]>`
+      SELECT c.is_active,
+             CASE WHEN ${mode} = 'test' THEN c.test_secret_key_enc ELSE c.live_secret_key_enc END AS secret_key_enc,
+             CASE WHEN ${mode} = 'test' THEN c.test_portal_configuration_id ELSE c.live_portal_configuration_id END
+               AS portal_configuration_id,
+             c.credentials_version,
+             cu.stripe_customer_id
+        FROM projects p
+        LEFT JOIN stripe_configs c ON c.project_id = p.id
+        LEFT JOIN stripe_customers cu
+          ON cu.project_id = p.id AND cu.user_id = ${userId}::uuid AND cu.mode = ${mode}::"StripeMode"
+       WHERE p.id = ${projectId}::uuid`;
+    const row = rows[0];
+    if (!row || !row.is_active || !row.secret_key_enc || row.credentials_version === null) {
+      return { status: 'not-configured' };
+    }
+    if (!row.stripe_customer_id) return { status: 'no-customer' };
+    return {
+      status: 'ready',
+      stripeCustomerId: row.stripe_customer_id,
+      credentials: {
+        secretKey: this.cipher.decrypt(row.secret_key_enc, secretContext(projectId, `${mode}SecretKey`)),
+        version: row.credentials_version,
+        portalConfigurationId: row.portal_configuration_id,
+      },
+    };
+  }
+
+  /** Re-encrypts every stored secret made with an older key under the current key; returns how many. */
+  async reencryptSecrets(): Promise<{ reencrypted: number; configurations: number }> {
+    const configs = await this.prisma.stripeConfig.findMany({
+      select: { projectId: true, testSecretKey: true, testWebhookSecret: true, liveSecretKey: true, liveWebhookSecret: true },
+    });
+    let reencrypted = 0;
+    for (const config of configs) {
+      const changes: Partial<Record<SecretColumn, string>> = {};
+      for (const column of SECRET_COLUMNS) {
+        const ciphertext = config[column];
+        if (!ciphertext || !this.cipher.isStale(ciphertext)) continue;
+        const context = secretContext(config.projectId, column);
+        changes[column] = this.cipher.encrypt(this.cipher.decrypt(ciphertext, context), context);
+      }
+      if (Object.keys(changes).length === 0) continue;
+      // Only if no one changed those columns meanwhile; a concurrent writer already used the current key.
+      const expected = Object.fromEntries(Object.keys(changes).map((column) => [column, config[column as SecretColumn]]));
+      const { count } = await this.prisma.stripeConfig.updateMany({
+        where: { projectId: config.projectId, ...expected },
+        data: changes,
+      });
+      if (count === 1) reencrypted += Object.keys(changes).length;
+    }
+    return { reencrypted, configurations: configs.length };
+  }
+}
+
+/** Additional authenticated data for a secret: which project and column the ciphertext belongs to. */
+function secretContext(projectId: string, column: string): string {
+  return `stripe_configs:${projectId}:${column}`;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}
+
+function isForeignKeyViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2003';
+}

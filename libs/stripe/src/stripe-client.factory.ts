@@ -1,0 +1,75 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import Stripe from 'stripe';
+import { AppConfig, type StripeMode } from '../../config/src/index.js';
+
+/** The Stripe API version every client is pinned to, so a Dashboard upgrade never changes our wire. */
+export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
+
+export interface ProjectStripeCredentials {
+  projectId: string;
+  mode: StripeMode;
+  /** Changes whenever the stored credentials change (key rotation, by this or any other replica). */
+  version: number;
+  secretKey: string;
+}
+
+interface CachedClient {
+  version: number;
+  client: Stripe;
+}
+
+/**
+ * The only place Stripe clients are built: one per (project, mode) while its credentials are unchanged, in a
+ * bounded LRU cache. Construction is synchronous, so concurrent first requests share one client.
+ */
+@Injectable()
+export class StripeClientFactory {
+  private readonly cache: LRUCache<string, CachedClient>;
+  private readonly agent: HttpAgent;
+  private built = 0;
+
+  constructor(private readonly config: AppConfig) {
+    this.cache = new LRUCache({ max: config.stripe.clientCacheSize });
+    const secure = (config.stripe.apiBaseUrl?.protocol ?? 'https:') === 'https:';
+    this.agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  }
+
+  clientFor(credentials: ProjectStripeCredentials): Stripe {
+    const key = `${credentials.projectId}:${credentials.mode}`;
+    const cached = this.cache.get(key);
+    if (cached && cached.version === credentials.version) return cached.client;
+    const client = this.build(credentials.secretKey);
+    this.cache.set(key, { version: credentials.version, client });
+    return client;
+  }
+
+  /** Clients built since start: a steady state builds none. */
+  get clientsBuilt(): number {
+    return this.built;
+  }
+
+  get cachedClients(): number {
+    return this.cache.size;
+  }
+
+  private build(secretKey: string): Stripe {
+    this.built += 1;
+    const { apiBaseUrl, timeoutMs, maxNetworkRetries } = this.config.stripe;
+    return new Stripe(secretKey, {
+      apiVersion: STRIPE_API_VERSION,
+      telemetry: false,
+      timeout: timeoutMs,
+      maxNetworkRetries,
+      httpAgent: this.agent,
+      appInfo: { name: 'stripe-subscriptions-service' },
+      ...(apiBaseUrl && {
+        host: apiBaseUrl.hostname,
+        port: apiBaseUrl.port || (apiBaseUrl.protocol === 'https:' ? 443 : 80),
+        protocol: apiBaseUrl.protocol === 'https:' ? 'https' : 'http',
+      }),
+    });
+  }
+}

@@ -1,0 +1,77 @@
+import { ConflictException, HttpException, HttpStatus, NotFoundException } from '@nestjs/common';
+import Stripe from 'stripe';
+import type { StripeMode } from '../../config/src/index.js';
+import { ServiceUnavailableRetryException } from '../../http-errors/src/index.js';
+import { StripeBudgetExceededError } from './stripe-call.js';
+
+export const NO_CUSTOMER_DETAIL = 'No Stripe customer found for user';
+
+/** 502: Stripe refused the project's configuration; the detail tells its developer what to fix. */
+export class StripeConfigurationException extends HttpException {
+  constructor(detail: string) {
+    super({ detail }, HttpStatus.BAD_GATEWAY);
+  }
+}
+
+const KEY_PATTERN = /\b(?:sk|rk|pk)_(?:test|live)_[A-Za-z0-9*]+|\bwhsec_[A-Za-z0-9*]+/g;
+
+/** Stripe sometimes quotes (masked) keys in messages; none of it leaves this service. */
+export function redactKeys(message: string): string {
+  return message.replace(KEY_PATTERN, '[redacted key]');
+}
+
+/**
+ * Maps a failed Stripe call to the documented status. `customerParam` names the request field that carries the
+ * stored customer, so Stripe's resource_missing on it means the mapping is stale (404), not a misconfiguration.
+ */
+export function toHttpException(error: unknown, mode: StripeMode, customerParam = 'customer'): HttpException {
+  if (error instanceof StripeBudgetExceededError) {
+    return new ServiceUnavailableRetryException(`Stripe did not answer within ${error.budgetMs} ms; try again shortly`, 2);
+  }
+  if (!(error instanceof Stripe.errors.StripeError)) {
+    return new StripeConfigurationException('Unexpected failure while calling Stripe');
+  }
+  if (error instanceof Stripe.errors.StripeAuthenticationError) {
+    return new StripeConfigurationException(
+      `Stripe rejected the project's ${mode} mode secret key (invalid, expired or revoked); update the project's Stripe configuration`,
+    );
+  }
+  if (error instanceof Stripe.errors.StripePermissionError) {
+    return new StripeConfigurationException(
+      `The project's ${mode} mode Stripe key lacks a permission this request needs; use a secret key, or grant the restricted key write access to the Customer portal`,
+    );
+  }
+  if (error instanceof Stripe.errors.StripeIdempotencyError) {
+    return new ConflictException({
+      detail: 'Idempotency-Key was already used with different request parameters; use a new key for a new request',
+    });
+  }
+  if (error instanceof Stripe.errors.StripeRateLimitError) {
+    return new ServiceUnavailableRetryException('Stripe is rate limiting requests for this project; try again shortly', retryAfter(error, 2));
+  }
+  if (error instanceof Stripe.errors.StripeConnectionError) {
+    return new ServiceUnavailableRetryException('Stripe could not be reached; try again shortly', 2);
+  }
+  if (error instanceof Stripe.errors.StripeAPIError || (error.statusCode ?? 0) >= 500) {
+    return new ServiceUnavailableRetryException('Stripe is temporarily unavailable; try again shortly', retryAfter(error, 5));
+  }
+  if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+    if (error.code === 'resource_missing' && error.param === customerParam) {
+      return new NotFoundException({ detail: NO_CUSTOMER_DETAIL });
+    }
+    if (/default configuration has not been created/i.test(error.message)) {
+      return new StripeConfigurationException(
+        `The Stripe Customer Portal is not set up for the project's ${mode} mode; save the portal settings in the Stripe Dashboard (Settings > Billing > Customer portal) or store a portal configuration id`,
+      );
+    }
+    const param = error.param ? ` (parameter: ${error.param})` : '';
+    return new StripeConfigurationException(`Stripe rejected the request${param}: ${redactKeys(error.message)}`);
+  }
+  return new StripeConfigurationException(`Stripe returned an unexpected ${error.type}`);
+}
+
+function retryAfter(error: InstanceType<typeof Stripe.errors.StripeError>, fallback: number): number {
+  const header = error.headers?.['retry-after'];
+  const seconds = header === undefined ? Number.NaN : Number.parseInt(String(header), 10);
+  return Number.isFinite(seconds) && seconds > 0 && seconds <= 300 ? seconds : fallback;
+}

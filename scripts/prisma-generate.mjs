@@ -1,0 +1,19 @@
+// Runs `prisma generate` offline: the CLI only needs *an* executable as schema engine to generate the client.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const prismaCli = require.resolve('prisma/build/index.js');
+const result = spawnSync(process.execPath, [prismaCli, 'generate'], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: {
+    ...process.env,
+    PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath,
+    PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    CHECKPOINT_DISABLE: '1',
+  },
+});
+if (result.status !== 0) {
+  console.error('prisma generate failed');
+  process.exit(result.status ?? 1);
+}
