@@ -1,11 +1,29 @@
 import { VersioningType, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { DatabaseExceptionFilter } from '../../../libs/database/src/index.js';
-import { HttpExceptionFilter, PydanticValidationPipe } from '../../../libs/http-errors/src/index.js';
+import type { AppConfig } from '../../../libs/config/src/index.js';
+import { bodyParserErrorHandler, HttpExceptionFilter, PydanticValidationPipe } from '../../../libs/http-errors/src/index.js';
+import { AppModule } from './app.module.js';
 
 /** Largest JSON body accepted; larger ones get 413. */
 export const JSON_BODY_LIMIT = '100kb';
+
+/** The HTTP service, wired exactly as in production; main.ts and the e2e tests both start it this way. */
+export async function createApiApp(config: AppConfig, options: { logger?: false } = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+    bodyParser: false,
+    logger: options.logger ?? logLevels(config.logLevel),
+  });
+  configureApp(app);
+  return app;
+}
+
+function logLevels(level: AppConfig['logLevel']): ('error' | 'warn' | 'log' | 'debug' | 'verbose')[] {
+  const order = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+  return order.slice(0, order.indexOf(level) + 1);
+}
 
 /**
  * Everything main.ts sets on the app beyond the module graph. The e2e tests call this same function, so they run
@@ -15,6 +33,8 @@ export function configureApp(app: NestExpressApplication): OpenAPIObject {
   app.disable('x-powered-by');
   // strict: false lets a JSON string or number body through to validation, which answers 422 as the reference does.
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT, strict: false });
+  // Body-parser failures happen before Nest's filters exist for the request; answer them in the API's shape here.
+  app.use(bodyParserErrorHandler);
   app.setGlobalPrefix('api');
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(new PydanticValidationPipe());

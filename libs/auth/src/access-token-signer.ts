@@ -19,12 +19,14 @@ export class AccessTokenSigner {
     if (!secret) throw new Error('JWT_SECRET is not configured; tokens for JWT_PUBLIC_KEY are minted by their issuer');
     const claims: Record<string, unknown> = { type: 'access', jti: randomUUID() };
     if (request.projectId) claims.project_id = request.projectId;
+    const { issuer, audience } = this.config.jwt;
+    // jsonwebtoken rejects an explicit `issuer: undefined`, so optional claims are only passed when configured.
     return jwt.sign(claims, secret, {
       algorithm: 'HS256',
       subject: request.userId,
       expiresIn: request.ttlSeconds,
-      issuer: this.config.jwt.issuer,
-      audience: this.config.jwt.audience,
+      ...(issuer && { issuer }),
+      ...(audience && { audience }),
     });
   }
 }

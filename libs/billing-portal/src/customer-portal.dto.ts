@@ -28,11 +28,13 @@ function IsReturnUrl(): PropertyDecorator {
   );
 }
 
+// class-validator runs a property's rules bottom-up and reports the first failure: presence is listed last.
+
 /** A Stripe portal deep link: open the portal directly on one task. */
 export class PortalFlow {
   @ApiProperty({ enum: PORTAL_FLOW_TYPES, description: 'Which task the portal opens on.', example: 'subscription_cancel' })
-  @IsPresent()
   @IsIn(PORTAL_FLOW_TYPES, issue(Issue.literalError(PORTAL_FLOW_TYPES)))
+  @IsPresent()
   type: PortalFlowType;
 
   @ApiPropertyOptional({
@@ -40,10 +42,10 @@ export class PortalFlow {
     example: 'sub_1QAbCdEfGhIjKlMn',
     pattern: '^sub_[A-Za-z0-9]+$',
   })
-  @ValidateIf((flow: PortalFlow) => flow.type !== 'payment_method_update')
-  @IsPresent()
-  @IsString(issue(Issue.stringType))
+  @ValidateIf((flow: PortalFlow) => flow.type === 'subscription_cancel' || flow.type === 'subscription_update')
   @Matches(/^sub_[A-Za-z0-9]{1,250}$/, issue(Issue.valueError('subscription must be a Stripe subscription id (sub_...)')))
+  @IsString(issue(Issue.stringType))
+  @IsPresent()
   subscription?: string;
 }
 
@@ -56,11 +58,11 @@ export class CustomerPortalRequest {
     example: 'https://myapp.com/account/billing',
     title: 'Return Url',
   })
-  @IsPresent()
-  @IsString(issue(Issue.stringType))
-  @MinLength(1, issue(Issue.stringTooShort(1)))
-  @MaxLength(RETURN_URL_MAX_LENGTH, issue(Issue.stringTooLong(RETURN_URL_MAX_LENGTH)))
   @IsReturnUrl()
+  @MaxLength(RETURN_URL_MAX_LENGTH, issue(Issue.stringTooLong(RETURN_URL_MAX_LENGTH)))
+  @MinLength(1, issue(Issue.stringTooShort(1)))
+  @IsString(issue(Issue.stringType))
+  @IsPresent()
   return_url: string;
 
   @ApiPropertyOptional({
@@ -68,18 +70,18 @@ export class CustomerPortalRequest {
     description: 'Extension: the language the portal is shown in (default: the customer\'s or browser\'s).',
     example: 'auto',
   })
-  @IsOptional()
   @IsIn(PORTAL_LOCALES, issue(Issue.literalError(PORTAL_LOCALES)))
+  @IsOptional()
   locale?: (typeof PORTAL_LOCALES)[number];
 
   @ApiPropertyOptional({
     type: PortalFlow,
     description: 'Extension: open the portal on one task (update payment method, cancel or update a subscription).',
   })
-  @IsOptional()
-  @IsObject(issue(Issue.modelAttributesType))
   @ValidateNested()
   @Type(() => PortalFlow)
+  @IsObject(issue(Issue.modelAttributesType))
+  @IsOptional()
   flow?: PortalFlow;
 }
 

@@ -2,7 +2,10 @@
 export const RETURN_URL_MAX_LENGTH = 2048;
 
 const SCHEME = /^https?:\/\//i;
-const FORBIDDEN_CHARACTERS = /[\s\u0000-\u001f\u007f\\]/u;
+// Whitespace, C0 and C1 controls (\p{Cc}), invisible format characters such as zero-width spaces and bidi overrides
+// (\p{Cf}: they make a URL read differently from where it goes), lone surrogates (\p{Cs}: not encodable, so Stripe
+// could never receive them) and backslashes (which browsers read as `/`).
+const FORBIDDEN_CHARACTERS = /[\s\p{Cc}\p{Cf}\p{Cs}\\]/u;
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]+\])$/;
 
 /**

@@ -4,7 +4,12 @@ const booleanString = z
   .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1');
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** A blank number (`PORT=` in an env file) means "not set", as for the string variables: coercion would read it as 0. */
+const unsetWhenBlank = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+const blankAsUnset = <T extends z.ZodType>(schema: T) => z.preprocess(unsetWhenBlank, schema);
+
+const positiveInt = (fallback: number) => blankAsUnset(z.coerce.number().int().positive().default(fallback));
 
 const optionalNonEmpty = z
   .string()
@@ -21,7 +26,7 @@ const httpBaseUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute ht
 export const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: blankAsUnset(z.coerce.number().int().min(0).max(65535).default(3000)),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   DATABASE_URL: optionalNonEmpty.pipe(
     z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
@@ -35,7 +40,7 @@ export const environmentSchema = z.object({
   ),
   JWT_ISSUER: optionalNonEmpty,
   JWT_AUDIENCE: optionalNonEmpty,
-  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  JWT_CLOCK_TOLERANCE_SECONDS: blankAsUnset(z.coerce.number().int().min(0).max(300).default(30)),
   SECRETS_ENCRYPTION_KEY: optionalNonEmpty.pipe(base64Key32.optional()),
   SECRETS_ENCRYPTION_PREVIOUS_KEYS: optionalNonEmpty.pipe(
     z
@@ -46,7 +51,7 @@ export const environmentSchema = z.object({
   ),
   STRIPE_API_BASE_URL: optionalNonEmpty.pipe(httpBaseUrl.optional()),
   STRIPE_TIMEOUT_MS: positiveInt(10_000),
-  STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  STRIPE_MAX_NETWORK_RETRIES: blankAsUnset(z.coerce.number().int().min(0).max(5).default(2)),
   STRIPE_CLIENT_CACHE_SIZE: positiveInt(1000),
 });
 

@@ -49,10 +49,8 @@ function devSecretsFile(values: Environment): string {
 
 function readOrCreateDevSecrets(file: string): DevSecrets {
   if (existsSync(file)) {
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>;
-    if (typeof stored.jwtSecret === 'string' && typeof stored.encryptionKey === 'string') {
-      return { jwtSecret: stored.jwtSecret, encryptionKey: stored.encryptionKey };
-    }
+    const stored = parseDevSecrets(readFileSync(file, 'utf8'));
+    if (stored) return stored;
     throw new ConfigurationError([`${file}: unreadable development secrets file; delete it to regenerate`]);
   }
   const secrets: DevSecrets = {
@@ -71,3 +69,24 @@ function readOrCreateDevSecrets(file: string): DevSecrets {
   return secrets;
 }
 
+/**
+ * The stored secrets when the file holds usable ones. Never lets JSON.parse's error escape: its message quotes the
+ * file's content, i.e. the secrets.
+ */
+function parseDevSecrets(content: string): DevSecrets | undefined {
+  let stored: unknown;
+  try {
+    stored = JSON.parse(content);
+  } catch {
+    return undefined;
+  }
+  if (typeof stored !== 'object' || stored === null) return undefined;
+  const { jwtSecret, encryptionKey } = stored as Partial<Record<keyof DevSecrets, unknown>>;
+  if (typeof jwtSecret !== 'string' || typeof encryptionKey !== 'string') return undefined;
+  // The same rules as the environment variables they stand in for.
+  const checked = environmentSchema
+    .pick({ JWT_SECRET: true, SECRETS_ENCRYPTION_KEY: true })
+    .safeParse({ JWT_SECRET: jwtSecret, SECRETS_ENCRYPTION_KEY: encryptionKey });
+  if (!checked.success || !checked.data.JWT_SECRET || !checked.data.SECRETS_ENCRYPTION_KEY) return undefined;
+  return { jwtSecret, encryptionKey };
+}

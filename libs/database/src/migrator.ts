@@ -12,6 +12,8 @@ import {
 } from '@prisma/driver-adapter-utils';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
 import * as wasmBindings from '@prisma/schema-engine-wasm/schema_engine_bg';
+import type { PoolConfig } from 'pg';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
 /**
@@ -105,9 +107,40 @@ function driverError(adapter: ReturnType<typeof bindMigrationAwareSqlAdapterFact
   return (typeof id === 'number' ? adapter.errorRegistry.consumeError(id)?.error : undefined) ?? error;
 }
 
+/** The driver-level parts of the stock adapters that a whole-script runner needs. */
+interface ScriptCapableAdapter extends SqlDriverAdapter {
+  client: { exec(sql: string): Promise<unknown> } & { query(sql: string): Promise<unknown> };
+  onError(error: unknown): never;
+}
+
+/**
+ * Makes each migration.sql run as ONE script, as Prisma's native engine does. The stock adapters do not: adapter-pg
+ * splits on ';' (breaking $$ bodies and leaving a failed migration half-applied) and the PGlite adapter does not
+ * await its exec (recording a failed migration as applied).
+ */
+function wholeScripts<F extends SqlMigrationAwareDriverAdapterFactory>(factory: F, kind: MigrationTarget['kind']): F {
+  for (const method of ['connect', 'connectToShadowDb'] as const) {
+    const open = factory[method].bind(factory);
+    factory[method] = async () => {
+      const adapter = (await open()) as ScriptCapableAdapter;
+      adapter.executeScript = async (sql: string) => {
+        try {
+          await (kind === 'pglite' ? adapter.client.exec(sql) : adapter.client.query(sql));
+        } catch (error) {
+          adapter.onError(error);
+        }
+      };
+      return adapter;
+    };
+  }
+  return factory;
+}
+
 /** A PostgreSQL adapter factory whose connections (and their advisory-lock sessions) are all closed afterwards. */
 function disposablePostgresFactory(url: string): { factory: SqlMigrationAwareDriverAdapterFactory; close(): Promise<void> } {
-  const factory = new PrismaPg({ connectionString: url, max: 1, connectionTimeoutMillis: 5_000 });
+  // One connection: the advisory lock, the DDL and the bookkeeping share a session. Separate fields, not a
+  // connectionString, so a shadow database's `database` could never be overridden back to the real one.
+  const factory = wholeScripts(new PrismaPg({ ...parseConnectionString(url), max: 1, connectionTimeoutMillis: 5_000 } as PoolConfig), 'postgres');
   const opened: SqlDriverAdapter[] = [];
   const connect = factory.connect.bind(factory);
   factory.connect = async () => {
@@ -124,7 +157,7 @@ export type MigrationTarget = { kind: 'postgres'; url: string } | { kind: 'pglit
 export async function applyMigrations(target: MigrationTarget, migrationsDir?: string): Promise<string[]> {
   const migrationsList = await readMigrations(migrationsDir);
   if (target.kind === 'pglite') {
-    const result = await withEngine(new PrismaPGlite(target.pglite), (engine) =>
+    const result = await withEngine(wholeScripts(new PrismaPGlite(target.pglite), 'pglite'), (engine) =>
       engine.applyMigrations({ migrationsList, filters: NO_FILTER }),
     );
     return result.appliedMigrationNames;
@@ -146,7 +179,10 @@ export async function schemaDrift(schemaFile = join(prismaDirectory(), 'schema.p
   const shadow = await PGlite.create('memory://');
   try {
     const migrations = await readMigrations(migrationsDir);
-    const result = await withEngine(new PrismaPGlite(shadow), async (engine) =>
+    const factory = wholeScripts(new PrismaPGlite(shadow), 'pglite');
+    // The throwaway database doubles as the shadow; the adapter's own shadow PGlite is never closed.
+    factory.connectToShadowDb = factory.connect;
+    const result = await withEngine(factory, async (engine) =>
       engine.diff({
         from: { tag: 'migrations', ...migrations },
         to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: await readFile(schemaFile, 'utf8') }] },

@@ -1,13 +1,5 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
-import { Issue, RequestValidationException } from './validation-errors.js';
-
-interface BodyParserError {
-  type: string;
-  status: number;
-  limit?: number;
-  message?: string;
-}
 
 /**
  * Every error leaves as the reference API's `{"detail": ...}`; nothing else (no stack, no echo of the input).
@@ -34,26 +26,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
       if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
       return { status, body: { detail: detailOf(exception) }, headers };
     }
-    const parserError = asBodyParserError(exception);
-    if (parserError) return this.fromBodyParser(parserError);
     const error = exception instanceof Error ? exception : new Error(String(exception));
     this.logger.error(`Unhandled ${error.name}: ${error.message}`);
     return { status: 500, body: { detail: 'Internal server error' }, headers: {} };
-  }
-
-  private fromBodyParser(error: BodyParserError): { status: number; body: unknown; headers: Record<string, string> } {
-    if (error.type === 'entity.parse.failed') {
-      const position = /position (\d+)/.exec(error.message ?? '')?.[1];
-      const loc = position === undefined ? ['body'] : ['body', Number(position)];
-      return { status: 422, body: new RequestValidationException([{ loc, ...Issue.jsonInvalid }]).getResponse(), headers: {} };
-    }
-    if (error.type === 'entity.too.large') {
-      return { status: 413, body: { detail: `Request body is larger than the limit of ${error.limit} bytes` }, headers: {} };
-    }
-    if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') {
-      return { status: 415, body: { detail: 'Unsupported request body encoding or charset' }, headers: {} };
-    }
-    return { status: error.status, body: { detail: 'Malformed request body' }, headers: {} };
   }
 }
 
@@ -62,13 +37,4 @@ function detailOf(exception: HttpException): unknown {
   if (typeof response === 'object' && response !== null && 'detail' in response) return response.detail;
   if (typeof response === 'string') return response;
   return exception.message;
-}
-
-function asBodyParserError(exception: unknown): BodyParserError | undefined {
-  if (typeof exception !== 'object' || exception === null) return undefined;
-  const candidate = exception as Partial<BodyParserError>;
-  if (typeof candidate.type === 'string' && typeof candidate.status === 'number' && candidate.status < 500) {
-    return candidate as BodyParserError;
-  }
-  return undefined;
 }

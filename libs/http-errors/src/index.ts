@@ -4,3 +4,4 @@ export { issue, PydanticValidationPipe } from './pydantic-validation.pipe.js';
 export { ServiceUnavailableRetryException } from './retryable.exception.js';
 export { Issue, RequestValidationException, type IssueKind, type ValidationIssue } from './validation-errors.js';
 export { IsPresent } from './validators.js';
+export { bodyParserErrorHandler } from './body-parser-error.handler.js';

@@ -4,6 +4,7 @@ import { Issue, RequestValidationException, type IssueKind, type ValidationIssue
 /**
  * class-validator with the reference API's 422 shape: each decorator carries its Pydantic error in `context`
  * (see `issue()`), unknown body fields are dropped, and the first failing rule of a field is the one reported.
+ * class-validator runs a property's decorators bottom-up, so DTOs list the most basic rule (presence) last.
  */
 export class PydanticValidationPipe extends ValidationPipe {
   constructor() {
@@ -18,7 +19,9 @@ export class PydanticValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) {
+    // Query parameters and headers have their own pipes with their own locations; this one owns the body.
+    if (metadata.type !== 'body') return value;
+    if (metadata.metatype && metadata.metatype !== Object) {
       if (value === undefined) throw RequestValidationException.at(['body'], Issue.missing);
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
         throw RequestValidationException.at(['body'], Issue.modelAttributesType);

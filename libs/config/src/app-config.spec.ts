@@ -1,0 +1,349 @@
+import { AppConfig, ConfigurationError, environmentSchema } from './index.js';
+
+const KEY = Buffer.alloc(32, 1).toString('base64');
+const PREVIOUS_KEY_1 = Buffer.alloc(32, 2).toString('base64');
+const PREVIOUS_KEY_2 = Buffer.alloc(32, 3).toString('base64');
+const JWT_SECRET = 'j'.repeat(32);
+const PUBLIC_KEY = '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----';
+
+/** The problems zod reports for `env`, as loadConfig words them. */
+function problems(env: Record<string, string>): string[] {
+  const result = environmentSchema.safeParse(env);
+  if (result.success) return [];
+  return result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+}
+
+function configWith(env: Record<string, string>): AppConfig {
+  return new AppConfig(environmentSchema.parse({ SECRETS_ENCRYPTION_KEY: KEY, ...env }));
+}
+
+describe('environmentSchema', () => {
+  it('fills in every default', () => {
+    expect(environmentSchema.parse({})).toEqual({
+      NODE_ENV: 'development',
+      HOST: '0.0.0.0',
+      PORT: 3000,
+      LOG_LEVEL: 'log',
+      DATABASE_URL: undefined,
+      DATABASE_POOL_SIZE: 10,
+      PGLITE_DATA_DIR: './.data',
+      MIGRATE_ON_START: true,
+      JWT_SECRET: undefined,
+      JWT_PUBLIC_KEY: undefined,
+      JWT_ISSUER: undefined,
+      JWT_AUDIENCE: undefined,
+      JWT_CLOCK_TOLERANCE_SECONDS: 30,
+      SECRETS_ENCRYPTION_KEY: undefined,
+      SECRETS_ENCRYPTION_PREVIOUS_KEYS: undefined,
+      STRIPE_API_BASE_URL: undefined,
+      STRIPE_TIMEOUT_MS: 10_000,
+      STRIPE_MAX_NETWORK_RETRIES: 2,
+      STRIPE_CLIENT_CACHE_SIZE: 1000,
+    });
+  });
+
+  it('ignores variables it does not know', () => {
+    const parsed = environmentSchema.parse({ PATH: '/usr/bin', HOME: '/root' }) as Record<string, unknown>;
+    expect(parsed.PATH).toBeUndefined();
+    expect(parsed.HOME).toBeUndefined();
+  });
+
+  describe('PORT', () => {
+    it.each([
+      ['0', 0],
+      ['1', 1],
+      ['8080', 8080],
+      ['65535', 65535],
+    ])('accepts %p', (raw, port) => {
+      expect(environmentSchema.parse({ PORT: raw }).PORT).toBe(port);
+    });
+
+    it.each(['abc', '-1', '65536', '3000.5', 'NaN'])('refuses %p', (raw) => {
+      expect(problems({ PORT: raw })).toHaveLength(1);
+      expect(problems({ PORT: raw })[0]).toMatch(/^PORT: /);
+    });
+
+    it.each(['', ' ', '\t'])('treats the blank value %p as unset (3000), not as port 0', (raw) => {
+      expect(environmentSchema.parse({ PORT: raw }).PORT).toBe(3000);
+    });
+  });
+
+  describe('numbers', () => {
+    it('reads every numeric variable', () => {
+      const parsed = environmentSchema.parse({
+        DATABASE_POOL_SIZE: '4',
+        JWT_CLOCK_TOLERANCE_SECONDS: '0',
+        STRIPE_TIMEOUT_MS: '2500',
+        STRIPE_MAX_NETWORK_RETRIES: '5',
+        STRIPE_CLIENT_CACHE_SIZE: '7',
+      });
+      expect(parsed.DATABASE_POOL_SIZE).toBe(4);
+      expect(parsed.JWT_CLOCK_TOLERANCE_SECONDS).toBe(0);
+      expect(parsed.STRIPE_TIMEOUT_MS).toBe(2500);
+      expect(parsed.STRIPE_MAX_NETWORK_RETRIES).toBe(5);
+      expect(parsed.STRIPE_CLIENT_CACHE_SIZE).toBe(7);
+    });
+
+    it('treats blank numbers as unset rather than 0', () => {
+      const parsed = environmentSchema.parse({
+        DATABASE_POOL_SIZE: '',
+        JWT_CLOCK_TOLERANCE_SECONDS: '',
+        STRIPE_TIMEOUT_MS: ' ',
+        STRIPE_MAX_NETWORK_RETRIES: '',
+        STRIPE_CLIENT_CACHE_SIZE: '',
+      });
+      expect(parsed.DATABASE_POOL_SIZE).toBe(10);
+      expect(parsed.JWT_CLOCK_TOLERANCE_SECONDS).toBe(30);
+      expect(parsed.STRIPE_TIMEOUT_MS).toBe(10_000);
+      expect(parsed.STRIPE_MAX_NETWORK_RETRIES).toBe(2);
+      expect(parsed.STRIPE_CLIENT_CACHE_SIZE).toBe(1000);
+    });
+
+    it.each([
+      ['STRIPE_TIMEOUT_MS', '0'],
+      ['STRIPE_TIMEOUT_MS', '-1'],
+      ['STRIPE_TIMEOUT_MS', '1.5'],
+      ['STRIPE_TIMEOUT_MS', 'ten'],
+      ['STRIPE_MAX_NETWORK_RETRIES', '6'],
+      ['STRIPE_MAX_NETWORK_RETRIES', '-1'],
+      ['STRIPE_CLIENT_CACHE_SIZE', '0'],
+      ['DATABASE_POOL_SIZE', '0'],
+      ['JWT_CLOCK_TOLERANCE_SECONDS', '301'],
+      ['JWT_CLOCK_TOLERANCE_SECONDS', '-1'],
+    ])('refuses %s=%p', (name, raw) => {
+      const found = problems({ [name]: raw });
+      expect(found).toHaveLength(1);
+      expect(found[0].startsWith(`${name}: `)).toBe(true);
+    });
+  });
+
+  describe('MIGRATE_ON_START', () => {
+    it.each([
+      ['true', true],
+      ['1', true],
+      ['false', false],
+      ['0', false],
+    ])('reads %p as %p', (raw, value) => {
+      expect(environmentSchema.parse({ MIGRATE_ON_START: raw }).MIGRATE_ON_START).toBe(value);
+    });
+
+    it.each(['yes', 'no', 'TRUE', 'False', '2', ''])('refuses %p', (raw) => {
+      expect(problems({ MIGRATE_ON_START: raw })).toEqual(['MIGRATE_ON_START: must be true or false']);
+    });
+  });
+
+  describe('enumerations', () => {
+    it.each(['development', 'test', 'production'])('accepts NODE_ENV=%s', (value) => {
+      expect(environmentSchema.parse({ NODE_ENV: value }).NODE_ENV).toBe(value);
+    });
+
+    it.each([
+      ['NODE_ENV', 'staging'],
+      ['NODE_ENV', 'Production'],
+      ['LOG_LEVEL', 'info'],
+      ['LOG_LEVEL', 'trace'],
+    ])('refuses %s=%p', (name, value) => {
+      const found = problems({ [name]: value });
+      expect(found).toHaveLength(1);
+      expect(found[0].startsWith(`${name}: `)).toBe(true);
+    });
+  });
+
+  describe('DATABASE_URL', () => {
+    it.each(['postgres://u:p@localhost:5432/db', 'postgresql://localhost/db'])('accepts %p', (url) => {
+      expect(environmentSchema.parse({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    });
+
+    it.each(['', '   '])('treats %p as unset', (url) => {
+      expect(environmentSchema.parse({ DATABASE_URL: url }).DATABASE_URL).toBeUndefined();
+    });
+
+    it.each(['mysql://root:hunter2@db/app', 'localhost:5432', 'http://postgres'])(
+      'refuses %p without echoing it',
+      (url) => {
+        expect(problems({ DATABASE_URL: url })).toEqual(['DATABASE_URL: must be a postgresql:// URL']);
+      },
+    );
+  });
+
+  describe('JWT settings', () => {
+    it('accepts a JWT_SECRET of exactly 32 characters', () => {
+      expect(environmentSchema.parse({ JWT_SECRET: JWT_SECRET }).JWT_SECRET).toBe(JWT_SECRET);
+    });
+
+    it('refuses a JWT_SECRET of 31 characters, without echoing it', () => {
+      expect(problems({ JWT_SECRET: 's3cr3t'.padEnd(31, 'x') })).toEqual(['JWT_SECRET: must be at least 32 characters']);
+    });
+
+    it('treats a blank JWT_SECRET as unset', () => {
+      expect(environmentSchema.parse({ JWT_SECRET: '  ' }).JWT_SECRET).toBeUndefined();
+    });
+
+    it('accepts an inline PEM public key and refuses anything else', () => {
+      expect(environmentSchema.parse({ JWT_PUBLIC_KEY: PUBLIC_KEY }).JWT_PUBLIC_KEY).toBe(PUBLIC_KEY);
+      expect(problems({ JWT_PUBLIC_KEY: '/etc/keys/public.pem' })).toEqual([
+        'JWT_PUBLIC_KEY: must be an inline PEM public key',
+      ]);
+      expect(problems({ JWT_PUBLIC_KEY: '-----BEGIN PRIVATE KEY-----\nabc' })).toEqual([
+        'JWT_PUBLIC_KEY: must be an inline PEM public key',
+      ]);
+    });
+  });
+
+  describe('encryption keys', () => {
+    it('accepts a 32-byte base64 key', () => {
+      expect(environmentSchema.parse({ SECRETS_ENCRYPTION_KEY: KEY }).SECRETS_ENCRYPTION_KEY).toBe(KEY);
+    });
+
+    it.each([
+      ['a short value', 'short'],
+      ['16 bytes', Buffer.alloc(16, 1).toString('base64')],
+      ['33 bytes', Buffer.alloc(33, 1).toString('base64')],
+      ['a 64-character hex key (32 bytes only as hex)', Buffer.alloc(32, 1).toString('hex')],
+    ])('refuses %s', (_label, value) => {
+      expect(problems({ SECRETS_ENCRYPTION_KEY: value })).toEqual([
+        'SECRETS_ENCRYPTION_KEY: must be 32 bytes, base64-encoded',
+      ]);
+    });
+
+    it('parses a comma-separated list of previous keys, trimming spaces', () => {
+      expect(
+        environmentSchema.parse({ SECRETS_ENCRYPTION_PREVIOUS_KEYS: `${PREVIOUS_KEY_1}, ${PREVIOUS_KEY_2} ` })
+          .SECRETS_ENCRYPTION_PREVIOUS_KEYS,
+      ).toEqual([PREVIOUS_KEY_1, PREVIOUS_KEY_2]);
+      expect(
+        environmentSchema.parse({ SECRETS_ENCRYPTION_PREVIOUS_KEYS: PREVIOUS_KEY_1 }).SECRETS_ENCRYPTION_PREVIOUS_KEYS,
+      ).toEqual([PREVIOUS_KEY_1]);
+    });
+
+    it('names the position of a bad previous key', () => {
+      expect(problems({ SECRETS_ENCRYPTION_PREVIOUS_KEYS: `${PREVIOUS_KEY_1},short` })).toEqual([
+        'SECRETS_ENCRYPTION_PREVIOUS_KEYS.1: must be 32 bytes, base64-encoded',
+      ]);
+      expect(problems({ SECRETS_ENCRYPTION_PREVIOUS_KEYS: `${PREVIOUS_KEY_1},,${PREVIOUS_KEY_2}` })).toEqual([
+        'SECRETS_ENCRYPTION_PREVIOUS_KEYS.1: must be 32 bytes, base64-encoded',
+      ]);
+    });
+  });
+
+  describe('STRIPE_API_BASE_URL', () => {
+    it.each(['http://localhost:12111', 'https://stripe-proxy.example.com/'])('accepts %p', (url) => {
+      expect(environmentSchema.parse({ STRIPE_API_BASE_URL: url }).STRIPE_API_BASE_URL).toBe(url);
+    });
+
+    it.each(['ftp://example.com', 'localhost:12111', 'not a url', 'javascript:alert(1)'])('refuses %p', (url) => {
+      expect(problems({ STRIPE_API_BASE_URL: url })).toEqual(['STRIPE_API_BASE_URL: must be an absolute http(s) URL']);
+    });
+  });
+
+  it('reports every bad variable at once', () => {
+    expect(problems({ PORT: 'abc', STRIPE_TIMEOUT_MS: '-1', SECRETS_ENCRYPTION_KEY: 'short' })).toEqual([
+      'PORT: Invalid input: expected number, received NaN',
+      'SECRETS_ENCRYPTION_KEY: must be 32 bytes, base64-encoded',
+      'STRIPE_TIMEOUT_MS: Too small: expected number to be >0',
+    ]);
+  });
+});
+
+describe('AppConfig', () => {
+  it('groups the defaults', () => {
+    const config = configWith({});
+    expect(config.production).toBe(false);
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000 });
+    expect(config.logLevel).toBe('log');
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: './.data', migrateOnStart: true });
+    expect(config.embeddedDataDir).toBe('./.data');
+    expect(config.jwt).toEqual({
+      secret: undefined,
+      publicKey: undefined,
+      issuer: undefined,
+      audience: undefined,
+      clockToleranceSeconds: 30,
+    });
+    expect(config.secrets.currentKey.equals(Buffer.from(KEY, 'base64'))).toBe(true);
+    expect(config.secrets.previousKeys).toEqual([]);
+    expect(config.stripe).toEqual({ apiBaseUrl: undefined, timeoutMs: 10_000, maxNetworkRetries: 2, clientCacheSize: 1000 });
+  });
+
+  it('selects postgres when DATABASE_URL is set', () => {
+    const config = configWith({
+      DATABASE_URL: 'postgresql://app@db:5432/app',
+      DATABASE_POOL_SIZE: '5',
+      MIGRATE_ON_START: 'false',
+      PGLITE_DATA_DIR: '/var/lib/ignored',
+    });
+    expect(config.database).toEqual({
+      kind: 'postgres',
+      url: 'postgresql://app@db:5432/app',
+      poolSize: 5,
+      migrateOnStart: false,
+    });
+    expect(config.embeddedDataDir).toBeUndefined();
+  });
+
+  it('keeps an in-memory database off disk', () => {
+    const config = configWith({ PGLITE_DATA_DIR: 'memory://' });
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: 'memory://', migrateOnStart: true });
+    expect(config.embeddedDataDir).toBeUndefined();
+  });
+
+  it('is production only for NODE_ENV=production', () => {
+    expect(configWith({ NODE_ENV: 'production' }).production).toBe(true);
+    expect(configWith({ NODE_ENV: 'test' }).production).toBe(false);
+    expect(configWith({ NODE_ENV: 'development' }).production).toBe(false);
+  });
+
+  it('decodes the current and previous keys', () => {
+    const config = configWith({ SECRETS_ENCRYPTION_PREVIOUS_KEYS: `${PREVIOUS_KEY_1},${PREVIOUS_KEY_2}` });
+    expect(config.secrets.previousKeys).toHaveLength(2);
+    expect(config.secrets.previousKeys[0].equals(Buffer.alloc(32, 2))).toBe(true);
+    expect(config.secrets.previousKeys[1].equals(Buffer.alloc(32, 3))).toBe(true);
+    expect(config.secrets.currentKey.equals(Buffer.alloc(32, 1))).toBe(true);
+  });
+
+  it('parses STRIPE_API_BASE_URL into a URL', () => {
+    const config = configWith({ STRIPE_API_BASE_URL: 'http://localhost:12111' });
+    expect(config.stripe.apiBaseUrl).toBeInstanceOf(URL);
+    expect(config.stripe.apiBaseUrl?.hostname).toBe('localhost');
+    expect(config.stripe.apiBaseUrl?.port).toBe('12111');
+    expect(config.stripe.apiBaseUrl?.protocol).toBe('http:');
+  });
+
+  it('uses generated secrets only where the environment has none', () => {
+    const generatedKey = Buffer.alloc(32, 9).toString('base64');
+    const generated = { jwtSecret: 'g'.repeat(64), encryptionKey: generatedKey };
+
+    const fromGenerated = new AppConfig(environmentSchema.parse({}), generated);
+    expect(fromGenerated.jwt.secret).toBe('g'.repeat(64));
+    expect(fromGenerated.secrets.currentKey.equals(Buffer.alloc(32, 9))).toBe(true);
+
+    const fromEnv = new AppConfig(environmentSchema.parse({ JWT_SECRET, SECRETS_ENCRYPTION_KEY: KEY }), generated);
+    expect(fromEnv.jwt.secret).toBe(JWT_SECRET);
+    expect(fromEnv.secrets.currentKey.equals(Buffer.alloc(32, 1))).toBe(true);
+
+    const withPublicKey = new AppConfig(environmentSchema.parse({ JWT_PUBLIC_KEY: PUBLIC_KEY }), generated);
+    expect(withPublicKey.jwt.secret).toBeUndefined();
+    expect(withPublicKey.jwt.publicKey).toBe(PUBLIC_KEY);
+  });
+
+  it('refuses to start without an encryption key', () => {
+    let caught: unknown;
+    try {
+      new AppConfig(environmentSchema.parse({}));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigurationError);
+    expect((caught as ConfigurationError).problems).toEqual(['SECRETS_ENCRYPTION_KEY: required']);
+  });
+});
+
+describe('ConfigurationError', () => {
+  it('lists every problem in its message', () => {
+    const error = new ConfigurationError(['PORT: bad', 'HOST: worse']);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('ConfigurationError');
+    expect(error.problems).toEqual(['PORT: bad', 'HOST: worse']);
+    expect(error.message).toBe('Invalid configuration:\n  - PORT: bad\n  - HOST: worse');
+  });
+});

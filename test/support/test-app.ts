@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createApiApp } from '../../apps/api/src/configure-app.js';
+import { loadConfig, type AppConfig } from '../../libs/config/src/index.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { TEST_JWT_SECRET } from './tokens.js';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  close(): Promise<void>;
+}
+
+/**
+ * The real service, built and configured exactly as main.ts does (same module, same configureApp), on its own
+ * database, with Stripe pointed at the stub. `env` overrides any variable.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database: TestDatabase = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    JWT_SECRET: TEST_JWT_SECRET,
+    SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    STRIPE_MAX_NETWORK_RETRIES: '0',
+    ...database.env,
+    ...env,
+  });
+  const app = await createApiApp(config, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  return {
+    app,
+    config,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
