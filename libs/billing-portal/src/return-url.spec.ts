@@ -21,44 +21,46 @@ describe('returnUrlProblem', () => {
   describe('accepts', () => {
     const longest = `https://example.com/${'a'.repeat(RETURN_URL_MAX_LENGTH - 'https://example.com/'.length)}`;
 
-    it.each(named([
-      'https://example.com',
-      'http://example.com',
-      'https://example.com/',
-      'HTTPS://example.com',
-      'HTTP://EXAMPLE.COM/PATH',
-      'hTtPs://Example.Com',
-      'https://example.com:8443',
-      'http://example.com:80',
-      'https://example.com:1',
-      'https://example.com:65535',
-      'https://example.com/account/billing',
-      'https://example.com/account/billing?tab=plan&from=portal',
-      'https://example.com/account#billing',
-      'https://example.com:8443/a/b?c=d#e',
-      'https://example.com?',
-      'https://example.com#',
-      'https://example.com/?next=//evil.com',
-      'https://example.com/#@evil.com',
-      'https://app.example.com?@evil.com',
-      'https://example.com/path@with-at',
-      'https://example.com/%20encoded%2Fpath',
-      'https://example.com/ünïcödé-path',
-      'http://127.0.0.1',
-      'http://127.0.0.1:3000/return',
-      'http://[::1]',
-      'http://[::1]:3000/return',
-      'https://[2001:db8::1]/',
-      'https://[::ffff:127.0.0.1]/',
-      'http://localhost',
-      'http://localhost:3000/billing',
-      'https://example.com.',
-      'https://example.com.:443/',
-      'https://my-app.example.co.uk',
-      'https://xn--exmple-cua.com',
-      'https://a.b',
-      `https://${'a'.repeat(63)}.com`,
-    ]))('%s', (_title, url) => {
+    it.each(
+      named([
+        'https://example.com',
+        'http://example.com',
+        'https://example.com/',
+        'HTTPS://example.com',
+        'HTTP://EXAMPLE.COM/PATH',
+        'hTtPs://Example.Com',
+        'https://example.com:8443',
+        'http://example.com:80',
+        'https://example.com:1',
+        'https://example.com:65535',
+        'https://example.com/account/billing',
+        'https://example.com/account/billing?tab=plan&from=portal',
+        'https://example.com/account#billing',
+        'https://example.com:8443/a/b?c=d#e',
+        'https://example.com?',
+        'https://example.com#',
+        'https://example.com/?next=//evil.com',
+        'https://example.com/#@evil.com',
+        'https://app.example.com?@evil.com',
+        'https://example.com/path@with-at',
+        'https://example.com/%20encoded%2Fpath',
+        'https://example.com/ünïcödé-path',
+        'http://127.0.0.1',
+        'http://127.0.0.1:3000/return',
+        'http://[::1]',
+        'http://[::1]:3000/return',
+        'https://[2001:db8::1]/',
+        'https://[::ffff:127.0.0.1]/',
+        'http://localhost',
+        'http://localhost:3000/billing',
+        'https://example.com.',
+        'https://example.com.:443/',
+        'https://my-app.example.co.uk',
+        'https://xn--exmple-cua.com',
+        'https://a.b',
+        `https://${'a'.repeat(63)}.com`,
+      ]),
+    )('%s', (_title, url) => {
       expect(returnUrlProblem(url)).toBeUndefined();
     });
 
@@ -69,47 +71,49 @@ describe('returnUrlProblem', () => {
   });
 
   describe('refuses what is not an absolute http(s) URL', () => {
-    it.each(named([
-      'javascript:alert(1)',
-      'JAVASCRIPT:alert(1)',
-      'javascript://example.com/%0Aalert(1)',
-      'data:text/html,<script>alert(1)</script>',
-      'data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==',
-      'vbscript:msgbox(1)',
-      'file:///etc/passwd',
-      'ftp://example.com',
-      'ws://example.com',
-      'wss://example.com',
-      'mailto:x@y.z',
-      'tel:+15555550100',
-      'blob:https://example.com/uuid',
-      'intent://example.com#Intent;scheme=https;end',
-      'httpx://example.com',
-      'https+evil://example.com',
-      '/relative',
-      '//evil.com',
-      '///evil.com',
-      '\\\\evil.com',
-      'example.com/path',
-      'example.com',
-      'https:\\\\evil.com',
-      'https:/\\evil.com',
-      'https:\\/evil.com',
-      'http:evil.com',
-      'https:evil.com',
-      'https:/evil.com',
-      'https:%2F%2Fevil.com',
-      'https//evil.com',
-      'https:',
-      '',
-      ' https://example.com',
-      '\thttps://example.com',
-      '\nhttps://example.com',
-      '\u0000https://example.com',
-      '\ufeffhttps://example.com',
-      'ht\ttps://example.com',
-      'java\nscript:alert(1)',
-    ]))('%s', (_title, url) => {
+    it.each(
+      named([
+        'javascript:alert(1)',
+        'JAVASCRIPT:alert(1)',
+        'javascript://example.com/%0Aalert(1)',
+        'data:text/html,<script>alert(1)</script>',
+        'data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==',
+        'vbscript:msgbox(1)',
+        'file:///etc/passwd',
+        'ftp://example.com',
+        'ws://example.com',
+        'wss://example.com',
+        'mailto:x@y.z',
+        'tel:+15555550100',
+        'blob:https://example.com/uuid',
+        'intent://example.com#Intent;scheme=https;end',
+        'httpx://example.com',
+        'https+evil://example.com',
+        '/relative',
+        '//evil.com',
+        '///evil.com',
+        '\\\\evil.com',
+        'example.com/path',
+        'example.com',
+        'https:\\\\evil.com',
+        'https:/\\evil.com',
+        'https:\\/evil.com',
+        'http:evil.com',
+        'https:evil.com',
+        'https:/evil.com',
+        'https:%2F%2Fevil.com',
+        'https//evil.com',
+        'https:',
+        '',
+        ' https://example.com',
+        '\thttps://example.com',
+        '\nhttps://example.com',
+        '\u0000https://example.com',
+        '\ufeffhttps://example.com',
+        'ht\ttps://example.com',
+        'java\nscript:alert(1)',
+      ]),
+    )('%s', (_title, url) => {
       expect(returnUrlProblem(url)).toBe(NOT_ABSOLUTE);
     });
   });
@@ -159,35 +163,39 @@ describe('returnUrlProblem', () => {
   });
 
   describe('refuses credentials (the user@host trick)', () => {
-    it.each(named([
-      'https://user:pass@example.com',
-      'https://user@example.com',
-      'https://good.com@evil.com',
-      'https://good.com:443@evil.com',
-      'https://@evil.com',
-      'https://:@evil.com',
-      'https://good.com%40@evil.com',
-      'https://good.com%2F@evil.com',
-      'https://[::1]@evil.com',
-      'https://a@b@evil.com',
-      'http://user:pass@localhost:3000/',
-    ]))('%s', (_title, url) => {
+    it.each(
+      named([
+        'https://user:pass@example.com',
+        'https://user@example.com',
+        'https://good.com@evil.com',
+        'https://good.com:443@evil.com',
+        'https://@evil.com',
+        'https://:@evil.com',
+        'https://good.com%40@evil.com',
+        'https://good.com%2F@evil.com',
+        'https://[::1]@evil.com',
+        'https://a@b@evil.com',
+        'http://user:pass@localhost:3000/',
+      ]),
+    )('%s', (_title, url) => {
       expect(returnUrlProblem(url)).toBe(CREDENTIALS);
     });
   });
 
   describe('refuses a missing host', () => {
-    it.each(named([
-      'http://',
-      'https://',
-      'http://:80',
-      'https://:443/path',
-      'https:///evil.com',
-      'https:////evil.com',
-      'http:///',
-      'https://?q=evil.com',
-      'https://#evil.com',
-    ]))('%s', (_title, url) => {
+    it.each(
+      named([
+        'http://',
+        'https://',
+        'http://:80',
+        'https://:443/path',
+        'https:///evil.com',
+        'https:////evil.com',
+        'http:///',
+        'https://?q=evil.com',
+        'https://#evil.com',
+      ]),
+    )('%s', (_title, url) => {
       expect(returnUrlProblem(url)).toBe(NO_HOST);
     });
   });
@@ -232,24 +240,27 @@ describe('returnUrlProblem', () => {
   });
 
   describe('refuses an invalid port', () => {
-    it.each(named([
-      'http://example.com:99999',
-      'http://example.com:65536',
-      'http://example.com:',
-      'http://example.com:/path',
-      'https://[::1]:',
-      'https://[::1]:70000/',
-      'http://localhost:123456789012345678901234567890',
-    ]))('%s', (_title, url) => {
+    it.each(
+      named([
+        'http://example.com:99999',
+        'http://example.com:65536',
+        'http://example.com:',
+        'http://example.com:/path',
+        'https://[::1]:',
+        'https://[::1]:70000/',
+        'http://localhost:123456789012345678901234567890',
+      ]),
+    )('%s', (_title, url) => {
       expect(returnUrlProblem(url)).toBe(BAD_PORT);
     });
   });
 
   describe('refuses what looks right but does not parse', () => {
-    it.each(named(['https://999.999.999.999', 'https://256.0.0.1/', 'https://[1.2.3.4]', 'https://[::1::2]', 'https://[:]']))('%s', (_title, url) => {
-        expect(returnUrlProblem(url)).toBe(NOT_A_URL);
-      },
-    );
+    it.each(
+      named(['https://999.999.999.999', 'https://256.0.0.1/', 'https://[1.2.3.4]', 'https://[::1::2]', 'https://[:]']),
+    )('%s', (_title, url) => {
+      expect(returnUrlProblem(url)).toBe(NOT_A_URL);
+    });
   });
 
   describe('every accepted URL keeps the host it appears to have', () => {
@@ -267,7 +278,12 @@ describe('returnUrlProblem', () => {
   });
 
   it('never echoes the URL in its reason', () => {
-    for (const url of ['javascript:alert(1)', 'https://user:secret@example.com', 'https://exa_mple.com', 'http://example.com:99999']) {
+    for (const url of [
+      'javascript:alert(1)',
+      'https://user:secret@example.com',
+      'https://exa_mple.com',
+      'http://example.com:99999',
+    ]) {
       const reason = returnUrlProblem(url);
       expect(reason).toEqual(expect.stringMatching(/^return_url /));
       expect(reason).not.toContain('alert');

@@ -25,7 +25,9 @@ export function returnUrlProblem(raw: string): string | undefined {
   const port = portMatch?.[2];
   if (host === '') return 'return_url must include a host';
   if (!HOST.test(host)) return 'return_url has an invalid host';
-  if (port !== undefined && (port === '' || Number(port) > 65535)) return 'return_url has an invalid port';
+  if (port !== undefined && (port === '' || Number(port) < 1 || Number(port) > 65535)) {
+    return 'return_url has an invalid port';
+  }
   if (!URL.canParse(raw)) return 'return_url is not a valid URL';
   return undefined;
 }

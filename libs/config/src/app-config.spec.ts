@@ -63,7 +63,7 @@ describe('environmentSchema', () => {
       expect(problems({ PORT: raw })[0]).toMatch(/^PORT: /);
     });
 
-    it.each(['', ' ', '\t'])('treats the blank value %p as unset (3000), not as port 0', (raw) => {
+    it.each(['', ' ', '\t'])('treats the blank value %j as unset (3000), not as port 0', (raw) => {
       expect(environmentSchema.parse({ PORT: raw }).PORT).toBe(3000);
     });
   });
@@ -172,7 +172,9 @@ describe('environmentSchema', () => {
     });
 
     it('refuses a JWT_SECRET of 31 characters, without echoing it', () => {
-      expect(problems({ JWT_SECRET: 's3cr3t'.padEnd(31, 'x') })).toEqual(['JWT_SECRET: must be at least 32 characters']);
+      expect(problems({ JWT_SECRET: 's3cr3t'.padEnd(31, 'x') })).toEqual([
+        'JWT_SECRET: must be at least 32 characters',
+      ]);
     });
 
     it('treats a blank JWT_SECRET as unset', () => {
@@ -262,7 +264,12 @@ describe('AppConfig', () => {
     });
     expect(config.secrets.currentKey.equals(Buffer.from(KEY, 'base64'))).toBe(true);
     expect(config.secrets.previousKeys).toEqual([]);
-    expect(config.stripe).toEqual({ apiBaseUrl: undefined, timeoutMs: 10_000, maxNetworkRetries: 2, clientCacheSize: 1000 });
+    expect(config.stripe).toEqual({
+      apiBaseUrl: undefined,
+      timeoutMs: 10_000,
+      maxNetworkRetries: 2,
+      clientCacheSize: 1000,
+    });
   });
 
   it('selects postgres when DATABASE_URL is set', () => {

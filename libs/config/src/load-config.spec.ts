@@ -1,5 +1,14 @@
 import { jest } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppConfig, ConfigurationError, loadConfig } from './index.js';
@@ -167,8 +176,9 @@ describe('loadConfig', () => {
         configurationError(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET, PGLITE_DATA_DIR: dir })).problems,
       ).toEqual(['SECRETS_ENCRYPTION_KEY: required when NODE_ENV=production']);
       expect(
-        configurationError(() => loadConfig({ NODE_ENV: 'production', SECRETS_ENCRYPTION_KEY: KEY, PGLITE_DATA_DIR: dir }))
-          .problems,
+        configurationError(() =>
+          loadConfig({ NODE_ENV: 'production', SECRETS_ENCRYPTION_KEY: KEY, PGLITE_DATA_DIR: dir }),
+        ).problems,
       ).toEqual(['JWT_SECRET: required when NODE_ENV=production']);
     });
 
@@ -300,8 +310,14 @@ describe('loadConfig', () => {
         ['an empty file', ''],
         ['a missing key', JSON.stringify({ jwtSecret: 'super-secret-value'.repeat(3) })],
         ['a numeric secret', JSON.stringify({ jwtSecret: 12345, encryptionKey: validKey })],
-        ['a JWT secret shorter than 32 characters', JSON.stringify({ jwtSecret: 'super-secret-value', encryptionKey: validKey })],
-        ['an encryption key of the wrong size', JSON.stringify({ jwtSecret: 'super-secret-value'.repeat(3), encryptionKey: 'c2hvcnQ=' })],
+        [
+          'a JWT secret shorter than 32 characters',
+          JSON.stringify({ jwtSecret: 'super-secret-value', encryptionKey: validKey }),
+        ],
+        [
+          'an encryption key of the wrong size',
+          JSON.stringify({ jwtSecret: 'super-secret-value'.repeat(3), encryptionKey: 'c2hvcnQ=' }),
+        ],
       ])('is refused with a ConfigurationError when it holds %s, without quoting it', (_label, content) => {
         const file = join(dir, 'dev-secrets.json');
         writeFileSync(file, content, { mode: 0o600 });

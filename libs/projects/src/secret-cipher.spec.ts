@@ -157,6 +157,21 @@ describe('SecretCipher', () => {
 
     it.each([
       ['an empty IV', 2, ''],
+      ['a short IV', 2, Buffer.alloc(8).toString('base64url')],
+    ])('refuses %s as malformed', (_label, part, value) => {
+      const tampered = replacePart(ciphertext, part, value);
+      expect(decryptionError(() => cipher.decrypt(tampered, CONTEXT)).message).toBe(
+        'Cannot decrypt stored secret: malformed ciphertext',
+      );
+    });
+
+    it('refuses a truncated authentication tag', () => {
+      const tag = Buffer.from(ciphertext.split('.')[3], 'base64url');
+      const tampered = replacePart(ciphertext, 3, tag.subarray(0, 4).toString('base64url'));
+      expect(decryptionError(() => cipher.decrypt(tampered, CONTEXT)).message).toBe(AUTH_FAILED);
+    });
+
+    it.each([
       ['an empty tag', 3, ''],
       ['a tag from another ciphertext', 3, cipher.encrypt(SECRET, CONTEXT).split('.')[3]],
       ['data from another ciphertext', 4, cipher.encrypt('sk_test_other', CONTEXT).split('.')[4]],

@@ -4,6 +4,7 @@ import { AppConfig } from '../../config/src/index.js';
 
 const FORMAT = 'v1';
 const IV_BYTES = 12;
+const TAG_BYTES = 16;
 
 interface EncryptionKey {
   id: string;
@@ -53,8 +54,11 @@ export class SecretCipher {
     const [, keyId, iv, tag, data] = parts;
     const key = this.byId.get(keyId);
     if (!key) throw new SecretDecryptionError(`encryption key ${keyId} is not configured`);
+    const ivBytes = Buffer.from(iv, 'base64url');
+    if (ivBytes.length !== IV_BYTES) throw new SecretDecryptionError('malformed ciphertext');
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(iv, 'base64url'));
+      // A fixed tag length: GCM would otherwise accept a truncated tag, which makes forgeries far cheaper.
+      const decipher = createDecipheriv('aes-256-gcm', key.key, ivBytes, { authTagLength: TAG_BYTES });
       decipher.setAAD(Buffer.from(context, 'utf8'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');

@@ -40,7 +40,8 @@ export class StripeClientFactory {
   clientFor(credentials: ProjectStripeCredentials): Stripe {
     const key = `${credentials.projectId}:${credentials.mode}`;
     const cached = this.cache.get(key);
-    if (cached && cached.version === credentials.version) return cached.client;
+    // A request that read the credentials just before a rotation must not replace the newer client.
+    if (cached && cached.version >= credentials.version) return cached.client;
     const client = this.build(credentials.secretKey);
     this.cache.set(key, { version: credentials.version, client });
     return client;
@@ -67,7 +68,7 @@ export class StripeClientFactory {
       appInfo: { name: 'stripe-subscriptions-service' },
       ...(apiBaseUrl && {
         host: apiBaseUrl.hostname,
-        port: apiBaseUrl.port || (apiBaseUrl.protocol === 'https:' ? 443 : 80),
+        port: Number(apiBaseUrl.port || (apiBaseUrl.protocol === 'https:' ? 443 : 80)),
         protocol: apiBaseUrl.protocol === 'https:' ? 'https' : 'http',
       }),
     });

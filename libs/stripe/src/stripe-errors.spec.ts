@@ -38,18 +38,21 @@ describe('toHttpException', () => {
     const message = `Invalid API Key provided: ${key}`;
     const error = new errors.StripeAuthenticationError({ message, type: 'invalid_request_error', statusCode: 401 });
 
-    it.each(['test', 'live'] as const)('answer 502 naming the %s mode key, without the key or Stripe’s message', (mode) => {
-      const exception = toHttpException(error, mode);
-      expectBadGateway(
-        exception,
-        `Stripe rejected the project's ${mode} mode secret key (invalid, expired or revoked); update the project's Stripe configuration`,
-      );
-      const serialized = JSON.stringify(exception.getResponse());
-      expect(serialized).not.toContain(key);
-      expect(serialized).not.toContain('sk_');
-      expect(serialized).not.toContain('Invalid API Key provided');
-      expect(exception.message).not.toContain(key);
-    });
+    it.each(['test', 'live'] as const)(
+      'answer 502 naming the %s mode key, without the key or Stripe’s message',
+      (mode) => {
+        const exception = toHttpException(error, mode);
+        expectBadGateway(
+          exception,
+          `Stripe rejected the project's ${mode} mode secret key (invalid, expired or revoked); update the project's Stripe configuration`,
+        );
+        const serialized = JSON.stringify(exception.getResponse());
+        expect(serialized).not.toContain(key);
+        expect(serialized).not.toContain('sk_');
+        expect(serialized).not.toContain('Invalid API Key provided');
+        expect(exception.message).not.toContain(key);
+      },
+    );
   });
 
   it('maps a permission error to 502 telling the developer what to grant', () => {
@@ -124,17 +127,30 @@ describe('toHttpException', () => {
     const detail = 'Stripe is temporarily unavailable; try again shortly';
 
     it('maps an API error to 503 with 5 seconds', () => {
-      const error = new errors.StripeAPIError({ message: 'Something went wrong on Stripe’s end.', type: 'api_error', statusCode: 500 });
+      const error = new errors.StripeAPIError({
+        message: 'Something went wrong on Stripe’s end.',
+        type: 'api_error',
+        statusCode: 500,
+      });
       expectRetryable(toHttpException(error, 'test'), detail, 5);
     });
 
     it('uses Stripe’s Retry-After on an API error', () => {
-      const error = new errors.StripeAPIError({ message: 'busy', type: 'api_error', statusCode: 503, headers: { 'retry-after': '30' } });
+      const error = new errors.StripeAPIError({
+        message: 'busy',
+        type: 'api_error',
+        statusCode: 503,
+        headers: { 'retry-after': '30' },
+      });
       expectRetryable(toHttpException(error, 'test'), detail, 30);
     });
 
     it.each([500, 502, 503, 504])('maps any other Stripe error with status %p to 503', (statusCode) => {
-      const error = new errors.StripeInvalidRequestError({ message: 'upstream failure', type: 'invalid_request_error', statusCode });
+      const error = new errors.StripeInvalidRequestError({
+        message: 'upstream failure',
+        type: 'invalid_request_error',
+        statusCode,
+      });
       expectRetryable(toHttpException(error, 'test'), detail, 5);
     });
   });
@@ -191,7 +207,10 @@ describe('toHttpException', () => {
         param: 'customer',
         statusCode: 400,
       });
-      expectBadGateway(toHttpException(error, 'test'), 'Stripe rejected the request (parameter: customer): Invalid string: customer');
+      expectBadGateway(
+        toHttpException(error, 'test'),
+        'Stripe rejected the request (parameter: customer): Invalid string: customer',
+      );
     });
 
     it.each(['test', 'live'] as const)(
@@ -217,18 +236,33 @@ describe('toHttpException', () => {
         type: 'invalid_request_error',
         statusCode: 400,
       });
-      expectBadGateway(toHttpException(error, 'test'), 'Stripe rejected the request: This customer has no subscriptions.');
+      expectBadGateway(
+        toHttpException(error, 'test'),
+        'Stripe rejected the request: This customer has no subscriptions.',
+      );
     });
 
     it.each([
-      ['a test key', 'Invalid key sk_test_abc123 for this account', 'Stripe rejected the request: Invalid key [redacted key] for this account'],
+      [
+        'a test key',
+        'Invalid key sk_test_abc123 for this account',
+        'Stripe rejected the request: Invalid key [redacted key] for this account',
+      ],
       [
         'a masked live key',
         'The API key sk_live_****1234 cannot be used in test mode',
         'Stripe rejected the request: The API key [redacted key] cannot be used in test mode',
       ],
-      ['a restricted key', 'Key rk_test_51Abc is restricted', 'Stripe rejected the request: Key [redacted key] is restricted'],
-      ['a webhook secret', 'whsec_Zx9 is not valid here', 'Stripe rejected the request: [redacted key] is not valid here'],
+      [
+        'a restricted key',
+        'Key rk_test_51Abc is restricted',
+        'Stripe rejected the request: Key [redacted key] is restricted',
+      ],
+      [
+        'a webhook secret',
+        'whsec_Zx9 is not valid here',
+        'Stripe rejected the request: [redacted key] is not valid here',
+      ],
       [
         'two keys',
         'sk_test_aaa and sk_live_bbb differ',
@@ -282,11 +316,16 @@ describe('redactKeys', () => {
     ['whsec_abc', '[redacted key]'],
     ['key=sk_test_abc123.', 'key=[redacted key].'],
     ["'sk_live_abc' and sk_test_def", "'[redacted key]' and [redacted key]"],
+    ['api_key_sk_test_abc123', 'api_key_[redacted key]'],
+    ['sk_test_abc…1234', '[redacted key]'],
   ])('redacts %p', (input, output) => {
     expect(redactKeys(input)).toBe(output);
   });
 
-  it.each(['No such customer: cus_123', 'sk_prod_abc', 'price_test_123', 'ask_test_abc', ''])('leaves %p unchanged', (input) => {
-    expect(redactKeys(input)).toBe(input);
-  });
+  it.each(['No such customer: cus_123', 'sk_prod_abc', 'price_test_123', 'desk_testing', ''])(
+    'leaves %p unchanged',
+    (input) => {
+      expect(redactKeys(input)).toBe(input);
+    },
+  );
 });

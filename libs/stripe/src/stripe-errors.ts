@@ -13,7 +13,8 @@ export class StripeConfigurationException extends HttpException {
   }
 }
 
-const KEY_PATTERN = /\b(?:sk|rk|pk)_(?:test|live)_[A-Za-z0-9*]+|\bwhsec_[A-Za-z0-9*]+/g;
+// No word boundary: a key glued to other text (e.g. `api_key_sk_test_...`) must be caught too.
+const KEY_PATTERN = /(?:sk|rk|pk)_(?:test|live)_[A-Za-z0-9*…]+|whsec_[A-Za-z0-9*…]+/g;
 
 /** Stripe sometimes quotes (masked) keys in messages; none of it leaves this service. */
 export function redactKeys(message: string): string {
