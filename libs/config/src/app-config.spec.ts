@@ -1,10 +1,14 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { AppConfig, ConfigurationError, environmentSchema } from './index.js';
 
 const KEY = Buffer.alloc(32, 1).toString('base64');
 const PREVIOUS_KEY_1 = Buffer.alloc(32, 2).toString('base64');
 const PREVIOUS_KEY_2 = Buffer.alloc(32, 3).toString('base64');
 const JWT_SECRET = 'j'.repeat(32);
-const PUBLIC_KEY = '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----';
+const pem = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString().trim();
+const PUBLIC_KEY = pem(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey);
+const RSA_PUBLIC_KEY = pem(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey);
+const ED25519_PUBLIC_KEY = pem(generateKeyPairSync('ed25519').publicKey);
 
 /** The problems zod reports for `env`, as loadConfig words them. */
 function problems(env: Record<string, string>): string[] {
@@ -181,14 +185,17 @@ describe('environmentSchema', () => {
       expect(environmentSchema.parse({ JWT_SECRET: '  ' }).JWT_SECRET).toBeUndefined();
     });
 
-    it('accepts an inline PEM public key and refuses anything else', () => {
+    it('accepts an inline RSA or P-256 PEM public key, also with escaped newlines, and refuses anything else', () => {
       expect(environmentSchema.parse({ JWT_PUBLIC_KEY: PUBLIC_KEY }).JWT_PUBLIC_KEY).toBe(PUBLIC_KEY);
-      expect(problems({ JWT_PUBLIC_KEY: '/etc/keys/public.pem' })).toEqual([
-        'JWT_PUBLIC_KEY: must be an inline PEM public key',
-      ]);
-      expect(problems({ JWT_PUBLIC_KEY: '-----BEGIN PRIVATE KEY-----\nabc' })).toEqual([
-        'JWT_PUBLIC_KEY: must be an inline PEM public key',
-      ]);
+      expect(environmentSchema.parse({ JWT_PUBLIC_KEY: RSA_PUBLIC_KEY }).JWT_PUBLIC_KEY).toBe(RSA_PUBLIC_KEY);
+      const escaped = PUBLIC_KEY.replace(/\n/g, '\\n');
+      expect(escaped).not.toContain('\n');
+      expect(environmentSchema.parse({ JWT_PUBLIC_KEY: escaped }).JWT_PUBLIC_KEY).toBe(PUBLIC_KEY);
+      const refused = 'JWT_PUBLIC_KEY: must be an inline PEM public key (RSA or EC P-256)';
+      expect(problems({ JWT_PUBLIC_KEY: '/etc/keys/public.pem' })).toEqual([refused]);
+      expect(problems({ JWT_PUBLIC_KEY: '-----BEGIN PRIVATE KEY-----\nabc' })).toEqual([refused]);
+      expect(problems({ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----' })).toEqual([refused]);
+      expect(problems({ JWT_PUBLIC_KEY: ED25519_PUBLIC_KEY })).toEqual([refused]);
     });
   });
 

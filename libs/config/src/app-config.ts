@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 
 const booleanString = z
@@ -15,6 +16,16 @@ const optionalNonEmpty = z
   .string()
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+function isPublicKeyPem(value: string): boolean {
+  if (!value.includes('-----BEGIN PUBLIC KEY-----')) return false;
+  try {
+    const key = createPublicKey(value);
+    return key.asymmetricKeyType === 'rsa' || (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1');
+  } catch {
+    return false;
+  }
+}
 
 const base64Key32 = z
   .string()
@@ -36,7 +47,12 @@ export const environmentSchema = z.object({
   MIGRATE_ON_START: booleanString.default(true),
   JWT_SECRET: optionalNonEmpty.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   JWT_PUBLIC_KEY: optionalNonEmpty.pipe(
-    z.string().includes('-----BEGIN PUBLIC KEY-----', { error: 'must be an inline PEM public key' }).optional(),
+    z
+      .string()
+      // One-line env files carry the PEM's newlines as literal "\n".
+      .transform((value) => value.replace(/\\n/g, '\n'))
+      .pipe(z.string().refine(isPublicKeyPem, { error: 'must be an inline PEM public key (RSA or EC P-256)' }))
+      .optional(),
   ),
   JWT_ISSUER: optionalNonEmpty,
   JWT_AUDIENCE: optionalNonEmpty,

@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { generateKeyPairSync } from 'node:crypto';
 import {
   existsSync,
   mkdtempSync,
@@ -98,7 +99,9 @@ describe('loadConfig', () => {
     it('needs no JWT_SECRET when JWT_PUBLIC_KEY is set, even in production', () => {
       const config = loadConfig({
         NODE_ENV: 'production',
-        JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----',
+        JWT_PUBLIC_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
+          .publicKey.export({ type: 'spki', format: 'pem' })
+          .toString(),
         SECRETS_ENCRYPTION_KEY: KEY,
         PGLITE_DATA_DIR: dir,
       });
