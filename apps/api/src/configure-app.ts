@@ -14,6 +14,8 @@ export const JSON_BODY_LIMIT = '100kb';
 export async function createApiApp(config: AppConfig, options: { logger?: false } = {}): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     bodyParser: false,
+    // Start-up failures (bad database, busy data directory) reach the caller instead of aborting the process.
+    abortOnError: false,
     logger: options.logger ?? logLevels(config.logLevel),
   });
   configureApp(app);

@@ -1,0 +1,214 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { MintRequest } from '../../../libs/auth/src/index.js';
+import type { StripeMode } from '../../../libs/config/src/index.js';
+import {
+  credentialProblem,
+  type CredentialField,
+  type ModeCredentials,
+  type NewProject,
+} from '../../../libs/projects/src/index.js';
+
+export const USAGE = `Usage: npm run -s cli -- <command> [options] [--json]
+
+Commands:
+  project create --name <name> --owner <developer-uuid> [--id <uuid>] [--description <text>]
+  stripe set --project <uuid> --mode test|live --secret-key <sk_...> [--publishable-key <pk_...>]
+             [--webhook-secret <whsec_...>] [--portal-configuration <bpc_...>]
+  customer link --project <uuid> --user <uuid> --mode test|live --customer <cus_...>
+  customer unlink --project <uuid> --user <uuid> --mode test|live
+  token mint --user <uuid> [--project <uuid>] [--ttl <seconds, 1..86400, default 1800>]
+  secrets reencrypt
+  db migrate
+  help
+
+Configuration comes from the same environment variables as the service.
+--json prints exactly one JSON object on stdout. Exit codes: 0 success, 1 failure, 2 usage error.`;
+
+/** A mistake in the command line (exit code 2); the message never repeats option values. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export type Command =
+  | { name: 'help' }
+  | { name: 'project create'; json: boolean; project: NewProject }
+  | { name: 'stripe set'; json: boolean; projectId: string; mode: StripeMode; credentials: ModeCredentials }
+  | { name: 'customer link'; json: boolean; projectId: string; userId: string; mode: StripeMode; customerId: string }
+  | { name: 'customer unlink'; json: boolean; projectId: string; userId: string; mode: StripeMode }
+  | { name: 'token mint'; json: boolean; mint: MintRequest }
+  | { name: 'secrets reencrypt'; json: boolean }
+  | { name: 'db migrate'; json: boolean };
+
+export type CommandName = Exclude<Command['name'], 'help'>;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | undefined>;
+
+const text = { type: 'string' } as const;
+
+const COMMANDS: { [name in CommandName]: { options: Options; build(values: Values): Command } } = {
+  'project create': {
+    options: { name: text, owner: text, id: text, description: text },
+    build: (values) => ({
+      name: 'project create',
+      json: values.json === true,
+      project: {
+        id: optionalUuid(values, 'id'),
+        name: required(values, 'name'),
+        ownerId: uuid(values, 'owner'),
+        description: optional(values, 'description'),
+      },
+    }),
+  },
+  'stripe set': {
+    options: {
+      project: text,
+      mode: text,
+      'secret-key': text,
+      'publishable-key': text,
+      'webhook-secret': text,
+      'portal-configuration': text,
+    },
+    build: (values) => {
+      const projectId = uuid(values, 'project');
+      const mode = stripeMode(values);
+      return {
+        name: 'stripe set',
+        json: values.json === true,
+        projectId,
+        mode,
+        credentials: {
+          secretKey: credential(values, 'secret-key', 'secretKey', mode, true),
+          publishableKey: credential(values, 'publishable-key', 'publishableKey', mode),
+          webhookSecret: credential(values, 'webhook-secret', 'webhookSecret', mode),
+          portalConfigurationId: credential(values, 'portal-configuration', 'portalConfigurationId', mode),
+        },
+      };
+    },
+  },
+  'customer link': {
+    options: { project: text, user: text, mode: text, customer: text },
+    build: (values) => {
+      const customerId = required(values, 'customer');
+      if (!/^cus_[A-Za-z0-9]+$/.test(customerId) || customerId.length > 255) {
+        throw new UsageError('--customer must be a Stripe customer id (cus_...)');
+      }
+      return {
+        name: 'customer link',
+        json: values.json === true,
+        projectId: uuid(values, 'project'),
+        userId: uuid(values, 'user'),
+        mode: stripeMode(values),
+        customerId,
+      };
+    },
+  },
+  'customer unlink': {
+    options: { project: text, user: text, mode: text },
+    build: (values) => ({
+      name: 'customer unlink',
+      json: values.json === true,
+      projectId: uuid(values, 'project'),
+      userId: uuid(values, 'user'),
+      mode: stripeMode(values),
+    }),
+  },
+  'token mint': {
+    options: { user: text, project: text, ttl: text },
+    build: (values) => ({
+      name: 'token mint',
+      json: values.json === true,
+      mint: { userId: uuid(values, 'user'), projectId: optionalUuid(values, 'project'), ttlSeconds: ttl(values) },
+    }),
+  },
+  'secrets reencrypt': { options: {}, build: (values) => ({ name: 'secrets reencrypt', json: values.json === true }) },
+  'db migrate': { options: {}, build: (values) => ({ name: 'db migrate', json: values.json === true }) },
+};
+
+/** Turns `<group> <action> [options]` into a validated command, or throws UsageError. */
+export function parseCommand(argv: readonly string[]): Command {
+  const [group, action, ...rest] = argv;
+  if (['help', '--help', '-h'].includes(group) || argv.includes('--help')) return { name: 'help' };
+  if (group === undefined || group.startsWith('-')) throw new UsageError('Missing command; run `cli help` for usage');
+  const name = `${group} ${action ?? ''}`.trim();
+  if (!isCommandName(name)) throw new UsageError(`Unknown command "${name}"; run \`cli help\` for usage`);
+  const { options, build } = COMMANDS[name];
+  return build(parseOptions(rest, { ...options, json: { type: 'boolean' } }));
+}
+
+function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+function parseOptions(args: string[], options: Options): Values {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Values;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Node's message for a stray positional quotes it, and that may be a secret typed in the wrong place.
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+      throw new UsageError('Unexpected argument; options take the form --name <value>');
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      throw new UsageError((error as Error).message.split(/\.\s/)[0]);
+    }
+    throw error;
+  }
+}
+
+function optional(values: Values, option: string): string | undefined {
+  const value = values[option];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${option} must not be empty`);
+  return value;
+}
+
+function required(values: Values, option: string): string {
+  const value = optional(values, option);
+  if (value === undefined) throw new UsageError(`--${option} is required`);
+  return value;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function optionalUuid(values: Values, option: string): string | undefined {
+  const value = optional(values, option);
+  if (value !== undefined && !UUID.test(value)) throw new UsageError(`--${option} must be a UUID`);
+  return value?.toLowerCase();
+}
+
+function uuid(values: Values, option: string): string {
+  return optionalUuid(values, option) ?? required(values, option);
+}
+
+function stripeMode(values: Values): StripeMode {
+  const mode = required(values, 'mode');
+  if (mode !== 'test' && mode !== 'live') throw new UsageError('--mode must be test or live');
+  return mode;
+}
+
+function ttl(values: Values): number {
+  const value = optional(values, 'ttl');
+  if (value === undefined) return 1800;
+  const seconds = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(seconds >= 1 && seconds <= 86_400))
+    throw new UsageError('--ttl must be a whole number of seconds from 1 to 86400');
+  return seconds;
+}
+
+function credential(values: Values, option: string, field: CredentialField, mode: StripeMode, isRequired: true): string;
+function credential(values: Values, option: string, field: CredentialField, mode: StripeMode): string | undefined;
+function credential(
+  values: Values,
+  option: string,
+  field: CredentialField,
+  mode: StripeMode,
+  isRequired = false,
+): string | undefined {
+  const value = isRequired ? required(values, option) : optional(values, option);
+  const problem = value === undefined ? undefined : credentialProblem(field, mode, value);
+  if (problem) throw new UsageError(`--${option} ${problem}`);
+  return value;
+}

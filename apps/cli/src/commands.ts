@@ -1,0 +1,82 @@
+import { Logger, type INestApplicationContext } from '@nestjs/common';
+import { AccessTokenSigner } from '../../../libs/auth/src/index.js';
+import { AppConfig } from '../../../libs/config/src/index.js';
+import { applyMigrations, openDatabase } from '../../../libs/database/src/index.js';
+import { maskSecret, ProjectsRepository } from '../../../libs/projects/src/index.js';
+import type { Command } from './cli-arguments.js';
+
+/** What a command prints: `json` with --json, otherwise `text`. */
+export interface Outcome {
+  json: Record<string, unknown>;
+  text: string;
+}
+
+export async function runCommand(
+  app: INestApplicationContext,
+  command: Exclude<Command, { name: 'help' }>,
+): Promise<Outcome> {
+  switch (command.name) {
+    case 'project create': {
+      const { id } = await app.get(ProjectsRepository).createProject(command.project);
+      return { json: { id }, text: `Created project ${id}` };
+    }
+    case 'stripe set': {
+      const { projectId, mode, credentials } = command;
+      await app.get(ProjectsRepository).setModeCredentials(projectId, mode, credentials);
+      const secretKey = maskSecret(credentials.secretKey);
+      return {
+        json: { project_id: projectId, mode, secret_key: secretKey },
+        text: `Set ${mode} Stripe credentials for project ${projectId} (secret key ${secretKey})`,
+      };
+    }
+    case 'customer link': {
+      const { projectId, userId, mode, customerId } = command;
+      await app.get(ProjectsRepository).linkCustomer(projectId, userId, mode, customerId);
+      return {
+        json: { project_id: projectId, user_id: userId, mode, stripe_customer_id: customerId },
+        text: `Linked user ${userId} to ${customerId} in ${mode} mode of project ${projectId}`,
+      };
+    }
+    case 'customer unlink': {
+      const { projectId, userId, mode } = command;
+      const unlinked = await app.get(ProjectsRepository).unlinkCustomer(projectId, userId, mode);
+      return {
+        json: { unlinked },
+        text: unlinked
+          ? `Unlinked user ${userId} from their ${mode} customer in project ${projectId}`
+          : `User ${userId} had no ${mode} customer in project ${projectId}`,
+      };
+    }
+    case 'token mint': {
+      const token = app.get(AccessTokenSigner).sign(command.mint);
+      return { json: { token, expires_in: command.mint.ttlSeconds }, text: token };
+    }
+    case 'secrets reencrypt': {
+      const { reencrypted, configurations } = await app.get(ProjectsRepository).reencryptSecrets();
+      return {
+        json: { reencrypted, configurations },
+        text: `Re-encrypted ${reencrypted} secret(s) across ${configurations} Stripe configuration(s)`,
+      };
+    }
+    case 'db migrate': {
+      const applied = await migrate(app.get(AppConfig));
+      return {
+        json: { applied },
+        text: applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database schema is up to date',
+      };
+    }
+  }
+}
+
+// Opened here rather than through DatabaseModule, which would already migrate on start and leave nothing to report.
+async function migrate(config: AppConfig): Promise<string[]> {
+  const logger = new Logger('Database');
+  const connection = await openDatabase(config.database, (error) =>
+    logger.error(`Lost the embedded database lock: ${error.message}`),
+  );
+  try {
+    return await applyMigrations(connection.migrationTarget);
+  } finally {
+    await connection.close();
+  }
+}
