@@ -96,7 +96,9 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
 
       expect(stripe.requests).toHaveLength(1);
       const [sent] = stripe.requests;
-      expect(response.body).toEqual({ portal_url: expect.stringMatching(/^https:\/\/billing\.stripe\.com\/p\/session\/test_/) });
+      expect(response.body).toEqual({
+        portal_url: expect.stringMatching(/^https:\/\/billing\.stripe\.com\/p\/session\/test_/),
+      });
       expect(response.headers['cache-control']).toBe('no-store');
       expect(sent.method).toBe('POST');
       expect(sent.path).toBe('/v1/billing_portal/sessions');
@@ -161,7 +163,10 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
     });
 
     it('sends the project portal configuration of the requested mode', async () => {
-      await projects.setModeCredentials(projectB, 'test', { secretKey: keys.bTest, portalConfigurationId: 'bpc_1Bconfig' });
+      await projects.setModeCredentials(projectB, 'test', {
+        secretKey: keys.bTest,
+        portalConfigurationId: 'bpc_1Bconfig',
+      });
       try {
         await post(endUserToken(bob, projectB)).send({ return_url: RETURN_URL }).expect(200);
         expect(stripe.requests[0].form).toEqual({
@@ -186,7 +191,9 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
     });
 
     it('accepts a token with upper-case UUIDs in sub and project_id', async () => {
-      await post(endUserToken(alice.toUpperCase(), projectA.toUpperCase())).send({ return_url: RETURN_URL }).expect(200);
+      await post(endUserToken(alice.toUpperCase(), projectA.toUpperCase()))
+        .send({ return_url: RETURN_URL })
+        .expect(200);
       expect(stripe.requests[0].form.customer).toBe('cus_aliceTest');
     });
   });
@@ -247,7 +254,9 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
 
   describe('scope (403)', () => {
     it('refuses a developer token (no project_id) before validating the body', async () => {
-      const response = await post(accessToken({ sub: owner })).send({}).expect(403);
+      const response = await post(accessToken({ sub: owner }))
+        .send({})
+        .expect(403);
       expect(response.body).toEqual({
         detail: 'This endpoint requires an end-user access token with project scope (project_id claim)',
       });
@@ -263,7 +272,11 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
       return response;
     };
     const boolParsing = [
-      { loc: ['query', 'test_mode'], msg: 'Input should be a valid boolean, unable to interpret input', type: 'bool_parsing' },
+      {
+        loc: ['query', 'test_mode'],
+        msg: 'Input should be a valid boolean, unable to interpret input',
+        type: 'bool_parsing',
+      },
     ];
 
     it.each(['?test_mode=maybe', '?test_mode=', '?test_mode', '?test_mode=true&test_mode=2', '?test_mode=%20true'])(
@@ -289,11 +302,18 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
       ]);
     });
 
-    it.each([['[]'], ['"https://example.com"'], ['42'], ['null'], ['true']])('refuses the non-object body %s', async (raw) => {
-      await expect422(post(aliceToken()).set('Content-Type', 'application/json').send(raw), [
-        { loc: ['body'], msg: 'Input should be a valid dictionary or object to extract fields from', type: 'model_attributes_type' },
-      ]);
-    });
+    it.each([['[]'], ['"https://example.com"'], ['42'], ['null'], ['true']])(
+      'refuses the non-object body %s',
+      async (raw) => {
+        await expect422(post(aliceToken()).set('Content-Type', 'application/json').send(raw), [
+          {
+            loc: ['body'],
+            msg: 'Input should be a valid dictionary or object to extract fields from',
+            type: 'model_attributes_type',
+          },
+        ]);
+      },
+    );
 
     it.each([
       [{}, 'missing', 'Field required'],
@@ -301,7 +321,11 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
       [{ return_url: 42 }, 'string_type', 'Input should be a valid string'],
       [{ return_url: ['https://a.example'] }, 'string_type', 'Input should be a valid string'],
       [{ return_url: '' }, 'string_too_short', 'String should have at least 1 character'],
-      [{ return_url: `https://example.com/${'a'.repeat(2029)}` }, 'string_too_long', 'String should have at most 2048 characters'],
+      [
+        { return_url: `https://example.com/${'a'.repeat(2029)}` },
+        'string_too_long',
+        'String should have at most 2048 characters',
+      ],
     ])('refuses the body #%#', async (body, type, msg) => {
       await expect422(post(aliceToken()).send(body), [{ loc: ['body', 'return_url'], msg, type }]);
     });
@@ -318,7 +342,10 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
       ['https:\\\\evil.example', 'return_url must be an absolute URL starting with http:// or https://'],
       ['http:evil.example', 'return_url must be an absolute URL starting with http:// or https://'],
       ['//evil.example/x', 'return_url must be an absolute URL starting with http:// or https://'],
-      ['https://evil.example\\@good.example', 'return_url must not contain whitespace, control characters or backslashes'],
+      [
+        'https://evil.example\\@good.example',
+        'return_url must not contain whitespace, control characters or backslashes',
+      ],
       ['https://exa mple.com', 'return_url must not contain whitespace, control characters or backslashes'],
       ['https://example.com/\u0000', 'return_url must not contain whitespace, control characters or backslashes'],
       ['https://user:secret@example.com', 'return_url must not contain a username or password'],
@@ -340,7 +367,12 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
 
     it.each([
       [{ type: 'subscription_cancel' }, ['body', 'flow', 'subscription'], 'missing', 'Field required'],
-      [{ type: 'subscription_update', subscription: 7 }, ['body', 'flow', 'subscription'], 'string_type', 'Input should be a valid string'],
+      [
+        { type: 'subscription_update', subscription: 7 },
+        ['body', 'flow', 'subscription'],
+        'string_type',
+        'Input should be a valid string',
+      ],
       [
         { type: 'subscription_update', subscription: 'cus_123' },
         ['body', 'flow', 'subscription'],
@@ -354,14 +386,23 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
         'literal_error',
         "Input should be 'payment_method_update', 'subscription_cancel' or 'subscription_update'",
       ],
-      ['subscription_cancel', ['body', 'flow'], 'model_attributes_type', 'Input should be a valid dictionary or object to extract fields from'],
+      [
+        'subscription_cancel',
+        ['body', 'flow'],
+        'model_attributes_type',
+        'Input should be a valid dictionary or object to extract fields from',
+      ],
     ])('refuses the flow %j', async (flow, loc, type, msg) => {
       await expect422(post(aliceToken()).send({ return_url: RETURN_URL, flow }), [{ loc, msg, type }]);
     });
 
     it('refuses an Idempotency-Key over 255 characters', async () => {
       await expect422(post(aliceToken()).set('Idempotency-Key', 'k'.repeat(256)).send({ return_url: RETURN_URL }), [
-        { loc: ['header', 'idempotency-key'], msg: 'String should have at most 255 characters', type: 'string_too_long' },
+        {
+          loc: ['header', 'idempotency-key'],
+          msg: 'String should have at most 255 characters',
+          type: 'string_too_long',
+        },
       ]);
     });
 
@@ -404,7 +445,9 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
     });
 
     it('never serves a test-mode customer in live mode', async () => {
-      const response = await post(endUserToken(carol, projectA), '?test_mode=false').send({ return_url: RETURN_URL }).expect(404);
+      const response = await post(endUserToken(carol, projectA), '?test_mode=false')
+        .send({ return_url: RETURN_URL })
+        .expect(404);
       expect(response.body).toEqual(NO_CUSTOMER);
       expect(stripe.requests).toHaveLength(0);
     });
@@ -461,7 +504,9 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
       const started = Date.now();
       const response = await post(aliceToken()).send({ return_url: RETURN_URL }).expect(503);
       const elapsed = Date.now() - started;
-      expect(response.body).toEqual({ detail: `Stripe did not answer within ${STRIPE_BUDGET_MS} ms; try again shortly` });
+      expect(response.body).toEqual({
+        detail: `Stripe did not answer within ${STRIPE_BUDGET_MS} ms; try again shortly`,
+      });
       expect(response.headers['retry-after']).toBe('2');
       expect(elapsed).toBeGreaterThanOrEqual(STRIPE_BUDGET_MS - 50);
       expect(elapsed).toBeLessThan(STRIPE_BUDGET_MS + 1000);
@@ -470,8 +515,14 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
 
   describe('Idempotency-Key', () => {
     it('gives the same user the same session when retrying with the same key', async () => {
-      const first = await post(aliceToken()).set('Idempotency-Key', 'retry-1').send({ return_url: RETURN_URL }).expect(200);
-      const second = await post(aliceToken()).set('Idempotency-Key', 'retry-1').send({ return_url: RETURN_URL }).expect(200);
+      const first = await post(aliceToken())
+        .set('Idempotency-Key', 'retry-1')
+        .send({ return_url: RETURN_URL })
+        .expect(200);
+      const second = await post(aliceToken())
+        .set('Idempotency-Key', 'retry-1')
+        .send({ return_url: RETURN_URL })
+        .expect(200);
 
       expect(second.body).toEqual(first.body);
       const [a, b] = stripe.requests;
@@ -481,7 +532,10 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
     });
 
     it('never lets two users collide on the same client key', async () => {
-      const forAlice = await post(aliceToken()).set('Idempotency-Key', 'shared').send({ return_url: RETURN_URL }).expect(200);
+      const forAlice = await post(aliceToken())
+        .set('Idempotency-Key', 'shared')
+        .send({ return_url: RETURN_URL })
+        .expect(200);
       const forCarol = await post(endUserToken(carol, projectA))
         .set('Idempotency-Key', 'shared')
         .send({ return_url: RETURN_URL })
@@ -494,7 +548,10 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
 
     it('scopes the key by mode', async () => {
       await post(aliceToken()).set('Idempotency-Key', 'mode').send({ return_url: RETURN_URL }).expect(200);
-      await post(aliceToken(), '?test_mode=false').set('Idempotency-Key', 'mode').send({ return_url: RETURN_URL }).expect(200);
+      await post(aliceToken(), '?test_mode=false')
+        .set('Idempotency-Key', 'mode')
+        .send({ return_url: RETURN_URL })
+        .expect(200);
       expect(stripe.requests[0].idempotencyKey).not.toBe(stripe.requests[1].idempotencyKey);
     });
 
@@ -519,10 +576,67 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
     });
   });
 
+  describe('OpenAPI document', () => {
+    it('documents the operation, its security, parameters and every status with a schema and an example', async () => {
+      const { body: document } = await request(server()).get('/openapi.json').expect(200);
+      const operation = document.paths['/api/v1/payments/stripe/customer-portal'].post;
+
+      expect(operation.operationId).toBe('createCustomerPortalSession');
+      expect(operation.tags).toEqual(['Stripe Subscriptions']);
+      expect(operation.security).toEqual([{ HTTPBearer: [] }]);
+      expect(document.components.securitySchemes.HTTPBearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+      expect(operation.parameters).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            name: 'test_mode',
+            in: 'query',
+            required: false,
+            schema: expect.objectContaining({ type: 'boolean', default: true }),
+          }),
+          expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
+        ]),
+      );
+      expect(operation.requestBody.required).toBe(true);
+      const requestSchema = document.components.schemas.CustomerPortalRequest;
+      expect(requestSchema.required).toEqual(['return_url']);
+      expect(requestSchema.properties.return_url).toMatchObject({ type: 'string', minLength: 1, maxLength: 2048 });
+      expect(document.components.schemas.CustomerPortalResponse).toMatchObject({
+        required: ['portal_url'],
+        properties: { portal_url: { type: 'string' } },
+      });
+
+      expect(Object.keys(operation.responses).sort()).toEqual(['200', '401', '403', '404', '409', '422', '502', '503']);
+      for (const [status, response] of Object.entries<{
+        content: Record<string, { schema: unknown; example?: unknown; examples?: unknown }>;
+      }>(operation.responses)) {
+        const json = response.content['application/json'];
+        expect({ status, schema: json.schema }).toEqual({
+          status,
+          schema: expect.objectContaining({ $ref: expect.any(String) }),
+        });
+        if (status !== '200')
+          expect({ status, hasExample: Boolean(json.example ?? json.examples) }).toEqual({ status, hasExample: true });
+      }
+      expect(operation.responses['422'].content['application/json'].schema.$ref).toBe(
+        '#/components/schemas/HTTPValidationError',
+      );
+    });
+
+    it('serves Swagger UI at /docs', async () => {
+      const response = await request(server()).get('/docs').redirects(1).expect(200);
+      expect(response.text).toContain('swagger-ui');
+    });
+  });
+
   describe('secrets at rest', () => {
     it('stores Stripe secret keys and webhook secrets encrypted, never in plaintext', async () => {
-      await projects.setModeCredentials(projectA, 'test', { secretKey: keys.aTest, webhookSecret: 'whsec_abcdef123456' });
-      const rows = await prisma.$queryRaw<Record<string, unknown>[]>`SELECT * FROM stripe_configs WHERE project_id = ${projectA}::uuid`;
+      await projects.setModeCredentials(projectA, 'test', {
+        secretKey: keys.aTest,
+        webhookSecret: 'whsec_abcdef123456',
+      });
+      const rows = await prisma.$queryRaw<
+        Record<string, unknown>[]
+      >`SELECT * FROM stripe_configs WHERE project_id = ${projectA}::uuid`;
       const stored = JSON.stringify(rows);
       expect(rows).toHaveLength(1);
       expect(stored).not.toContain(keys.aTest);

@@ -72,7 +72,9 @@ describe(`database on ${onPostgres ? 'PostgreSQL' : 'embedded PGlite'}`, () => {
     const history = await probe.query<{ migration_name: string; finished: boolean; checksum: string }>(
       'SELECT migration_name, finished_at IS NOT NULL AS finished, checksum FROM _prisma_migrations',
     );
-    expect(history).toEqual([{ migration_name: '20261125000000_init', finished: true, checksum: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    expect(history).toEqual([
+      { migration_name: '20261125000000_init', finished: true, checksum: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    ]);
 
     expect(await applyMigrations(probe.target)).toEqual([]);
     expect(await probe.query('SELECT migration_name FROM _prisma_migrations')).toHaveLength(1);
@@ -83,7 +85,9 @@ describe(`database on ${onPostgres ? 'PostgreSQL' : 'embedded PGlite'}`, () => {
     const project = '00000000-0000-4000-8000-000000000001';
     const user = '00000000-0000-4000-8000-000000000002';
     const otherUser = '00000000-0000-4000-8000-000000000003';
-    await probe.query(`INSERT INTO projects (id, name, owner_id, updated_at) VALUES ('${project}', 'p', '${user}', now())`);
+    await probe.query(
+      `INSERT INTO projects (id, name, owner_id, updated_at) VALUES ('${project}', 'p', '${user}', now())`,
+    );
     const insert = (id: string, userId: string, mode: string, customer: string) =>
       probe.query(
         `INSERT INTO stripe_customers (id, project_id, user_id, mode, stripe_customer_id, updated_at)
@@ -93,7 +97,9 @@ describe(`database on ${onPostgres ? 'PostgreSQL' : 'embedded PGlite'}`, () => {
     await insert('10000000-0000-4000-8000-000000000002', user, 'live', 'cus_1');
     await expect(insert('10000000-0000-4000-8000-000000000003', user, 'test', 'cus_2')).rejects.toThrow(/unique/i);
     await expect(insert('10000000-0000-4000-8000-000000000004', otherUser, 'test', 'cus_1')).rejects.toThrow(/unique/i);
-    await expect(insert('10000000-0000-4000-8000-000000000005', otherUser, 'sandbox', 'cus_9')).rejects.toThrow(/enum/i);
+    await expect(insert('10000000-0000-4000-8000-000000000005', otherUser, 'sandbox', 'cus_9')).rejects.toThrow(
+      /enum/i,
+    );
   });
 
   it('runs each migration as one script: a failing migration leaves nothing behind and is not recorded as applied', async () => {

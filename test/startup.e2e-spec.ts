@@ -70,7 +70,9 @@ describe('service start-up (compiled, as npm start runs it)', () => {
       const secretsFile = join(cwd, '.data', 'dev-secrets.json');
       expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
       const secrets = JSON.parse(readFileSync(secretsFile, 'utf8')) as { jwtSecret: string; encryptionKey: string };
-      expect(first.output()).toMatch(/Using development secrets from .*dev-secrets\.json for JWT_SECRET, SECRETS_ENCRYPTION_KEY/);
+      expect(first.output()).toMatch(
+        /Using development secrets from .*dev-secrets\.json for JWT_SECRET, SECRETS_ENCRYPTION_KEY/,
+      );
       expect(first.output()).not.toContain(secrets.jwtSecret);
       expect(first.output()).not.toContain(secrets.encryptionKey);
 
@@ -78,7 +80,9 @@ describe('service start-up (compiled, as npm start runs it)', () => {
       const second = startService(cwd, { PORT: String(await freePort()) });
       const refused = await second.exited;
       expect(refused.code).toBe(1);
-      expect(second.output()).toMatch(/EmbeddedDatabaseBusyError: The embedded database in .* is in use by another process/);
+      expect(second.output()).toMatch(
+        /EmbeddedDatabaseBusyError: The embedded database in .* is in use by another process/,
+      );
 
       first.child.kill('SIGTERM');
       const stopped = await first.exited;

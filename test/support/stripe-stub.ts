@@ -110,7 +110,10 @@ export class StripeStub {
       });
     }
     if (request.method !== 'POST' || request.path !== '/v1/billing_portal/sessions') {
-      return stripeError(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${request.method}: ${request.path}).` });
+      return stripeError(404, {
+        type: 'invalid_request_error',
+        message: `Unrecognized request URL (${request.method}: ${request.path}).`,
+      });
     }
     const idempotencyScope = request.idempotencyKey ? `${request.apiKey}:${request.idempotencyKey}` : undefined;
     const formKey = JSON.stringify(request.form);
@@ -163,7 +166,13 @@ export class StripeStub {
         break;
     }
     const customer = request.form.customer;
-    if (!customer) return stripeError(400, { type: 'invalid_request_error', code: 'parameter_missing', param: 'customer', message: 'Missing required param: customer.' });
+    if (!customer)
+      return stripeError(400, {
+        type: 'invalid_request_error',
+        code: 'parameter_missing',
+        param: 'customer',
+        message: 'Missing required param: customer.',
+      });
     if (!account.customers.has(customer)) {
       return stripeError(400, {
         type: 'invalid_request_error',

@@ -4,14 +4,21 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { DatabaseExceptionFilter } from '../../../libs/database/src/index.js';
 import type { AppConfig } from '../../../libs/config/src/index.js';
-import { bodyParserErrorHandler, HttpExceptionFilter, PydanticValidationPipe } from '../../../libs/http-errors/src/index.js';
+import {
+  bodyParserErrorHandler,
+  HttpExceptionFilter,
+  PydanticValidationPipe,
+} from '../../../libs/http-errors/src/index.js';
 import { AppModule } from './app.module.js';
 
 /** Largest JSON body accepted; larger ones get 413. */
 export const JSON_BODY_LIMIT = '100kb';
 
 /** The HTTP service, wired exactly as in production; main.ts and the e2e tests both start it this way. */
-export async function createApiApp(config: AppConfig, options: { logger?: false } = {}): Promise<NestExpressApplication> {
+export async function createApiApp(
+  config: AppConfig,
+  options: { logger?: false } = {},
+): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     bodyParser: false,
     // Start-up failures (bad database, busy data directory) reach the caller instead of aborting the process.

@@ -47,13 +47,15 @@ export class CustomerPortalController {
     name: 'Idempotency-Key',
     required: false,
     schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH },
-    description: 'Retrying with the same key returns the same Stripe session; reusing it with other parameters is a 409.',
+    description:
+      'Retrying with the same key returns the same Stripe session; reusing it with other parameters is a 409.',
   })
   @ApiBody({ type: CustomerPortalRequest })
   @ApiOkResponse({ type: CustomerPortalResponse, description: 'Portal session created (response is not cacheable).' })
   @ApiNotFoundResponse({
     type: ErrorDetail,
-    description: 'The project does not exist or has no active Stripe keys for the mode, or the user has no Stripe customer.',
+    description:
+      'The project does not exist or has no active Stripe keys for the mode, or the user has no Stripe customer.',
     examples: {
       project: { summary: 'Project not configured', value: { detail: PROJECT_NOT_CONFIGURED } },
       customer: { summary: 'No customer', value: { detail: 'No Stripe customer found for user' } },
@@ -62,7 +64,9 @@ export class CustomerPortalController {
   @ApiConflictResponse({
     type: ErrorDetail,
     description: 'The Idempotency-Key was used before with different parameters.',
-    example: { detail: 'Idempotency-Key was already used with different request parameters; use a new key for a new request' },
+    example: {
+      detail: 'Idempotency-Key was already used with different request parameters; use a new key for a new request',
+    },
   })
   @ApiUnprocessableEntityResponse({
     type: HTTPValidationError,
@@ -71,9 +75,11 @@ export class CustomerPortalController {
   })
   @ApiBadGatewayResponse({
     type: ErrorDetail,
-    description: "Stripe refused the project's configuration (bad or revoked key, missing permission, portal not set up).",
+    description:
+      "Stripe refused the project's configuration (bad or revoked key, missing permission, portal not set up).",
     example: {
-      detail: "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration",
+      detail:
+        "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration",
     },
   })
   @ApiServiceUnavailableResponse({

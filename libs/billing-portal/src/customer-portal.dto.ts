@@ -1,14 +1,69 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateBy,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { Issue, IsPresent, issue } from '../../http-errors/src/index.js';
 import { RETURN_URL_MAX_LENGTH, returnUrlProblem } from './return-url.js';
 
 /** Locales Stripe's Customer Portal can be shown in (`auto`: the customer's or browser's). */
 export const PORTAL_LOCALES = [
-  'auto', 'bg', 'cs', 'da', 'de', 'el', 'en', 'en-AU', 'en-CA', 'en-GB', 'en-IE', 'en-IN', 'en-NZ', 'en-SG', 'es',
-  'es-419', 'et', 'fi', 'fil', 'fr', 'fr-CA', 'hr', 'hu', 'id', 'it', 'ja', 'ko', 'lt', 'lv', 'ms', 'mt', 'nb', 'nl',
-  'pl', 'pt', 'pt-BR', 'ro', 'ru', 'sk', 'sl', 'sv', 'th', 'tr', 'vi', 'zh', 'zh-HK', 'zh-TW',
+  'auto',
+  'bg',
+  'cs',
+  'da',
+  'de',
+  'el',
+  'en',
+  'en-AU',
+  'en-CA',
+  'en-GB',
+  'en-IE',
+  'en-IN',
+  'en-NZ',
+  'en-SG',
+  'es',
+  'es-419',
+  'et',
+  'fi',
+  'fil',
+  'fr',
+  'fr-CA',
+  'hr',
+  'hu',
+  'id',
+  'it',
+  'ja',
+  'ko',
+  'lt',
+  'lv',
+  'ms',
+  'mt',
+  'nb',
+  'nl',
+  'pl',
+  'pt',
+  'pt-BR',
+  'ro',
+  'ru',
+  'sk',
+  'sl',
+  'sv',
+  'th',
+  'tr',
+  'vi',
+  'zh',
+  'zh-HK',
+  'zh-TW',
 ] as const;
 
 export const PORTAL_FLOW_TYPES = ['payment_method_update', 'subscription_cancel', 'subscription_update'] as const;
@@ -32,7 +87,11 @@ function IsReturnUrl(): PropertyDecorator {
 
 /** A Stripe portal deep link: open the portal directly on one task. */
 export class PortalFlow {
-  @ApiProperty({ enum: PORTAL_FLOW_TYPES, description: 'Which task the portal opens on.', example: 'subscription_cancel' })
+  @ApiProperty({
+    enum: PORTAL_FLOW_TYPES,
+    description: 'Which task the portal opens on.',
+    example: 'subscription_cancel',
+  })
   @IsIn(PORTAL_FLOW_TYPES, issue(Issue.literalError(PORTAL_FLOW_TYPES)))
   @IsPresent()
   type: PortalFlowType;
@@ -43,7 +102,10 @@ export class PortalFlow {
     pattern: '^sub_[A-Za-z0-9]+$',
   })
   @ValidateIf((flow: PortalFlow) => flow.type === 'subscription_cancel' || flow.type === 'subscription_update')
-  @Matches(/^sub_[A-Za-z0-9]{1,250}$/, issue(Issue.valueError('subscription must be a Stripe subscription id (sub_...)')))
+  @Matches(
+    /^sub_[A-Za-z0-9]{1,250}$/,
+    issue(Issue.valueError('subscription must be a Stripe subscription id (sub_...)')),
+  )
   @IsString(issue(Issue.stringType))
   @IsPresent()
   subscription?: string;
@@ -52,7 +114,8 @@ export class PortalFlow {
 /** Request to create a customer portal session. */
 export class CustomerPortalRequest {
   @ApiProperty({
-    description: 'Absolute http(s) URL the user returns to after leaving the portal (no credentials, at most 2048 characters).',
+    description:
+      'Absolute http(s) URL the user returns to after leaving the portal (no credentials, at most 2048 characters).',
     minLength: 1,
     maxLength: RETURN_URL_MAX_LENGTH,
     example: 'https://myapp.com/account/billing',
@@ -67,7 +130,7 @@ export class CustomerPortalRequest {
 
   @ApiPropertyOptional({
     enum: PORTAL_LOCALES,
-    description: 'Extension: the language the portal is shown in (default: the customer\'s or browser\'s).',
+    description: "Extension: the language the portal is shown in (default: the customer's or browser's).",
     example: 'auto',
   })
   @IsIn(PORTAL_LOCALES, issue(Issue.literalError(PORTAL_LOCALES)))
@@ -88,7 +151,8 @@ export class CustomerPortalRequest {
 /** Customer portal session response. */
 export class CustomerPortalResponse {
   @ApiProperty({
-    description: 'URL of the Stripe Customer Portal session: redirect the user there. A login link: do not log or store it.',
+    description:
+      'URL of the Stripe Customer Portal session: redirect the user there. A login link: do not log or store it.',
     example: 'https://billing.stripe.com/p/session/test_YWNjdF8xQUJDMTIzZG',
     title: 'Portal Url',
   })

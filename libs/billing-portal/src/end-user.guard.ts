@@ -1,10 +1,18 @@
-import { applyDecorators, ForbiddenException, Injectable, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  applyDecorators,
+  ForbiddenException,
+  Injectable,
+  UseGuards,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { isEndUser, JwtAuthGuard, type Principal } from '../../auth/src/index.js';
 import { ErrorDetail } from '../../http-errors/src/index.js';
 
-export const END_USER_REQUIRED = 'This endpoint requires an end-user access token with project scope (project_id claim)';
+export const END_USER_REQUIRED =
+  'This endpoint requires an end-user access token with project scope (project_id claim)';
 
 /** Admits only end-user tokens scoped to a project; developer tokens (no project_id) get 403. */
 @Injectable()

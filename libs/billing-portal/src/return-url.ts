@@ -6,7 +6,8 @@ const SCHEME = /^https?:\/\//i;
 // (\p{Cf}: they make a URL read differently from where it goes), lone surrogates (\p{Cs}: not encodable, so Stripe
 // could never receive them) and backslashes (which browsers read as `/`).
 const FORBIDDEN_CHARACTERS = /[\s\p{Cc}\p{Cf}\p{Cs}\\]/u;
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]+\])$/;
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]+\])$/;
 
 /**
  * Why `raw` is not an acceptable return URL, judged on the string as sent (a URL parser would silently "repair"

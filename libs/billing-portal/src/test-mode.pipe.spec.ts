@@ -46,7 +46,11 @@ describe('TestModePipe', () => {
     expect((caught as RequestValidationException).getStatus()).toBe(422);
     expect((caught as RequestValidationException).getResponse()).toEqual({
       detail: [
-        { loc: ['query', 'test_mode'], msg: 'Input should be a valid boolean, unable to interpret input', type: 'bool_parsing' },
+        {
+          loc: ['query', 'test_mode'],
+          msg: 'Input should be a valid boolean, unable to interpret input',
+          type: 'bool_parsing',
+        },
       ],
     });
   });

@@ -194,7 +194,9 @@ describe('environmentSchema', () => {
       const refused = 'JWT_PUBLIC_KEY: must be an inline PEM public key (RSA or EC P-256)';
       expect(problems({ JWT_PUBLIC_KEY: '/etc/keys/public.pem' })).toEqual([refused]);
       expect(problems({ JWT_PUBLIC_KEY: '-----BEGIN PRIVATE KEY-----\nabc' })).toEqual([refused]);
-      expect(problems({ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----' })).toEqual([refused]);
+      expect(problems({ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----' })).toEqual([
+        refused,
+      ]);
       expect(problems({ JWT_PUBLIC_KEY: ED25519_PUBLIC_KEY })).toEqual([refused]);
     });
   });

@@ -21,7 +21,10 @@ function isPublicKeyPem(value: string): boolean {
   if (!value.includes('-----BEGIN PUBLIC KEY-----')) return false;
   try {
     const key = createPublicKey(value);
-    return key.asymmetricKeyType === 'rsa' || (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1');
+    return (
+      key.asymmetricKeyType === 'rsa' ||
+      (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1')
+    );
   } catch {
     return false;
   }
@@ -40,7 +43,10 @@ export const environmentSchema = z.object({
   PORT: blankAsUnset(z.coerce.number().int().min(0).max(65535).default(3000)),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   DATABASE_URL: optionalNonEmpty.pipe(
-    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
+      .optional(),
   ),
   DATABASE_POOL_SIZE: positiveInt(10),
   PGLITE_DATA_DIR: z.string().min(1).default('./.data'),
@@ -128,9 +134,7 @@ export class AppConfig {
 
   /** Whether the embedded database is kept on disk (dev secrets then live beside it). */
   get embeddedDataDir(): string | undefined {
-    return this.database.kind === 'pglite' && this.database.dataDir !== 'memory://'
-      ? this.database.dataDir
-      : undefined;
+    return this.database.kind === 'pglite' && this.database.dataDir !== 'memory://' ? this.database.dataDir : undefined;
   }
 }
 

@@ -12,7 +12,8 @@ export class ConfigModule {
       providers: [
         {
           provide: AppConfig,
-          useFactory: () => config ?? loadConfig(process.env, { warn: (message) => new Logger('Config').warn(message) }),
+          useFactory: () =>
+            config ?? loadConfig(process.env, { warn: (message) => new Logger('Config').warn(message) }),
         },
       ],
       exports: [AppConfig],

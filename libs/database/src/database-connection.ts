@@ -27,14 +27,22 @@ export interface DatabaseConnection {
   close(): Promise<void>;
 }
 
-export async function openDatabase(database: AppConfig['database'], onLockLost?: (error: Error) => void): Promise<DatabaseConnection> {
+export async function openDatabase(
+  database: AppConfig['database'],
+  onLockLost?: (error: Error) => void,
+): Promise<DatabaseConnection> {
   if (database.kind === 'postgres') {
     const adapter = new PrismaPg({
       connectionString: database.url,
       max: database.poolSize,
       connectionTimeoutMillis: 5_000,
     });
-    return { kind: 'postgres', adapter, migrationTarget: { kind: 'postgres', url: database.url }, close: async () => undefined };
+    return {
+      kind: 'postgres',
+      adapter,
+      migrationTarget: { kind: 'postgres', url: database.url },
+      close: async () => undefined,
+    };
   }
   if (database.dataDir === 'memory://') {
     const pglite = await PGlite.create('memory://');

@@ -25,7 +25,9 @@ export class DatabaseModule {
             if (config.database.migrateOnStart) {
               try {
                 const applied = await applyMigrations(connection.migrationTarget);
-                logger.log(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database schema is up to date');
+                logger.log(
+                  applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database schema is up to date',
+                );
               } catch (error) {
                 await connection.close();
                 throw error;

@@ -1,5 +1,12 @@
 export { EmbeddedDatabaseBusyError, openDatabase, type DatabaseConnection } from './database-connection.js';
 export { DATABASE_UNAVAILABLE, DatabaseExceptionFilter } from './database-exception.filter.js';
 export { DATABASE_CONNECTION, DatabaseModule } from './database.module.js';
-export { applyMigrations, prismaDirectory, readMigrations, schemaDrift, schemaSql, type MigrationTarget } from './migrator.js';
+export {
+  applyMigrations,
+  prismaDirectory,
+  readMigrations,
+  schemaDrift,
+  schemaSql,
+  type MigrationTarget,
+} from './migrator.js';
 export { PrismaService } from './prisma.service.js';

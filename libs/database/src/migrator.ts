@@ -84,7 +84,10 @@ export async function readMigrations(migrationsDir = join(prismaDirectory(), 'mi
   };
 }
 
-async function withEngine<T>(factory: SqlMigrationAwareDriverAdapterFactory, use: (engine: SchemaEngine) => Promise<T>): Promise<T> {
+async function withEngine<T>(
+  factory: SqlMigrationAwareDriverAdapterFactory,
+  use: (engine: SchemaEngine) => Promise<T>,
+): Promise<T> {
   const adapter = bindMigrationAwareSqlAdapterFactory(factory);
   let engine: SchemaEngine;
   try {
@@ -137,10 +140,16 @@ function wholeScripts<F extends SqlMigrationAwareDriverAdapterFactory>(factory: 
 }
 
 /** A PostgreSQL adapter factory whose connections (and their advisory-lock sessions) are all closed afterwards. */
-function disposablePostgresFactory(url: string): { factory: SqlMigrationAwareDriverAdapterFactory; close(): Promise<void> } {
+function disposablePostgresFactory(url: string): {
+  factory: SqlMigrationAwareDriverAdapterFactory;
+  close(): Promise<void>;
+} {
   // One connection: the advisory lock, the DDL and the bookkeeping share a session. Separate fields, not a
   // connectionString, so a shadow database's `database` could never be overridden back to the real one.
-  const factory = wholeScripts(new PrismaPg({ ...parseConnectionString(url), max: 1, connectionTimeoutMillis: 5_000 } as PoolConfig), 'postgres');
+  const factory = wholeScripts(
+    new PrismaPg({ ...parseConnectionString(url), max: 1, connectionTimeoutMillis: 5_000 } as PoolConfig),
+    'postgres',
+  );
   const opened: SqlDriverAdapter[] = [];
   const connect = factory.connect.bind(factory);
   factory.connect = async () => {
@@ -164,7 +173,9 @@ export async function applyMigrations(target: MigrationTarget, migrationsDir?: s
   }
   const { factory, close } = disposablePostgresFactory(target.url);
   try {
-    const result = await withEngine(factory, (engine) => engine.applyMigrations({ migrationsList, filters: NO_FILTER }));
+    const result = await withEngine(factory, (engine) =>
+      engine.applyMigrations({ migrationsList, filters: NO_FILTER }),
+    );
     return result.appliedMigrationNames;
   } finally {
     await close();
@@ -175,7 +186,10 @@ export async function applyMigrations(target: MigrationTarget, migrationsDir?: s
  * SQL that would turn the migrations' schema into schema.prisma: empty when they agree. The migrations are replayed
  * on a throwaway in-memory PGlite, so no database is touched.
  */
-export async function schemaDrift(schemaFile = join(prismaDirectory(), 'schema.prisma'), migrationsDir?: string): Promise<string> {
+export async function schemaDrift(
+  schemaFile = join(prismaDirectory(), 'schema.prisma'),
+  migrationsDir?: string,
+): Promise<string> {
   const shadow = await PGlite.create('memory://');
   try {
     const migrations = await readMigrations(migrationsDir);

@@ -11,7 +11,12 @@ interface BodyParserError {
 }
 
 /** Express error middleware for JSON body-parser failures: the reference API's 422/413 shapes, never Express's HTML. */
-export function bodyParserErrorHandler(error: unknown, _request: Request, response: Response, next: NextFunction): void {
+export function bodyParserErrorHandler(
+  error: unknown,
+  _request: Request,
+  response: Response,
+  next: NextFunction,
+): void {
   if (!isBodyParserError(error)) return next(error);
   const { status, body } = describe(error);
   response.status(status).json(body);
@@ -22,7 +27,8 @@ function describe(error: BodyParserError): { status: number; body: unknown } {
     case 'entity.parse.failed': {
       // Like Pydantic, point at the character where decoding failed (the end, for truncated input).
       const position = /position (\d+)/.exec(error.message ?? '')?.[1];
-      const offset = position !== undefined ? Number(position) : typeof error.body === 'string' ? error.body.length : undefined;
+      const offset =
+        position !== undefined ? Number(position) : typeof error.body === 'string' ? error.body.length : undefined;
       const loc = offset === undefined ? ['body'] : ['body', offset];
       return { status: 422, body: new RequestValidationException([{ loc, ...Issue.jsonInvalid }]).getResponse() };
     }

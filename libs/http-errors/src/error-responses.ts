@@ -2,7 +2,10 @@ import { ApiProperty } from '@nestjs/swagger';
 
 /** `{"detail": "..."}`: every non-422 error of the API. */
 export class ErrorDetail {
-  @ApiProperty({ description: 'What went wrong, and for 5xx what the project developer should fix.', example: 'Could not validate credentials' })
+  @ApiProperty({
+    description: 'What went wrong, and for 5xx what the project developer should fix.',
+    example: 'Could not validate credentials',
+  })
   detail: string;
 }
 

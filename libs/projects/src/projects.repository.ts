@@ -139,7 +139,13 @@ export class ProjectsRepository {
   /** Re-encrypts every stored secret made with an older key under the current key; returns how many. */
   async reencryptSecrets(): Promise<{ reencrypted: number; configurations: number }> {
     const configs = await this.prisma.stripeConfig.findMany({
-      select: { projectId: true, testSecretKey: true, testWebhookSecret: true, liveSecretKey: true, liveWebhookSecret: true },
+      select: {
+        projectId: true,
+        testSecretKey: true,
+        testWebhookSecret: true,
+        liveSecretKey: true,
+        liveWebhookSecret: true,
+      },
     });
     let reencrypted = 0;
     for (const config of configs) {
@@ -152,7 +158,9 @@ export class ProjectsRepository {
       }
       if (Object.keys(changes).length === 0) continue;
       // Only if no one changed those columns meanwhile; a concurrent writer already used the current key.
-      const expected = Object.fromEntries(Object.keys(changes).map((column) => [column, config[column as SecretColumn]]));
+      const expected = Object.fromEntries(
+        Object.keys(changes).map((column) => [column, config[column as SecretColumn]]),
+      );
       const { count } = await this.prisma.stripeConfig.updateMany({
         where: { projectId: config.projectId, ...expected },
         data: changes,

@@ -43,9 +43,13 @@ export class SecretCipher {
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return [FORMAT, this.current.id, iv.toString('base64url'), tag.toString('base64url'), data.toString('base64url')].join(
-      '.',
-    );
+    return [
+      FORMAT,
+      this.current.id,
+      iv.toString('base64url'),
+      tag.toString('base64url'),
+      data.toString('base64url'),
+    ].join('.');
   }
 
   decrypt(ciphertext: string, context: string): string {

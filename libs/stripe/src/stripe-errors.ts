@@ -27,7 +27,10 @@ export function redactKeys(message: string): string {
  */
 export function toHttpException(error: unknown, mode: StripeMode, customerParam = 'customer'): HttpException {
   if (error instanceof StripeBudgetExceededError) {
-    return new ServiceUnavailableRetryException(`Stripe did not answer within ${error.budgetMs} ms; try again shortly`, 2);
+    return new ServiceUnavailableRetryException(
+      `Stripe did not answer within ${error.budgetMs} ms; try again shortly`,
+      2,
+    );
   }
   if (!(error instanceof Stripe.errors.StripeError)) {
     return new StripeConfigurationException('Unexpected failure while calling Stripe');
@@ -48,13 +51,19 @@ export function toHttpException(error: unknown, mode: StripeMode, customerParam 
     });
   }
   if (error instanceof Stripe.errors.StripeRateLimitError) {
-    return new ServiceUnavailableRetryException('Stripe is rate limiting requests for this project; try again shortly', retryAfter(error, 2));
+    return new ServiceUnavailableRetryException(
+      'Stripe is rate limiting requests for this project; try again shortly',
+      retryAfter(error, 2),
+    );
   }
   if (error instanceof Stripe.errors.StripeConnectionError) {
     return new ServiceUnavailableRetryException('Stripe could not be reached; try again shortly', 2);
   }
   if (error instanceof Stripe.errors.StripeAPIError || (error.statusCode ?? 0) >= 500) {
-    return new ServiceUnavailableRetryException('Stripe is temporarily unavailable; try again shortly', retryAfter(error, 5));
+    return new ServiceUnavailableRetryException(
+      'Stripe is temporarily unavailable; try again shortly',
+      retryAfter(error, 5),
+    );
   }
   if (error instanceof Stripe.errors.StripeInvalidRequestError) {
     if (error.code === 'resource_missing' && error.param === customerParam) {
