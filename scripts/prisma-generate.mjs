@@ -3,7 +3,14 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const prismaCli = require.resolve('prisma/build/index.js');
+let prismaCli;
+try {
+  prismaCli = require.resolve('prisma/build/index.js');
+} catch (error) {
+  // After `npm ci --omit=dev` (production image) the client is already compiled into dist/.
+  if (process.argv.includes('--if-available')) process.exit(0);
+  throw error;
+}
 const result = spawnSync(process.execPath, [prismaCli, 'generate'], {
   stdio: ['ignore', 'ignore', 'inherit'],
   env: {
