@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jwt, { type JwtPayload } from 'jsonwebtoken';
 import pg from 'pg';
+import { createTestDatabase } from './support/test-database.js';
 import { loadConfig } from '../libs/config/src/index.js';
 import { openDatabase, type DatabaseConnection } from '../libs/database/src/database-connection.js';
 
@@ -89,27 +90,15 @@ function failure(result: CliResult, code: 1 | 2): string {
   return result.stderr.trimEnd();
 }
 
-async function createPostgresDatabase(serverUrl: string): Promise<TestDatabase> {
-  const name = `cli_${randomBytes(6).toString('hex')}`;
-  const admin = async (sql: string): Promise<void> => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE "${name}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+async function createPostgresDatabase(): Promise<TestDatabase> {
+  const database = await createTestDatabase('cli');
+  const pool = new pg.Pool({ connectionString: database.env.DATABASE_URL, max: 1 });
   return {
-    env: { DATABASE_URL: url.toString() },
+    env: database.env,
     query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
     drop: async () => {
       await pool.end();
-      await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await database.drop();
     },
   };
 }
@@ -142,9 +131,7 @@ function pgliteOf(connection: DatabaseConnection) {
 beforeAll(async () => {
   // dist/ is compiled fresh by the e2e global setup (test/global-setup.js).
   cwd = await mkdtemp(join(tmpdir(), 'cli-e2e-'));
-  database = process.env.DATABASE_URL
-    ? await createPostgresDatabase(process.env.DATABASE_URL)
-    : createPgliteDatabase(join(cwd, 'data'));
+  database = process.env.DATABASE_URL ? await createPostgresDatabase() : createPgliteDatabase(join(cwd, 'data'));
 }, 120_000);
 
 afterAll(async () => {
