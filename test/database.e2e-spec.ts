@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -14,7 +14,11 @@ import {
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const MIGRATIONS = join(prismaDirectory(), 'migrations');
-const APP_TABLES = ['_prisma_migrations', 'projects', 'stripe_configs', 'stripe_customers'];
+const APP_TABLES = ['_prisma_migrations', 'projects', 'stripe_config_changes', 'stripe_configs', 'stripe_customers'];
+const MIGRATION_NAMES = readdirSync(MIGRATIONS, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
 
 /** Runs SQL on whichever back end the suite targets. */
 interface Probe {
@@ -67,17 +71,22 @@ describe(`database on ${onPostgres ? 'PostgreSQL' : 'embedded PGlite'}`, () => {
   it('creates the tables for real, records the migration, and applies nothing the second time', async () => {
     expect(await publicTables(probe)).toEqual([]);
 
-    expect(await applyMigrations(probe.target)).toEqual(['20261125000000_init']);
+    expect(await applyMigrations(probe.target)).toEqual(MIGRATION_NAMES);
     expect(await publicTables(probe)).toEqual(APP_TABLES);
     const history = await probe.query<{ migration_name: string; finished: boolean; checksum: string }>(
-      'SELECT migration_name, finished_at IS NOT NULL AS finished, checksum FROM _prisma_migrations',
+      'SELECT migration_name, finished_at IS NOT NULL AS finished, checksum FROM _prisma_migrations ORDER BY migration_name',
     );
-    expect(history).toEqual([
-      { migration_name: '20261125000000_init', finished: true, checksum: expect.stringMatching(/^[0-9a-f]{64}$/) },
-    ]);
+    expect(MIGRATION_NAMES.length).toBeGreaterThanOrEqual(2);
+    expect(history).toEqual(
+      MIGRATION_NAMES.map((name) => ({
+        migration_name: name,
+        finished: true,
+        checksum: expect.stringMatching(/^[0-9a-f]{64}$/),
+      })),
+    );
 
     expect(await applyMigrations(probe.target)).toEqual([]);
-    expect(await probe.query('SELECT migration_name FROM _prisma_migrations')).toHaveLength(1);
+    expect(await probe.query('SELECT migration_name FROM _prisma_migrations')).toHaveLength(MIGRATION_NAMES.length);
   });
 
   it('enforces the customer mapping constraints in the database', async () => {
@@ -106,9 +115,9 @@ describe(`database on ${onPostgres ? 'PostgreSQL' : 'embedded PGlite'}`, () => {
     const folder = mkdtempSync(join(tmpdir(), 'migrations-'));
     try {
       cpSync(MIGRATIONS, folder, { recursive: true });
-      mkdirSync(join(folder, '20261126000000_broken'));
+      mkdirSync(join(folder, '20991231000000_broken'));
       writeFileSync(
-        join(folder, '20261126000000_broken', 'migration.sql'),
+        join(folder, '20991231000000_broken', 'migration.sql'),
         `CREATE TABLE half_done (id int);
          CREATE FUNCTION touch() RETURNS trigger AS $$ BEGIN RETURN NEW; END; $$ LANGUAGE plpgsql;
          SELECT * FROM no_such_table;`,
@@ -121,8 +130,8 @@ describe(`database on ${onPostgres ? 'PostgreSQL' : 'embedded PGlite'}`, () => {
         'SELECT migration_name, finished_at IS NOT NULL AS finished FROM _prisma_migrations ORDER BY migration_name',
       );
       expect(history).toEqual([
-        { migration_name: '20261125000000_init', finished: true },
-        { migration_name: '20261126000000_broken', finished: false },
+        ...MIGRATION_NAMES.map((name) => ({ migration_name: name, finished: true })),
+        { migration_name: '20991231000000_broken', finished: false },
       ]);
     } finally {
       rmSync(folder, { recursive: true, force: true });
@@ -133,9 +142,9 @@ describe(`database on ${onPostgres ? 'PostgreSQL' : 'embedded PGlite'}`, () => {
   if (onPostgres) {
     it('is safe when several replicas migrate at once (advisory lock)', async () => {
       const results = await Promise.all([1, 2, 3].map(() => applyMigrations(probe.target)));
-      expect(results.flat()).toEqual(['20261125000000_init']);
+      expect(results.flat()).toEqual(MIGRATION_NAMES);
       expect(await publicTables(probe)).toEqual(APP_TABLES);
-      expect(await probe.query('SELECT 1 FROM _prisma_migrations')).toHaveLength(1);
+      expect(await probe.query('SELECT 1 FROM _prisma_migrations')).toHaveLength(MIGRATION_NAMES.length);
     });
   }
 });

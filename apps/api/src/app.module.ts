@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { BillingPortalModule } from '../../../libs/billing-portal/src/index.js';
 import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
 import { DatabaseModule } from '../../../libs/database/src/index.js';
+import { DeveloperApiModule } from '../../../libs/developer-api/src/index.js';
 
 @Module({})
 export class AppModule {
@@ -9,7 +10,7 @@ export class AppModule {
   static register(config?: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(), BillingPortalModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(), BillingPortalModule, DeveloperApiModule],
     };
   }
 }

@@ -3,10 +3,11 @@ import { PassportModule } from '@nestjs/passport';
 import { AccessTokenSigner } from './access-token-signer.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
+import { DeveloperGuard, EndUserGuard } from './scope.guards.js';
 
 @Module({
   imports: [PassportModule.register({ session: false })],
-  providers: [JwtStrategy, JwtAuthGuard, AccessTokenSigner],
-  exports: [JwtAuthGuard, AccessTokenSigner],
+  providers: [JwtStrategy, JwtAuthGuard, EndUserGuard, DeveloperGuard, AccessTokenSigner],
+  exports: [JwtAuthGuard, EndUserGuard, DeveloperGuard, AccessTokenSigner],
 })
 export class AuthModule {}

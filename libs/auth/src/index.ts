@@ -4,3 +4,11 @@ export { CurrentPrincipal } from './current-principal.decorator.js';
 export { INVALID_CREDENTIALS, JwtAuthGuard } from './jwt-auth.guard.js';
 export { JwtStrategy, principalFromClaims } from './jwt.strategy.js';
 export { isEndUser, type EndUserPrincipal, type Principal } from './principal.js';
+export {
+  DEVELOPER_REQUIRED,
+  DeveloperAuth,
+  DeveloperGuard,
+  END_USER_REQUIRED,
+  EndUserAuth,
+  EndUserGuard,
+} from './scope.guards.js';

@@ -4,11 +4,10 @@ import { ProjectsModule } from '../../projects/src/index.js';
 import { StripeModule } from '../../stripe/src/index.js';
 import { CustomerPortalController } from './customer-portal.controller.js';
 import { CustomerPortalService } from './customer-portal.service.js';
-import { EndUserGuard } from './end-user.guard.js';
 
 @Module({
   imports: [AuthModule, ProjectsModule, StripeModule],
   controllers: [CustomerPortalController],
-  providers: [CustomerPortalService, EndUserGuard],
+  providers: [CustomerPortalService],
 })
 export class BillingPortalModule {}

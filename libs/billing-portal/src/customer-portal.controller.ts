@@ -12,14 +12,12 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { CurrentPrincipal, type EndUserPrincipal } from '../../auth/src/index.js';
-import { ErrorDetail, HTTPValidationError } from '../../http-errors/src/index.js';
+import { CurrentPrincipal, EndUserAuth, type EndUserPrincipal } from '../../auth/src/index.js';
+import { ErrorDetail, HTTPValidationError, TestModePipe } from '../../http-errors/src/index.js';
 import { CustomerPortalRequest, CustomerPortalResponse } from './customer-portal.dto.js';
 import { CustomerPortalService, PROJECT_NOT_CONFIGURED } from './customer-portal.service.js';
-import { EndUserAuth } from './end-user.guard.js';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyKeyPipe } from './idempotency-key.pipe.js';
 import { RequestHeader } from './request-header.decorator.js';
-import { TestModePipe } from './test-mode.pipe.js';
 
 @ApiTags('Stripe Subscriptions')
 @Controller({ path: 'payments/stripe', version: '1' })

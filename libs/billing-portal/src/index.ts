@@ -6,6 +6,4 @@ export {
   PORTAL_LOCALES,
 } from './customer-portal.dto.js';
 export { CustomerPortalService, PROJECT_NOT_CONFIGURED, scopedIdempotencyKey } from './customer-portal.service.js';
-export { END_USER_REQUIRED, EndUserAuth, EndUserGuard } from './end-user.guard.js';
 export { returnUrlProblem, RETURN_URL_MAX_LENGTH } from './return-url.js';
-export { parseQueryBoolean, TestModePipe } from './test-mode.pipe.js';

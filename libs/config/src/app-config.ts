@@ -71,6 +71,7 @@ export const environmentSchema = z.object({
       .pipe(z.array(base64Key32))
       .optional(),
   ),
+  PUBLIC_BASE_URL: optionalNonEmpty.pipe(httpBaseUrl.optional()),
   STRIPE_API_BASE_URL: optionalNonEmpty.pipe(httpBaseUrl.optional()),
   STRIPE_TIMEOUT_MS: positiveInt(10_000),
   STRIPE_MAX_NETWORK_RETRIES: blankAsUnset(z.coerce.number().int().min(0).max(5).default(2)),
@@ -86,6 +87,8 @@ export class AppConfig {
   readonly production: boolean;
   readonly http: { host: string; port: number };
   readonly logLevel: Environment['LOG_LEVEL'];
+  /** Where Stripe reaches this service from outside (webhook URLs); unset when not configured. */
+  readonly publicBaseUrl?: string;
   readonly database:
     | { kind: 'postgres'; url: string; poolSize: number; migrateOnStart: boolean }
     | { kind: 'pglite'; dataDir: string | 'memory://'; migrateOnStart: boolean };
@@ -103,6 +106,7 @@ export class AppConfig {
     this.production = env.NODE_ENV === 'production';
     this.http = { host: env.HOST, port: env.PORT };
     this.logLevel = env.LOG_LEVEL;
+    this.publicBaseUrl = env.PUBLIC_BASE_URL?.replace(/\/+$/, '');
     this.database = env.DATABASE_URL
       ? {
           kind: 'postgres',

@@ -5,3 +5,5 @@ export { ServiceUnavailableRetryException } from './retryable.exception.js';
 export { Issue, RequestValidationException, type IssueKind, type ValidationIssue } from './validation-errors.js';
 export { IsPresent } from './validators.js';
 export { bodyParserErrorHandler } from './body-parser-error.handler.js';
+export { BoundedIntQueryPipe, UuidPathPipe } from './param-pipes.js';
+export { parseQueryBoolean, TestModePipe } from './test-mode.pipe.js';

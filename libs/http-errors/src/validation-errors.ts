@@ -27,6 +27,18 @@ export const Issue = {
     msg: 'Input should be a valid dictionary or object to extract fields from',
   },
   jsonInvalid: { type: 'json_invalid', msg: 'JSON decode error' },
+  uuidParsing: { type: 'uuid_parsing', msg: 'Input should be a valid UUID' },
+  intParsing: { type: 'int_parsing', msg: 'Input should be a valid integer, unable to parse string as an integer' },
+  greaterThanEqual: (min: number): IssueKind => ({
+    type: 'greater_than_equal',
+    msg: `Input should be greater than or equal to ${min}`,
+  }),
+  lessThanEqual: (max: number): IssueKind => ({
+    type: 'less_than_equal',
+    msg: `Input should be less than or equal to ${max}`,
+  }),
+  boolType: { type: 'bool_type', msg: 'Input should be a valid boolean' },
+  listType: { type: 'list_type', msg: 'Input should be a valid list' },
   valueError: (reason: string): IssueKind => ({ type: 'value_error', msg: `Value error, ${reason}` }),
   literalError: (allowed: readonly string[]): IssueKind => ({
     type: 'literal_error',

@@ -4,6 +4,8 @@ import { Prisma } from '../../database/src/generated/prisma/client.js';
 import { PrismaService } from '../../database/src/prisma.service.js';
 import { SecretCipher } from './secret-cipher.js';
 
+export const PROJECT_NOT_FOUND = 'Project not found';
+
 export interface NewProject {
   id?: string;
   name: string;
@@ -46,6 +48,19 @@ export class ProjectsRepository {
     private readonly prisma: PrismaService,
     private readonly cipher: SecretCipher,
   ) {}
+
+  /**
+   * Ownership is part of the query: a project that does not exist and one owned by someone else are the same 404,
+   * so a developer cannot learn that another's project exists.
+   */
+  async requireOwnedProject(projectId: string, ownerId: string): Promise<{ id: string; name: string }> {
+    const project = await this.prisma.project.findFirst({
+      where: { id: projectId, ownerId },
+      select: { id: true, name: true },
+    });
+    if (!project) throw new NotFoundException({ detail: PROJECT_NOT_FOUND });
+    return project;
+  }
 
   async createProject(project: NewProject): Promise<{ id: string }> {
     try {

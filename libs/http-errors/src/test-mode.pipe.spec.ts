@@ -1,4 +1,4 @@
-import { RequestValidationException } from '../../http-errors/src/index.js';
+import { RequestValidationException } from './validation-errors.js';
 import { parseQueryBoolean, TestModePipe } from './test-mode.pipe.js';
 
 describe('parseQueryBoolean', () => {

@@ -1,5 +1,5 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
-import { Issue, RequestValidationException } from '../../http-errors/src/index.js';
+import { Issue, RequestValidationException } from './validation-errors.js';
 
 // Pydantic's accepted boolean spellings, compared case-insensitively.
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on', 't', 'y']);

@@ -1,0 +1,68 @@
+import {
+  applyDecorators,
+  ForbiddenException,
+  Injectable,
+  UseGuards,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { ErrorDetail } from '../../http-errors/src/index.js';
+import { INVALID_CREDENTIALS, JwtAuthGuard } from './jwt-auth.guard.js';
+import { isEndUser, type Principal } from './principal.js';
+
+export const END_USER_REQUIRED =
+  'This endpoint requires an end-user access token with project scope (project_id claim)';
+export const DEVELOPER_REQUIRED = 'This endpoint requires a developer access token (a token without project_id)';
+
+function principalOf(context: ExecutionContext): Principal | undefined {
+  return context.switchToHttp().getRequest<Request & { user?: Principal }>().user;
+}
+
+/** Admits only end-user tokens scoped to a project; developer tokens (no project_id) get 403. */
+@Injectable()
+export class EndUserGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const principal = principalOf(context);
+    if (!principal || !isEndUser(principal)) throw new ForbiddenException({ detail: END_USER_REQUIRED });
+    return true;
+  }
+}
+
+/** Admits only developer tokens (no project_id); end-user tokens get 403. */
+@Injectable()
+export class DeveloperGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const principal = principalOf(context);
+    if (!principal || isEndUser(principal)) throw new ForbiddenException({ detail: DEVELOPER_REQUIRED });
+    return true;
+  }
+}
+
+function scopedAuth(guard: typeof EndUserGuard | typeof DeveloperGuard, forbidden: string, who: string) {
+  return applyDecorators(
+    UseGuards(JwtAuthGuard, guard),
+    ApiBearerAuth('HTTPBearer'),
+    ApiUnauthorizedResponse({
+      description: 'Missing, malformed, expired or otherwise invalid bearer token.',
+      type: ErrorDetail,
+      example: { detail: INVALID_CREDENTIALS },
+    }),
+    ApiForbiddenResponse({
+      description: `A valid token of the wrong kind: ${who}.`,
+      type: ErrorDetail,
+      example: { detail: forbidden },
+    }),
+  );
+}
+
+/** Authentication (401), then project scope (403), documented the same way it is enforced. */
+export function EndUserAuth(): MethodDecorator & ClassDecorator {
+  return scopedAuth(EndUserGuard, END_USER_REQUIRED, 'this endpoint is for end users (tokens with project_id)');
+}
+
+/** Authentication (401), then developer scope (403), documented the same way it is enforced. */
+export function DeveloperAuth(): MethodDecorator & ClassDecorator {
+  return scopedAuth(DeveloperGuard, DEVELOPER_REQUIRED, 'this endpoint is for developers (tokens without project_id)');
+}

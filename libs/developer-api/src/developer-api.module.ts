@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { ProjectsApiModule } from './projects/projects-api.module.js';
+import { StripeConfigApiModule } from './stripe-config/stripe-config-api.module.js';
+import { StripeToolsApiModule } from './stripe-tools/stripe-tools-api.module.js';
+
+/** Everything a project's developer calls: projects, Stripe configuration, credential checks, customer links. */
+@Module({ imports: [ProjectsApiModule, StripeConfigApiModule, StripeToolsApiModule] })
+export class DeveloperApiModule {}

@@ -1,0 +1,1 @@
+export { DeveloperApiModule } from './developer-api.module.js';
