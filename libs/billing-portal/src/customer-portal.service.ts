@@ -3,6 +3,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { EndUserPrincipal } from '../../auth/src/index.js';
 import { AppConfig, type StripeMode } from '../../config/src/index.js';
+import { Issue, RequestValidationException } from '../../http-errors/src/index.js';
 import { ProjectsRepository } from '../../projects/src/index.js';
 import { NO_CUSTOMER_DETAIL, StripeClientFactory, toHttpException, withinBudget } from '../../stripe/src/index.js';
 import type { CustomerPortalRequest, PortalFlow } from './customer-portal.dto.js';
@@ -27,7 +28,8 @@ export class CustomerPortalService {
   ): Promise<string> {
     const context = await this.projects.findPortalContext(user.projectId, user.userId, mode);
     if (context.status === 'not-configured') throw new NotFoundException({ detail: PROJECT_NOT_CONFIGURED });
-    if (context.status === 'no-customer') throw new NotFoundException({ detail: NO_CUSTOMER_DETAIL });
+    assertAllowedOrigin(request.return_url, context.allowedReturnUrlOrigins);
+    if (!context.stripeCustomerId) throw new NotFoundException({ detail: NO_CUSTOMER_DETAIL });
 
     const stripe = this.stripeClients.clientFor({
       projectId: user.projectId,
@@ -52,6 +54,15 @@ export class CustomerPortalService {
       throw toHttpException(error, mode);
     }
   }
+}
+
+/** The project's open-redirect guard: when it lists origins, return_url must point at one of them. */
+function assertAllowedOrigin(returnUrl: string, allowedOrigins: string[]): void {
+  if (allowedOrigins.length === 0 || allowedOrigins.includes(new URL(returnUrl).origin)) return;
+  throw RequestValidationException.at(
+    ['body', 'return_url'],
+    Issue.valueError("return_url's origin is not among the project's allowed return URL origins"),
+  );
 }
 
 /** The client's key, scoped so the same user retrying gets the same session and two users can never collide. */

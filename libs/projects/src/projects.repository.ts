@@ -2,7 +2,7 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import type { StripeMode } from '../../config/src/index.js';
 import { Prisma } from '../../database/src/generated/prisma/client.js';
 import { PrismaService } from '../../database/src/prisma.service.js';
-import { SecretCipher } from './secret-cipher.js';
+import { SecretCipher, stripeSecretContext } from './secret-cipher.js';
 
 export const PROJECT_NOT_FOUND = 'Project not found';
 
@@ -23,15 +23,18 @@ export interface ModeCredentials {
 /** What the customer portal needs for one (project, user, mode), read in one round trip. */
 export type PortalContext =
   | { status: 'not-configured' }
-  | { status: 'no-customer' }
   | {
-      status: 'ready';
-      stripeCustomerId: string;
+      status: 'configured';
+      /** Origins a return_url may point at; empty means any. */
+      allowedReturnUrlOrigins: string[];
+      /** The user's Stripe customer in this project and mode, if any. */
+      stripeCustomerId: string | null;
       credentials: { secretKey: string; version: number; portalConfigurationId: string | null };
     };
 
 interface PortalContextRow {
   is_active: boolean | null;
+  allowed_return_url_origins: string[] | null;
   secret_key_enc: string | null;
   portal_configuration_id: string | null;
   credentials_version: number | null;
@@ -77,10 +80,13 @@ export class ProjectsRepository {
   /** Sets one mode's credentials (encrypting secrets), activates the configuration and bumps its version. */
   async setModeCredentials(projectId: string, mode: StripeMode, credentials: ModeCredentials): Promise<void> {
     const columns = {
-      [`${mode}SecretKey`]: this.cipher.encrypt(credentials.secretKey, secretContext(projectId, `${mode}SecretKey`)),
+      [`${mode}SecretKey`]: this.cipher.encrypt(
+        credentials.secretKey,
+        stripeSecretContext(projectId, `${mode}SecretKey`),
+      ),
       [`${mode}PublishableKey`]: credentials.publishableKey ?? null,
       [`${mode}WebhookSecret`]: credentials.webhookSecret
-        ? this.cipher.encrypt(credentials.webhookSecret, secretContext(projectId, `${mode}WebhookSecret`))
+        ? this.cipher.encrypt(credentials.webhookSecret, stripeSecretContext(projectId, `${mode}WebhookSecret`))
         : null,
       [`${mode}PortalConfigurationId`]: credentials.portalConfigurationId ?? null,
       [`${mode}ConfiguredAt`]: new Date(),
@@ -125,6 +131,7 @@ export class ProjectsRepository {
   async findPortalContext(projectId: string, userId: string, mode: StripeMode): Promise<PortalContext> {
     const rows = await this.prisma.$queryRaw<PortalContextRow[]>`
       SELECT c.is_active,
+             c.allowed_return_url_origins,
              CASE WHEN ${mode} = 'test' THEN c.test_secret_key_enc ELSE c.live_secret_key_enc END AS secret_key_enc,
              CASE WHEN ${mode} = 'test' THEN c.test_portal_configuration_id ELSE c.live_portal_configuration_id END
                AS portal_configuration_id,
@@ -139,12 +146,12 @@ export class ProjectsRepository {
     if (!row || !row.is_active || !row.secret_key_enc || row.credentials_version === null) {
       return { status: 'not-configured' };
     }
-    if (!row.stripe_customer_id) return { status: 'no-customer' };
     return {
-      status: 'ready',
+      status: 'configured',
+      allowedReturnUrlOrigins: row.allowed_return_url_origins ?? [],
       stripeCustomerId: row.stripe_customer_id,
       credentials: {
-        secretKey: this.cipher.decrypt(row.secret_key_enc, secretContext(projectId, `${mode}SecretKey`)),
+        secretKey: this.cipher.decrypt(row.secret_key_enc, stripeSecretContext(projectId, `${mode}SecretKey`)),
         version: row.credentials_version,
         portalConfigurationId: row.portal_configuration_id,
       },
@@ -168,7 +175,7 @@ export class ProjectsRepository {
       for (const column of SECRET_COLUMNS) {
         const ciphertext = config[column];
         if (!ciphertext || !this.cipher.isStale(ciphertext)) continue;
-        const context = secretContext(config.projectId, column);
+        const context = stripeSecretContext(config.projectId, column);
         changes[column] = this.cipher.encrypt(this.cipher.decrypt(ciphertext, context), context);
       }
       if (Object.keys(changes).length === 0) continue;
@@ -184,11 +191,6 @@ export class ProjectsRepository {
     }
     return { reencrypted, configurations: configs.length };
   }
-}
-
-/** Additional authenticated data for a secret: which project and column the ciphertext belongs to. */
-function secretContext(projectId: string, column: string): string {
-  return `stripe_configs:${projectId}:${column}`;
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -81,3 +81,8 @@ function toEncryptionKey(key: Buffer): EncryptionKey {
   // A short public fingerprint of the key, so ciphertexts name the key that made them without revealing it.
   return { id: createHash('sha256').update(key).digest('hex').slice(0, 12), key };
 }
+
+/** Additional authenticated data for a stored Stripe secret: which project and column the ciphertext belongs to. */
+export function stripeSecretContext(projectId: string, column: string): string {
+  return `stripe_configs:${projectId}:${column}`;
+}

@@ -25,7 +25,6 @@ export function credentialProblem(field: CredentialField, mode: StripeMode, valu
 
 /** `sk_test_...aBcD`: enough to recognise a key, never enough to use it. */
 export function maskSecret(value: string): string {
-  const prefixEnd = value.indexOf('_', value.indexOf('_') + 1);
-  const prefix = prefixEnd > 0 ? value.slice(0, prefixEnd + 1) : '';
+  const prefix = /^(?:(?:sk|rk|pk)_(?:test|live)_|whsec_|bpc_)/.exec(value)?.[0] ?? '';
   return `${prefix}...${value.slice(-4)}`;
 }

@@ -1,5 +1,13 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../../../auth/src/index.js';
+import { ProjectsModule } from '../../../projects/src/index.js';
+import { StripeConfigController } from './stripe-config.controller.js';
+import { StripeConfigService } from './stripe-config.service.js';
 
 /** A project's Stripe configuration: read (masked), partial update, deactivate, history. */
-@Module({})
+@Module({
+  imports: [AuthModule, ProjectsModule],
+  controllers: [StripeConfigController],
+  providers: [StripeConfigService],
+})
 export class StripeConfigApiModule {}

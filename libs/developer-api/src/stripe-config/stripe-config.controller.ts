@@ -1,0 +1,140 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Res } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentPrincipal, DeveloperAuth, type Principal } from '../../../auth/src/index.js';
+import { ErrorDetail, HTTPValidationError, UuidPathPipe } from '../../../http-errors/src/index.js';
+import { PROJECT_NOT_FOUND, STRIPE_CONFIG_NOT_FOUND } from '../../../projects/src/index.js';
+import { StripeConfigHistoryResponse, StripeConfigRequest, StripeConfigResponse } from './stripe-config.dto.js';
+import { StripeConfigService } from './stripe-config.service.js';
+
+const PROJECT_ID = new UuidPathPipe('project_id');
+const projectIdParam = ApiParam({ name: 'project_id', format: 'uuid', description: 'A project you own.' });
+const projectNotFound = ApiNotFoundResponse({
+  type: ErrorDetail,
+  description: "No such project among yours (someone else's project answers the same).",
+  example: { detail: PROJECT_NOT_FOUND },
+});
+const invalid = ApiUnprocessableEntityResponse({
+  type: HTTPValidationError,
+  description: 'Malformed project_id or body.',
+  example: { detail: [{ loc: ['path', 'project_id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' }] },
+});
+
+@ApiTags('Stripe Configuration')
+@ApiExtraModels(StripeConfigResponse)
+@DeveloperAuth()
+@Controller({ path: 'payments/stripe/projects/:project_id/config', version: '1' })
+export class StripeConfigController {
+  constructor(private readonly configs: StripeConfigService) {}
+
+  @Get()
+  @ApiOperation({
+    operationId: 'getStripeConfig',
+    summary: 'Get Stripe Config',
+    description: "The project's Stripe configuration with masked credentials, or `null` when none exists.",
+  })
+  @projectIdParam
+  @ApiOkResponse({
+    description: 'The configuration, or the JSON literal null.',
+    schema: { nullable: true, allOf: [{ $ref: getSchemaPath(StripeConfigResponse) }] },
+  })
+  @projectNotFound
+  @invalid
+  async get(
+    @CurrentPrincipal() developer: Principal,
+    @Param('project_id', PROJECT_ID) projectId: string,
+    @Res() response: Response,
+  ): Promise<void> {
+    // Express would send an empty body for null; the reference answers a real JSON null.
+    response
+      .status(200)
+      .type('application/json')
+      .send(JSON.stringify(await this.configs.get(developer.userId, projectId)));
+  }
+
+  @Put()
+  @ApiOperation({
+    operationId: 'updateStripeConfig',
+    summary: 'Update Stripe Config',
+    description:
+      'Create or partially update the configuration: an absent or null field keeps its value, "" clears it. ' +
+      'Reactivates a deactivated configuration. A changed secret key is used by the very next portal request.',
+  })
+  @projectIdParam
+  @ApiBody({ type: StripeConfigRequest })
+  @ApiOkResponse({ type: StripeConfigResponse })
+  @projectNotFound
+  @ApiUnprocessableEntityResponse({
+    type: HTTPValidationError,
+    description: 'A key of the wrong kind or mode (the value is never echoed), or a malformed origin.',
+    example: {
+      detail: [
+        {
+          loc: ['body', 'test_secret_key'],
+          msg: 'Value error, test_secret_key must start with sk_test_ or rk_test_ for test mode',
+          type: 'value_error',
+        },
+      ],
+    },
+  })
+  update(
+    @CurrentPrincipal() developer: Principal,
+    @Param('project_id', PROJECT_ID) projectId: string,
+    @Body() request: StripeConfigRequest,
+  ): Promise<StripeConfigResponse> {
+    return this.configs.update(developer.userId, projectId, request);
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @ApiOperation({
+    operationId: 'deleteStripeConfig',
+    summary: 'Delete Stripe Config',
+    description: 'Deactivates the configuration: the portal answers 404 until the next PUT; customers stay linked.',
+  })
+  @projectIdParam
+  @ApiNoContentResponse({ description: 'Deactivated.' })
+  @ApiNotFoundResponse({
+    type: ErrorDetail,
+    description: 'No such project among yours, or it has no Stripe configuration.',
+    examples: {
+      project: { summary: 'Project', value: { detail: PROJECT_NOT_FOUND } },
+      config: { summary: 'Configuration', value: { detail: STRIPE_CONFIG_NOT_FOUND } },
+    },
+  })
+  @invalid
+  async deactivate(
+    @CurrentPrincipal() developer: Principal,
+    @Param('project_id', PROJECT_ID) projectId: string,
+  ): Promise<void> {
+    await this.configs.deactivate(developer.userId, projectId);
+  }
+
+  @Get('history')
+  @ApiOperation({
+    operationId: 'getStripeConfigHistory',
+    summary: 'Get Stripe Config History',
+    description: 'Extension: who changed the configuration, when, and which fields (never values), newest first.',
+  })
+  @projectIdParam
+  @ApiOkResponse({ type: StripeConfigHistoryResponse })
+  @projectNotFound
+  @invalid
+  history(
+    @CurrentPrincipal() developer: Principal,
+    @Param('project_id', PROJECT_ID) projectId: string,
+  ): Promise<StripeConfigHistoryResponse> {
+    return this.configs.history(developer.userId, projectId);
+  }
+}

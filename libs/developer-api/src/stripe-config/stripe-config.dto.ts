@@ -1,0 +1,229 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength, ValidateBy } from 'class-validator';
+import type { StripeMode } from '../../../config/src/index.js';
+import { Issue, issue } from '../../../http-errors/src/index.js';
+import { credentialProblem, type CredentialField } from '../../../projects/src/index.js';
+
+// class-validator runs a property's rules bottom-up and reports the first failure: the type check is listed last.
+
+/** A Stripe key or id for one mode, judged by its prefix; "" (clear) is always accepted. Never echoes the value. */
+function IsStripeCredential(field: CredentialField, mode: StripeMode, name: string): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isStripeCredential',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value !== 'string' || value === '' || credentialProblem(field, mode, value) === undefined,
+        defaultMessage: (args) =>
+          `Value error, ${name} ${credentialProblem(field, mode, String(args?.value)) ?? 'is not valid'}`,
+      },
+    },
+    { context: { type: 'value_error' } },
+  );
+}
+
+const ORIGIN = /^https?:\/\/[^/?#@\\\s]+$/i;
+
+/** `scheme://host[:port]` and nothing else, or undefined when it is one. */
+export function originProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'must be a string';
+  if (!ORIGIN.test(value) || !URL.canParse(value)) return 'must be an origin like https://app.example.com (no path)';
+  return undefined;
+}
+
+function AreOrigins(): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'areOrigins',
+      validator: {
+        validate: (value: unknown) => Array.isArray(value) && value.every((item) => originProblem(item) === undefined),
+        defaultMessage: (args) => {
+          const items = Array.isArray(args?.value) ? (args.value as unknown[]) : [];
+          const index = items.findIndex((item) => originProblem(item) !== undefined);
+          return `Value error, allowed_return_url_origins[${index}] ${originProblem(items[index]) ?? 'is not valid'}`;
+        },
+      },
+    },
+    { context: { type: 'value_error' } },
+  );
+}
+
+const credential = (description: string, example: string) =>
+  ApiPropertyOptional({ type: 'string', nullable: true, maxLength: 255, description, example });
+
+/** Request to create/update Stripe configuration: absent or null leaves a field unchanged, "" clears it. */
+export class StripeConfigRequest {
+  @credential('Test secret key (sk_test_... or restricted rk_test_...).', 'sk_test_51AbCdEf')
+  @IsStripeCredential('secretKey', 'test', 'test_secret_key')
+  @IsString(issue(Issue.stringType))
+  @IsOptional()
+  test_secret_key?: string | null;
+
+  @credential('Test publishable key (pk_test_...).', 'pk_test_51AbCdEf')
+  @IsStripeCredential('publishableKey', 'test', 'test_publishable_key')
+  @IsString(issue(Issue.stringType))
+  @IsOptional()
+  test_publishable_key?: string | null;
+
+  @credential('Test webhook signing secret (whsec_...).', 'whsec_AbCdEf')
+  @IsStripeCredential('webhookSecret', 'test', 'test_webhook_secret')
+  @IsString(issue(Issue.stringType))
+  @IsOptional()
+  test_webhook_secret?: string | null;
+
+  @credential('Live secret key (sk_live_... or restricted rk_live_...).', 'sk_live_51AbCdEf')
+  @IsStripeCredential('secretKey', 'live', 'live_secret_key')
+  @IsString(issue(Issue.stringType))
+  @IsOptional()
+  live_secret_key?: string | null;
+
+  @credential('Live publishable key (pk_live_...).', 'pk_live_51AbCdEf')
+  @IsStripeCredential('publishableKey', 'live', 'live_publishable_key')
+  @IsString(issue(Issue.stringType))
+  @IsOptional()
+  live_publishable_key?: string | null;
+
+  @credential('Live webhook signing secret (whsec_...).', 'whsec_AbCdEf')
+  @IsStripeCredential('webhookSecret', 'live', 'live_webhook_secret')
+  @IsString(issue(Issue.stringType))
+  @IsOptional()
+  live_webhook_secret?: string | null;
+
+  @credential('Extension: Stripe Customer Portal configuration for test mode (bpc_...).', 'bpc_1AbCdEf')
+  @IsStripeCredential('portalConfigurationId', 'test', 'test_portal_configuration_id')
+  @IsString(issue(Issue.stringType))
+  @IsOptional()
+  test_portal_configuration_id?: string | null;
+
+  @credential('Extension: Stripe Customer Portal configuration for live mode (bpc_...).', 'bpc_1AbCdEf')
+  @IsStripeCredential('portalConfigurationId', 'live', 'live_portal_configuration_id')
+  @IsString(issue(Issue.stringType))
+  @IsOptional()
+  live_portal_configuration_id?: string | null;
+
+  @ApiPropertyOptional({
+    type: [String],
+    nullable: true,
+    maxItems: 50,
+    description:
+      'Extension: origins (scheme://host[:port]) a customer portal return_url may point at; [] allows any. ' +
+      'An open-redirect guard for the portal endpoint.',
+    example: ['https://app.example.com'],
+  })
+  @AreOrigins()
+  @ArrayMaxSize(50, issue({ type: 'too_long', msg: 'List should have at most 50 items' }))
+  @IsArray(issue(Issue.listType))
+  @IsOptional()
+  allowed_return_url_origins?: string[] | null;
+}
+
+const masked = (description: string, example: string) =>
+  ApiProperty({ type: 'string', nullable: true, description, example });
+const timestamp = (description: string) =>
+  ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    description,
+    example: '2026-11-25T10:00:00.000Z',
+  });
+
+/** Stripe configuration response with masked credentials. */
+export class StripeConfigResponse {
+  @ApiProperty({ format: 'uuid', example: '2b1c6a86-8c43-4a8e-9d0f-3f3c2b1a0e11' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid', example: '5d1f3f9e-7a0b-4c55-8f3e-1c2d3e4f5a6b' })
+  project_id: string;
+
+  @ApiProperty({ description: 'False after DELETE; the portal then answers 404 until the next PUT.', example: true })
+  is_active: boolean;
+
+  @ApiProperty({ example: true })
+  has_test_credentials: boolean;
+
+  @ApiProperty({ example: false })
+  has_live_credentials: boolean;
+
+  @masked('Masked test secret key.', 'sk_test_...aBcD')
+  test_secret_key_masked: string | null;
+
+  @masked('Masked test publishable key.', 'pk_test_...aBcD')
+  test_publishable_key_masked: string | null;
+
+  @masked('Masked test webhook secret.', 'whsec_...aBcD')
+  test_webhook_secret_masked: string | null;
+
+  @masked('Masked live secret key.', 'sk_live_...aBcD')
+  live_secret_key_masked: string | null;
+
+  @masked('Masked live publishable key.', 'pk_live_...aBcD')
+  live_publishable_key_masked: string | null;
+
+  @masked('Masked live webhook secret.', 'whsec_...aBcD')
+  live_webhook_secret_masked: string | null;
+
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: 'Extension: test mode portal configuration.',
+    example: 'bpc_1AbCdEf',
+  })
+  test_portal_configuration_id: string | null;
+
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: 'Extension: live mode portal configuration.',
+    example: null,
+  })
+  live_portal_configuration_id: string | null;
+
+  @ApiProperty({ type: [String], description: 'Extension: allowed return_url origins; [] allows any.', example: [] })
+  allowed_return_url_origins: string[];
+
+  @timestamp('When the test credentials last changed.')
+  test_configured_at: string | null;
+
+  @timestamp('When the live credentials last changed.')
+  live_configured_at: string | null;
+
+  @ApiProperty({ type: 'string', format: 'date-time', example: '2026-11-25T10:00:00.000Z' })
+  created_at: string;
+
+  @timestamp('Last change of any kind.')
+  updated_at: string | null;
+}
+
+export class StripeConfigChangeResponse {
+  @ApiProperty({ format: 'uuid', example: '0f0e0d0c-0b0a-4090-8070-605040302010' })
+  id: string;
+
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The developer who made the change.',
+    example: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+  })
+  actor_id: string;
+
+  @ApiProperty({ enum: ['update', 'deactivate'], example: 'update' })
+  action: string;
+
+  @ApiProperty({
+    type: [String],
+    description: 'Which fields changed (never their values).',
+    example: ['test_secret_key'],
+  })
+  fields: string[];
+
+  @ApiProperty({ type: 'string', format: 'date-time', example: '2026-11-25T10:00:00.000Z' })
+  created_at: string;
+}
+
+export class StripeConfigHistoryResponse {
+  @ApiProperty({ type: [StripeConfigChangeResponse], description: 'Newest first.' })
+  changes: StripeConfigChangeResponse[];
+
+  @ApiProperty({ example: 1 })
+  total: number;
+}

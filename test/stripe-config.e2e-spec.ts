@@ -1,0 +1,365 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { ProjectsRepository } from '../libs/projects/src/index.js';
+import { StripeStub } from './support/stripe-stub.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { accessToken, endUserToken } from './support/tokens.js';
+
+const PORTAL = '/api/v1/payments/stripe/customer-portal';
+const configPath = (projectId: string) => `/api/v1/payments/stripe/projects/${projectId}/config`;
+const keys = {
+  test: 'sk_test_51ConfigTestKey000000aaaa',
+  testRotated: 'rk_test_51ConfigRotated00000bbbb',
+  live: 'sk_live_51ConfigLiveKey000000cccc',
+  publishable: 'pk_test_51ConfigPublishable00dddd',
+  webhook: 'whsec_ConfigWebhookSecret0000eeee',
+};
+const ALL_SECRETS = Object.values(keys);
+
+describe('Stripe configuration API', () => {
+  const stripe = new StripeStub();
+  let testApp: TestApp;
+  const developer = randomUUID();
+  const otherDeveloper = randomUUID();
+  const endUser = randomUUID();
+  const userWithoutCustomer = randomUUID();
+  let project: string;
+
+  const server = () => testApp.app.getHttpServer();
+  const asDeveloper = (token = accessToken({ sub: developer })) => ({
+    get: (path: string) => request(server()).get(path).set('Authorization', `Bearer ${token}`),
+    put: (path: string, body: unknown) =>
+      request(server())
+        .put(path)
+        .set('Authorization', `Bearer ${token}`)
+        .send(body as object),
+    delete: (path: string) => request(server()).delete(path).set('Authorization', `Bearer ${token}`),
+  });
+  const openPortal = (user = endUser, returnUrl = 'https://app.example.com/billing') =>
+    request(server())
+      .post(PORTAL)
+      .set('Authorization', `Bearer ${endUserToken(user, project)}`)
+      .send({ return_url: returnUrl });
+  const expectNoSecrets = (text: string) => {
+    for (const secret of ALL_SECRETS) expect(text).not.toContain(secret);
+  };
+
+  beforeAll(async () => {
+    testApp = await startTestApp({ STRIPE_API_BASE_URL: await stripe.start() });
+    stripe.addAccount(keys.test, ['cus_configUser']);
+    stripe.addAccount(keys.testRotated, ['cus_configUser']);
+    stripe.addAccount(keys.live, []);
+  });
+
+  afterAll(async () => {
+    await testApp?.close();
+    await stripe.stop();
+  });
+
+  beforeEach(async () => {
+    stripe.reset();
+    project = randomUUID();
+    const projects = testApp.app.get(ProjectsRepository);
+    await projects.createProject({ id: project, name: 'Configured', ownerId: developer });
+    await projects.linkCustomer(project, endUser, 'test', 'cus_configUser');
+  });
+
+  it('answers a JSON null before anything is configured', async () => {
+    const response = await asDeveloper().get(configPath(project)).expect(200);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.text).toBe('null');
+  });
+
+  it('creates the configuration with masked credentials, and the portal uses it', async () => {
+    const response = await asDeveloper()
+      .put(configPath(project), {
+        test_secret_key: keys.test,
+        test_publishable_key: keys.publishable,
+        test_webhook_secret: keys.webhook,
+      })
+      .expect(200);
+
+    expect(response.body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      project_id: project,
+      is_active: true,
+      has_test_credentials: true,
+      has_live_credentials: false,
+      test_secret_key_masked: 'sk_test_...aaaa',
+      test_publishable_key_masked: 'pk_test_...dddd',
+      test_webhook_secret_masked: 'whsec_...eeee',
+      live_secret_key_masked: null,
+      live_publishable_key_masked: null,
+      live_webhook_secret_masked: null,
+      test_portal_configuration_id: null,
+      live_portal_configuration_id: null,
+      allowed_return_url_origins: [],
+      test_configured_at: expect.any(String),
+      live_configured_at: null,
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+    });
+    expectNoSecrets(response.text);
+    const fetched = await asDeveloper().get(configPath(project)).expect(200);
+    expect(fetched.body).toEqual(response.body);
+
+    await openPortal().expect(200);
+    expect(stripe.requests.map((sent) => sent.apiKey)).toEqual([keys.test]);
+  });
+
+  it('updates partially: absent and null keep a value, "" clears it; configured_at moves only with credentials', async () => {
+    const created = (
+      await asDeveloper()
+        .put(configPath(project), { test_secret_key: keys.test, test_webhook_secret: keys.webhook })
+        .expect(200)
+    ).body;
+
+    const withPortal = (
+      await asDeveloper()
+        .put(configPath(project), { test_portal_configuration_id: 'bpc_1Portal', test_webhook_secret: null })
+        .expect(200)
+    ).body;
+    expect(withPortal.test_secret_key_masked).toBe('sk_test_...aaaa');
+    expect(withPortal.test_webhook_secret_masked).toBe('whsec_...eeee');
+    expect(withPortal.test_portal_configuration_id).toBe('bpc_1Portal');
+    expect(withPortal.test_configured_at).toBe(created.test_configured_at);
+
+    const cleared = (
+      await asDeveloper().put(configPath(project), { test_webhook_secret: '', live_secret_key: keys.live }).expect(200)
+    ).body;
+    expect(cleared.test_webhook_secret_masked).toBeNull();
+    expect(cleared.test_secret_key_masked).toBe('sk_test_...aaaa');
+    expect(cleared.has_live_credentials).toBe(true);
+    expect(cleared.live_secret_key_masked).toBe('sk_live_...cccc');
+    expect(cleared.live_configured_at).toEqual(expect.any(String));
+    expect(Date.parse(cleared.test_configured_at)).toBeGreaterThanOrEqual(Date.parse(created.test_configured_at));
+
+    const removed = (await asDeveloper().put(configPath(project), { test_secret_key: '' }).expect(200)).body;
+    expect(removed).toMatchObject({
+      has_test_credentials: false,
+      test_secret_key_masked: null,
+      has_live_credentials: true,
+    });
+    const portal = await openPortal().expect(404);
+    expect(portal.body).toEqual({ detail: 'Project not found or Stripe not configured' });
+  });
+
+  it.each([
+    ['test_secret_key', keys.live, 'test_secret_key must start with sk_test_ or rk_test_ for test mode'],
+    ['test_secret_key', 'pk_test_51NotASecret', 'test_secret_key must start with sk_test_ or rk_test_ for test mode'],
+    ['live_secret_key', keys.test, 'live_secret_key must start with sk_live_ or rk_live_ for live mode'],
+    ['test_publishable_key', 'pk_live_51Wrong', 'test_publishable_key must start with pk_test_ for test mode'],
+    ['live_publishable_key', keys.publishable, 'live_publishable_key must start with pk_live_ for live mode'],
+    ['test_webhook_secret', 'wh_abc', 'test_webhook_secret must start with whsec_ for test mode'],
+    ['live_webhook_secret', 'whsec_', 'live_webhook_secret is not a well-formed Stripe identifier'],
+    ['test_portal_configuration_id', 'cfg_123', 'test_portal_configuration_id must start with bpc_ for test mode'],
+    ['test_secret_key', 'sk_test_has space', 'test_secret_key is not a well-formed Stripe identifier'],
+  ])('refuses %s = %j with a 422 that never echoes the value', async (field, value, reason) => {
+    const response = await asDeveloper()
+      .put(configPath(project), { [field]: value })
+      .expect(422);
+    expect(response.body).toEqual({
+      detail: [{ loc: ['body', field], msg: `Value error, ${reason}`, type: 'value_error' }],
+    });
+    expect(response.text).not.toContain(value);
+    expect((await asDeveloper().get(configPath(project)).expect(200)).text).toBe('null');
+  });
+
+  it.each([
+    [{ test_secret_key: 42 }, ['body', 'test_secret_key'], 'string_type', 'Input should be a valid string'],
+    [
+      { allowed_return_url_origins: 'https://a.example' },
+      ['body', 'allowed_return_url_origins'],
+      'list_type',
+      'Input should be a valid list',
+    ],
+    [
+      { allowed_return_url_origins: ['https://ok.example', 'https://a.example/path'] },
+      ['body', 'allowed_return_url_origins'],
+      'value_error',
+      'Value error, allowed_return_url_origins[1] must be an origin like https://app.example.com (no path)',
+    ],
+  ])('refuses the body %j', async (body, loc, type, msg) => {
+    const response = await asDeveloper().put(configPath(project), body).expect(422);
+    expect(response.body).toEqual({ detail: [{ loc, msg, type }] });
+  });
+
+  it('rotates a key: the very next portal requests, even concurrent ones, use the new key', async () => {
+    await asDeveloper().put(configPath(project), { test_secret_key: keys.test }).expect(200);
+    await openPortal().expect(200);
+    await asDeveloper().put(configPath(project), { test_secret_key: keys.testRotated }).expect(200);
+    stripe.reset();
+
+    const responses = await Promise.all(Array.from({ length: 8 }, () => openPortal()));
+    expect(responses.map((response) => response.status)).toEqual(Array(8).fill(200));
+    expect(new Set(stripe.requests.map((sent) => sent.apiKey))).toEqual(new Set([keys.testRotated]));
+  });
+
+  it('deactivates with DELETE (portal 404, keys and customers kept) and reactivates with PUT', async () => {
+    await asDeveloper().put(configPath(project), { test_secret_key: keys.test }).expect(200);
+    const deleted = await asDeveloper().delete(configPath(project)).expect(204);
+    expect(deleted.text).toBe('');
+
+    expect((await openPortal().expect(404)).body).toEqual({ detail: 'Project not found or Stripe not configured' });
+    const inactive = (await asDeveloper().get(configPath(project)).expect(200)).body;
+    expect(inactive).toMatchObject({
+      is_active: false,
+      has_test_credentials: true,
+      test_secret_key_masked: 'sk_test_...aaaa',
+    });
+
+    const reactivated = (await asDeveloper().put(configPath(project), {}).expect(200)).body;
+    expect(reactivated.is_active).toBe(true);
+    await openPortal().expect(200);
+    expect(stripe.requests.map((sent) => sent.form.customer)).toEqual(['cus_configUser']);
+  });
+
+  it('answers 404 to DELETE when there is no configuration', async () => {
+    const response = await asDeveloper().delete(configPath(project)).expect(404);
+    expect(response.body).toEqual({ detail: 'Stripe configuration not found' });
+  });
+
+  it('records who changed which fields (never values), newest first', async () => {
+    await asDeveloper()
+      .put(configPath(project), { test_secret_key: keys.test, test_publishable_key: keys.publishable })
+      .expect(200);
+    await asDeveloper()
+      .put(configPath(project), { test_webhook_secret: keys.webhook, live_secret_key: null })
+      .expect(200);
+    await asDeveloper().delete(configPath(project)).expect(204);
+
+    const response = await asDeveloper()
+      .get(`${configPath(project)}/history`)
+      .expect(200);
+    expect(response.body).toEqual({
+      total: 3,
+      changes: [
+        {
+          id: expect.any(String),
+          actor_id: developer,
+          action: 'deactivate',
+          fields: ['is_active'],
+          created_at: expect.any(String),
+        },
+        {
+          id: expect.any(String),
+          actor_id: developer,
+          action: 'update',
+          fields: ['test_webhook_secret'],
+          created_at: expect.any(String),
+        },
+        {
+          id: expect.any(String),
+          actor_id: developer,
+          action: 'update',
+          fields: ['test_secret_key', 'test_publishable_key'],
+          created_at: expect.any(String),
+        },
+      ],
+    });
+    expectNoSecrets(response.text);
+  });
+
+  describe('allowed return URL origins', () => {
+    beforeEach(async () => {
+      await asDeveloper()
+        .put(configPath(project), {
+          test_secret_key: keys.test,
+          allowed_return_url_origins: ['HTTPS://App.Example.com:443', 'http://localhost:5173'],
+        })
+        .expect(200);
+    });
+
+    it('stores origins as browsers compare them', async () => {
+      const config = (await asDeveloper().get(configPath(project)).expect(200)).body;
+      expect(config.allowed_return_url_origins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    });
+
+    it.each(['https://app.example.com/account', 'http://localhost:5173/billing?x=1'])(
+      'lets the portal return to %s',
+      async (url) => {
+        await openPortal(endUser, url).expect(200);
+      },
+    );
+
+    it.each([
+      'https://evil.example/account',
+      'http://app.example.com/account',
+      'https://app.example.com:8443/',
+      'http://localhost:5174/',
+    ])('refuses to return to %s, before looking up the customer', async (url) => {
+      for (const user of [endUser, userWithoutCustomer]) {
+        const response = await openPortal(user, url).expect(422);
+        expect(response.body).toEqual({
+          detail: [
+            {
+              loc: ['body', 'return_url'],
+              msg: "Value error, return_url's origin is not among the project's allowed return URL origins",
+              type: 'value_error',
+            },
+          ],
+        });
+      }
+      expect(stripe.requests).toHaveLength(0);
+    });
+
+    it('allows any origin again once the list is cleared with []', async () => {
+      await asDeveloper().put(configPath(project), { allowed_return_url_origins: [] }).expect(200);
+      await openPortal(endUser, 'https://elsewhere.example/').expect(200);
+    });
+  });
+
+  describe('access', () => {
+    it.each(['get', 'put', 'delete', 'history'] as const)(
+      "hides another developer's project (%s -> 404)",
+      async (action) => {
+        await asDeveloper().put(configPath(project), { test_secret_key: keys.test }).expect(200);
+        const other = asDeveloper(accessToken({ sub: otherDeveloper }));
+        const call =
+          action === 'get'
+            ? other.get(configPath(project))
+            : action === 'put'
+              ? other.put(configPath(project), { test_secret_key: keys.testRotated })
+              : action === 'delete'
+                ? other.delete(configPath(project))
+                : other.get(`${configPath(project)}/history`);
+        expect((await call.expect(404)).body).toEqual({ detail: 'Project not found' });
+        expect((await asDeveloper().get(configPath(project)).expect(200)).body).toMatchObject({
+          is_active: true,
+          test_secret_key_masked: 'sk_test_...aaaa',
+        });
+      },
+    );
+
+    it('answers 404 for a project that does not exist', async () => {
+      expect((await asDeveloper().get(configPath(randomUUID())).expect(404)).body).toEqual({
+        detail: 'Project not found',
+      });
+    });
+
+    it('refuses end-user tokens with 403', async () => {
+      const response = await asDeveloper(endUserToken(endUser, project))
+        .put(configPath(project), { test_secret_key: keys.test })
+        .expect(403);
+      expect(response.body).toEqual({
+        detail: 'This endpoint requires a developer access token (a token without project_id)',
+      });
+    });
+
+    it('refuses a missing token with 401', async () => {
+      const response = await request(server()).get(configPath(project)).expect(401);
+      expect(response.body).toEqual({ detail: 'Could not validate credentials' });
+      expect(response.headers['www-authenticate']).toBe('Bearer');
+    });
+
+    it.each(['not-a-uuid', '1234', `${randomUUID()}x`])(
+      'answers 422 uuid_parsing for the project id %j',
+      async (id) => {
+        const response = await asDeveloper().get(configPath(id)).expect(422);
+        expect(response.body).toEqual({
+          detail: [{ loc: ['path', 'project_id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' }],
+        });
+      },
+    );
+  });
+});
