@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** How the stub answers the next portal session request(s), mirroring the ways real Stripe fails. */
+/** How the stub answers the next request(s) (any route), mirroring the ways real Stripe fails. */
 export type StripeFailure =
   | { kind: 'authentication' }
   | { kind: 'permission' }
@@ -25,7 +25,10 @@ export interface RecordedRequest {
 interface Account {
   mode: 'test' | 'live';
   customers: Set<string>;
+  deletedCustomers: Set<string>;
 }
+
+const CUSTOMER_PATH = /^\/v1\/customers\/([^/]+)$/;
 
 /**
  * A Stripe stand-in on loopback for the real stripe-node SDK: it checks the bearer key and the customer as Stripe
@@ -42,7 +45,15 @@ export class StripeStub {
   /** Registers a secret key and the customers that exist in its Stripe account. */
   addAccount(secretKey: string, customers: string[]): void {
     const mode = secretKey.includes('_live_') ? 'live' : 'test';
-    this.accounts.set(secretKey, { mode, customers: new Set(customers) });
+    this.accounts.set(secretKey, { mode, customers: new Set(customers), deletedCustomers: new Set() });
+  }
+
+  /** A customer that was deleted in the key's account: Stripe still retrieves it, as `{id, deleted: true}`. */
+  addDeletedCustomer(secretKey: string, id: string): void {
+    const account = this.accounts.get(secretKey);
+    if (!account) throw new Error('addAccount the key first');
+    account.customers.delete(id);
+    account.deletedCustomers.add(id);
   }
 
   /** The next request(s) fail this way, one failure per request, in order. */
@@ -109,6 +120,14 @@ export class StripeStub {
         message: `Invalid API Key provided: ${maskLikeStripe(request.apiKey ?? '')}`,
       });
     }
+    const path = request.path.split('?')[0];
+    if (request.method === 'GET' && path === '/v1/balance') {
+      return failureReply(request, account, failure) ?? balance(account);
+    }
+    const customerPath = request.method === 'GET' ? CUSTOMER_PATH.exec(path) : null;
+    if (customerPath) {
+      return failureReply(request, account, failure) ?? retrieveCustomer(account, decodeURIComponent(customerPath[1]));
+    }
     if (request.method !== 'POST' || request.path !== '/v1/billing_portal/sessions') {
       return stripeError(404, {
         type: 'invalid_request_error',
@@ -136,35 +155,8 @@ export class StripeStub {
   }
 
   private createSession(request: RecordedRequest, account: Account, failure: StripeFailure | undefined): Reply {
-    switch (failure?.kind) {
-      case 'permission':
-        return stripeError(403, {
-          type: 'invalid_request_error',
-          message: `The provided key '${maskLikeStripe(request.apiKey ?? '')}' does not have the required permissions for this endpoint on account 'acct_1Stub'.`,
-        });
-      case 'portal-not-configured':
-        return stripeError(400, {
-          type: 'invalid_request_error',
-          message: `No configuration provided and your ${account.mode} mode default configuration has not been created. Provide a configuration or create your default by saving your customer portal settings in ${account.mode} mode at https://dashboard.stripe.com/${account.mode === 'test' ? 'test/' : ''}settings/billing/portal.`,
-        });
-      case 'resource-missing':
-        return stripeError(400, {
-          type: 'invalid_request_error',
-          code: 'resource_missing',
-          param: failure.param,
-          message: `No such ${failure.param.replace(/_.*$/, '')}: 'xyz'`,
-        });
-      case 'rate-limit':
-        return stripeError(
-          429,
-          { type: 'invalid_request_error', code: 'rate_limit', message: 'Request rate limit exceeded.' },
-          failure.retryAfter === undefined ? {} : { 'retry-after': String(failure.retryAfter) },
-        );
-      case 'server-error':
-        return stripeError(500, { type: 'api_error', message: 'An unknown error occurred' });
-      default:
-        break;
-    }
+    const failed = failureReply(request, account, failure);
+    if (failed) return failed;
     const customer = request.form.customer;
     if (!customer)
       return stripeError(400, {
@@ -200,6 +192,68 @@ export class StripeStub {
       headers: {},
     };
   }
+}
+
+/** The reply for an injected failure, or undefined when the request should be answered normally. */
+function failureReply(
+  request: RecordedRequest,
+  account: Account,
+  failure: StripeFailure | undefined,
+): Reply | undefined {
+  switch (failure?.kind) {
+    case 'permission':
+      return stripeError(403, {
+        type: 'invalid_request_error',
+        message: `The provided key '${maskLikeStripe(request.apiKey ?? '')}' does not have the required permissions for this endpoint on account 'acct_1Stub'.`,
+      });
+    case 'portal-not-configured':
+      return stripeError(400, {
+        type: 'invalid_request_error',
+        message: `No configuration provided and your ${account.mode} mode default configuration has not been created. Provide a configuration or create your default by saving your customer portal settings in ${account.mode} mode at https://dashboard.stripe.com/${account.mode === 'test' ? 'test/' : ''}settings/billing/portal.`,
+      });
+    case 'resource-missing':
+      return stripeError(400, {
+        type: 'invalid_request_error',
+        code: 'resource_missing',
+        param: failure.param,
+        message: `No such ${failure.param.replace(/_.*$/, '')}: 'xyz'`,
+      });
+    case 'rate-limit':
+      return stripeError(
+        429,
+        { type: 'invalid_request_error', code: 'rate_limit', message: 'Request rate limit exceeded.' },
+        failure.retryAfter === undefined ? {} : { 'retry-after': String(failure.retryAfter) },
+      );
+    case 'server-error':
+      return stripeError(500, { type: 'api_error', message: 'An unknown error occurred' });
+    default:
+      return undefined;
+  }
+}
+
+function balance(account: Account): Reply {
+  const livemode = account.mode === 'live';
+  return { status: 200, body: { object: 'balance', available: [], pending: [], livemode }, headers: {} };
+}
+
+function retrieveCustomer(account: Account, id: string): Reply {
+  if (account.deletedCustomers.has(id)) {
+    return { status: 200, body: { id, object: 'customer', deleted: true }, headers: {} };
+  }
+  if (!account.customers.has(id)) {
+    return stripeError(404, {
+      type: 'invalid_request_error',
+      code: 'resource_missing',
+      param: 'id',
+      message: `No such customer: '${id}'`,
+    });
+  }
+  const created = Math.floor(Date.now() / 1000);
+  return {
+    status: 200,
+    body: { id, object: 'customer', created, email: null, livemode: account.mode === 'live', metadata: {} },
+    headers: {},
+  };
 }
 
 interface Reply {

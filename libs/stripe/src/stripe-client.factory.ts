@@ -47,6 +47,14 @@ export class StripeClientFactory {
     return client;
   }
 
+  /**
+   * A client for a key that is not (yet) a project's, e.g. one being validated: never cached, so the key is held no
+   * longer than the call, and not counted in `clientsBuilt` (which tracks the cache). Same options as cached clients.
+   */
+  clientForKey(secretKey: string): Stripe {
+    return this.create(secretKey);
+  }
+
   /** Clients built since start: a steady state builds none. */
   get clientsBuilt(): number {
     return this.built;
@@ -58,6 +66,10 @@ export class StripeClientFactory {
 
   private build(secretKey: string): Stripe {
     this.built += 1;
+    return this.create(secretKey);
+  }
+
+  private create(secretKey: string): Stripe {
     const { apiBaseUrl, timeoutMs, maxNetworkRetries } = this.config.stripe;
     return new Stripe(secretKey, {
       apiVersion: STRIPE_API_VERSION,

@@ -1,5 +1,12 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../../../auth/src/index.js';
+import { ProjectsModule } from '../../../projects/src/index.js';
+import { ProjectsPaymentConfigController } from './projects-payment-config.controller.js';
+import { ProjectsController } from './projects.controller.js';
 
 /** Projects CRUD and the payments project list for developers. */
-@Module({})
+@Module({
+  imports: [AuthModule, ProjectsModule],
+  controllers: [ProjectsController, ProjectsPaymentConfigController],
+})
 export class ProjectsApiModule {}

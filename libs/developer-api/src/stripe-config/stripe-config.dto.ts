@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength, ValidateBy } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, ValidateBy } from 'class-validator';
 import type { StripeMode } from '../../../config/src/index.js';
 import { Issue, issue } from '../../../http-errors/src/index.js';
 import { credentialProblem, type CredentialField } from '../../../projects/src/index.js';

@@ -1,0 +1,26 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, DeveloperAuth, type Principal } from '../../../auth/src/index.js';
+import { ProjectRegistryRepository } from '../../../projects/src/index.js';
+import { ProjectPaymentConfigListResponse, toProjectPaymentConfigResponse } from './projects.dto.js';
+
+@ApiTags('Payments')
+@DeveloperAuth()
+@Controller({ path: 'payments/projects', version: '1' })
+export class ProjectsPaymentConfigController {
+  constructor(private readonly projects: ProjectRegistryRepository) {}
+
+  @Get()
+  @ApiOperation({
+    operationId: 'listProjectsPaymentConfig',
+    summary: 'List Projects Payment Config',
+    description:
+      "List all developer's projects with their payment configuration status including test/live credential " +
+      'availability.',
+  })
+  @ApiOkResponse({ type: ProjectPaymentConfigListResponse, description: 'Every project of the calling developer.' })
+  async list(@CurrentPrincipal() developer: Principal): Promise<ProjectPaymentConfigListResponse> {
+    const projects = await this.projects.listPaymentStatus(developer.userId);
+    return { projects: projects.map(toProjectPaymentConfigResponse), total: projects.length };
+  }
+}

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import Stripe from 'stripe';
+import { AppConfig } from '../../../config/src/index.js';
+import { credentialProblem, ProjectsRepository } from '../../../projects/src/index.js';
+import { StripeClientFactory, toHttpException, withinBudget } from '../../../stripe/src/index.js';
+import type { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './stripe-tools.dto.js';
+
+export const CREDENTIALS_VALID = 'Credentials are valid';
+export const KEY_REJECTED = 'Stripe rejected the key: invalid, expired or revoked';
+export const KEY_LACKS_BALANCE_READ =
+  'Stripe accepted the key, but it lacks permission to read the balance, which this check needs. A restricted key ' +
+  'without Balance read access can still work for the customer portal if it may read Customers and write Customer ' +
+  'portal sessions; grant it Balance read access to validate it here.';
+
+/**
+ * Checks a secret key before it is saved: its prefix for the mode, then one cheap authenticated read (the balance)
+ * with a client that is never cached. The key is never stored, logged or returned; Stripe's own messages quote it
+ * (masked), so none of them is passed through.
+ */
+@Injectable()
+export class CredentialValidationService {
+  constructor(
+    private readonly projects: ProjectsRepository,
+    private readonly stripeClients: StripeClientFactory,
+    private readonly config: AppConfig,
+  ) {}
+
+  async validate(
+    developerId: string,
+    projectId: string,
+    request: ValidateStripeCredentialsRequest,
+  ): Promise<ValidateStripeCredentialsResponse> {
+    await this.projects.requireOwnedProject(projectId, developerId);
+    const mode = request.is_test_mode ? 'test' : 'live';
+    // A key of the other mode fails here, before Stripe sees it.
+    const problem = credentialProblem('secretKey', mode, request.secret_key);
+    if (problem) return { valid: false, message: `secret_key ${problem}` };
+
+    const stripe = this.stripeClients.clientForKey(request.secret_key);
+    try {
+      await withinBudget(this.config.stripe.timeoutMs, () => stripe.balance.retrieve());
+      return { valid: true, message: CREDENTIALS_VALID };
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeAuthenticationError) return { valid: false, message: KEY_REJECTED };
+      // Valid false: the key is genuine, but we could not confirm it can do what the service needs.
+      if (error instanceof Stripe.errors.StripePermissionError) {
+        return { valid: false, message: KEY_LACKS_BALANCE_READ };
+      }
+      // Stripe unreachable, slow, rate limiting or failing: 503 with Retry-After; anything else 502.
+      throw toHttpException(error, mode);
+    }
+  }
+}

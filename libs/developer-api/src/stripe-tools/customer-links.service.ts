@@ -1,0 +1,73 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import Stripe from 'stripe';
+import { PROJECT_NOT_CONFIGURED } from '../../../billing-portal/src/index.js';
+import { AppConfig, type StripeMode } from '../../../config/src/index.js';
+import { Issue, RequestValidationException } from '../../../http-errors/src/index.js';
+import { ProjectsRepository, StripeCredentialsRepository } from '../../../projects/src/index.js';
+import {
+  NO_CUSTOMER_DETAIL,
+  StripeClientFactory,
+  StripeConfigurationException,
+  toHttpException,
+  withinBudget,
+} from '../../../stripe/src/index.js';
+import type { StripeCustomerLinkResponse } from './stripe-tools.dto.js';
+
+/** Maps a project's end users to Stripe customers that exist in the project's own Stripe account. */
+@Injectable()
+export class CustomerLinksService {
+  constructor(
+    private readonly projects: ProjectsRepository,
+    private readonly credentials: StripeCredentialsRepository,
+    private readonly stripeClients: StripeClientFactory,
+    private readonly config: AppConfig,
+  ) {}
+
+  async link(
+    developerId: string,
+    projectId: string,
+    userId: string,
+    mode: StripeMode,
+    stripeCustomerId: string,
+  ): Promise<StripeCustomerLinkResponse> {
+    await this.projects.requireOwnedProject(projectId, developerId);
+    await this.requireCustomerInStripe(projectId, mode, stripeCustomerId);
+    await this.projects.linkCustomer(projectId, userId, mode, stripeCustomerId);
+    return { project_id: projectId, user_id: userId, test_mode: mode === 'test', stripe_customer_id: stripeCustomerId };
+  }
+
+  async unlink(developerId: string, projectId: string, userId: string, mode: StripeMode): Promise<void> {
+    await this.projects.requireOwnedProject(projectId, developerId);
+    if (!(await this.projects.unlinkCustomer(projectId, userId, mode))) {
+      throw new NotFoundException({ detail: NO_CUSTOMER_DETAIL });
+    }
+  }
+
+  /** A customer id from another account, mode or a typo would only fail later, in the end user's portal request. */
+  private async requireCustomerInStripe(projectId: string, mode: StripeMode, customerId: string): Promise<void> {
+    const credentials = await this.credentials.credentialsFor(projectId, mode);
+    if (!credentials) throw new NotFoundException({ detail: PROJECT_NOT_CONFIGURED });
+    const stripe = this.stripeClients.clientFor({ projectId, mode, ...credentials });
+    let customer: Stripe.Customer | Stripe.DeletedCustomer;
+    try {
+      customer = await withinBudget(this.config.stripe.timeoutMs, () => stripe.customers.retrieve(customerId));
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
+        throw customerProblem(`no such customer in this project's Stripe ${mode} mode account`);
+      }
+      if (error instanceof Stripe.errors.StripePermissionError) {
+        throw new StripeConfigurationException(
+          `The project's ${mode} mode Stripe key lacks permission to read customers; use a secret key, or grant the restricted key read access to Customers`,
+        );
+      }
+      throw toHttpException(error, mode);
+    }
+    if (customer.deleted) {
+      throw customerProblem(`the customer has been deleted from this project's Stripe ${mode} mode account`);
+    }
+  }
+}
+
+function customerProblem(reason: string): RequestValidationException {
+  return RequestValidationException.at(['body', 'stripe_customer_id'], Issue.valueError(reason));
+}

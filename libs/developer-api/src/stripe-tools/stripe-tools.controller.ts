@@ -1,0 +1,249 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import {
+  ApiBadGatewayResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { CurrentPrincipal, DeveloperAuth, type Principal } from '../../../auth/src/index.js';
+import { PROJECT_NOT_CONFIGURED } from '../../../billing-portal/src/index.js';
+import { ErrorDetail, HTTPValidationError, TestModePipe, UuidPathPipe } from '../../../http-errors/src/index.js';
+import { PROJECT_NOT_FOUND } from '../../../projects/src/index.js';
+import { NO_CUSTOMER_DETAIL } from '../../../stripe/src/index.js';
+import { CredentialValidationService, KEY_REJECTED } from './credential-validation.service.js';
+import {
+  CREDENTIAL_VALIDATION_LIMIT,
+  CREDENTIAL_VALIDATION_WINDOW_SECONDS,
+  RATE_LIMIT_HEADERS,
+  RateLimitedDeveloperAuth,
+} from './credential-validation.rate-limit.js';
+import { CustomerLinksService } from './customer-links.service.js';
+import {
+  LinkStripeCustomerRequest,
+  StripeCustomerLinkResponse,
+  StripeWebhookUrlsResponse,
+  ValidateStripeCredentialsRequest,
+  ValidateStripeCredentialsResponse,
+} from './stripe-tools.dto.js';
+import { PUBLIC_BASE_URL_MISSING, WebhookUrlsService } from './webhook-urls.service.js';
+
+const PROJECT_ID = new UuidPathPipe('project_id');
+const USER_ID = new UuidPathPipe('user_id');
+
+const projectIdParam = ApiParam({ name: 'project_id', format: 'uuid', description: 'A project you own.' });
+const userIdParam = ApiParam({
+  name: 'user_id',
+  format: 'uuid',
+  description: 'The end user (the `sub` of their access token).',
+});
+const testModeQuery = ApiQuery({
+  name: 'test_mode',
+  required: false,
+  schema: { type: 'boolean', default: true, title: 'Test Mode' },
+  description: 'Which mode the mapping belongs to (true/false, 1/0, yes/no, on/off, t/f, y/n).',
+});
+const projectNotFound = ApiNotFoundResponse({
+  type: ErrorDetail,
+  description: "No such project among yours (someone else's project answers the same).",
+  example: { detail: PROJECT_NOT_FOUND },
+});
+const malformedProjectId = ApiUnprocessableEntityResponse({
+  type: HTTPValidationError,
+  description: 'Malformed project_id.',
+  example: { detail: [{ loc: ['path', 'project_id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' }] },
+});
+const stripeUnavailable = ApiServiceUnavailableResponse({
+  type: ErrorDetail,
+  description: 'Stripe is unreachable, too slow, rate limiting or failing; retry after the Retry-After header.',
+  headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+  example: { detail: 'Stripe is temporarily unavailable; try again shortly' },
+});
+
+/** Developer tools around a project's Stripe account: check a key, get webhook URLs, link end users to customers. */
+@ApiTags('Stripe Configuration')
+@Controller({ path: 'payments/stripe/projects/:project_id', version: '1' })
+export class StripeToolsController {
+  constructor(
+    private readonly credentials: CredentialValidationService,
+    private readonly webhooks: WebhookUrlsService,
+    private readonly customers: CustomerLinksService,
+  ) {}
+
+  @Post('validate-credentials')
+  @HttpCode(200)
+  @RateLimitedDeveloperAuth()
+  @ApiOperation({
+    operationId: 'validateStripeCredentials',
+    summary: 'Validate Stripe Credentials',
+    description:
+      'Check a Stripe secret key before saving it: its prefix must match the mode, then Stripe must accept it for ' +
+      'one read (the balance). An invalid key is a 200 with `valid: false`. The key is never stored, logged or ' +
+      `echoed. At most ${CREDENTIAL_VALIDATION_LIMIT} validations per developer per ` +
+      `${CREDENTIAL_VALIDATION_WINDOW_SECONDS} seconds.`,
+  })
+  @projectIdParam
+  @ApiBody({ type: ValidateStripeCredentialsRequest })
+  @ApiOkResponse({
+    type: ValidateStripeCredentialsResponse,
+    description: 'The verdict; `valid: false` for a key of the wrong mode or kind, or one Stripe refuses.',
+    headers: RATE_LIMIT_HEADERS,
+    examples: {
+      valid: { summary: 'Valid', value: { valid: true, message: 'Credentials are valid' } },
+      rejected: { summary: 'Rejected by Stripe', value: { valid: false, message: KEY_REJECTED } },
+      mode: {
+        summary: 'Wrong mode',
+        value: { valid: false, message: 'secret_key must start with sk_test_ or rk_test_ for test mode' },
+      },
+    },
+  })
+  @projectNotFound
+  @ApiUnprocessableEntityResponse({
+    type: HTTPValidationError,
+    description: 'Malformed project_id or body (secret_key a non-empty string, is_test_mode a JSON boolean).',
+    example: { detail: [{ loc: ['body', 'secret_key'], msg: 'Field required', type: 'missing' }] },
+  })
+  @ApiBadGatewayResponse({
+    type: ErrorDetail,
+    description: 'Stripe answered the check in an unexpected way.',
+    example: { detail: 'Stripe returned an unexpected api_error' },
+  })
+  @stripeUnavailable
+  validateCredentials(
+    @CurrentPrincipal() developer: Principal,
+    @Param('project_id', PROJECT_ID) projectId: string,
+    @Body() request: ValidateStripeCredentialsRequest,
+  ): Promise<ValidateStripeCredentialsResponse> {
+    return this.credentials.validate(developer.userId, projectId, request);
+  }
+
+  @Get('webhook-urls')
+  @DeveloperAuth()
+  @ApiOperation({
+    operationId: 'getStripeWebhookUrls',
+    summary: 'Get Webhook URLs',
+    description:
+      'The endpoint URLs to register in the Stripe Dashboard for test and live mode events, built from ' +
+      'PUBLIC_BASE_URL.',
+  })
+  @projectIdParam
+  @ApiOkResponse({ type: StripeWebhookUrlsResponse })
+  @projectNotFound
+  @malformedProjectId
+  @ApiServiceUnavailableResponse({
+    type: ErrorDetail,
+    description: "The service does not know its external address (PUBLIC_BASE_URL is unset): an operator's fix.",
+    example: { detail: PUBLIC_BASE_URL_MISSING },
+  })
+  getWebhookUrls(
+    @CurrentPrincipal() developer: Principal,
+    @Param('project_id', PROJECT_ID) projectId: string,
+  ): Promise<StripeWebhookUrlsResponse> {
+    return this.webhooks.webhookUrls(developer.userId, projectId);
+  }
+
+  @Put('customers/:user_id')
+  @DeveloperAuth()
+  @ApiOperation({
+    operationId: 'linkStripeCustomer',
+    summary: 'Link Stripe Customer',
+    description:
+      "Extension: map an end user to an existing customer of the project's Stripe account in the mode, replacing " +
+      "any earlier mapping of that user and mode. The customer is first looked up with the project's stored key.",
+  })
+  @projectIdParam
+  @userIdParam
+  @testModeQuery
+  @ApiBody({ type: LinkStripeCustomerRequest })
+  @ApiOkResponse({ type: StripeCustomerLinkResponse })
+  @ApiNotFoundResponse({
+    type: ErrorDetail,
+    description: 'No such project among yours, or it has no active Stripe key for the mode.',
+    examples: {
+      project: { summary: 'Project', value: { detail: PROJECT_NOT_FOUND } },
+      configuration: { summary: 'Not configured', value: { detail: PROJECT_NOT_CONFIGURED } },
+    },
+  })
+  @ApiConflictResponse({
+    type: ErrorDetail,
+    description: 'The customer is already linked to another user of the project in that mode.',
+    example: {
+      detail: 'Stripe customer cus_QAbCdEfGhIjKlM is already linked to another user of this project in test mode',
+    },
+  })
+  @ApiUnprocessableEntityResponse({
+    type: HTTPValidationError,
+    description:
+      "Malformed project_id, user_id, test_mode or stripe_customer_id, or no such (or a deleted) customer in the project's Stripe account.",
+    example: {
+      detail: [
+        {
+          loc: ['body', 'stripe_customer_id'],
+          msg: "Value error, no such customer in this project's Stripe test mode account",
+          type: 'value_error',
+        },
+      ],
+    },
+  })
+  @ApiBadGatewayResponse({
+    type: ErrorDetail,
+    description: "Stripe refused the project's stored key (invalid, revoked, or without read access to Customers).",
+    example: {
+      detail:
+        "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration",
+    },
+  })
+  @stripeUnavailable
+  linkCustomer(
+    @CurrentPrincipal() developer: Principal,
+    @Param('project_id', PROJECT_ID) projectId: string,
+    @Param('user_id', USER_ID) userId: string,
+    @Query('test_mode', TestModePipe) testMode: boolean,
+    @Body() request: LinkStripeCustomerRequest,
+  ): Promise<StripeCustomerLinkResponse> {
+    const mode = testMode ? 'test' : 'live';
+    return this.customers.link(developer.userId, projectId, userId, mode, request.stripe_customer_id);
+  }
+
+  @Delete('customers/:user_id')
+  @HttpCode(204)
+  @DeveloperAuth()
+  @ApiOperation({
+    operationId: 'unlinkStripeCustomer',
+    summary: 'Unlink Stripe Customer',
+    description:
+      "Extension: remove the end user's customer mapping for the mode (the Stripe customer itself is untouched).",
+  })
+  @projectIdParam
+  @userIdParam
+  @testModeQuery
+  @ApiNoContentResponse({ description: 'Removed.' })
+  @ApiNotFoundResponse({
+    type: ErrorDetail,
+    description: 'No such project among yours, or the user has no customer in that mode.',
+    examples: {
+      project: { summary: 'Project', value: { detail: PROJECT_NOT_FOUND } },
+      customer: { summary: 'No mapping', value: { detail: NO_CUSTOMER_DETAIL } },
+    },
+  })
+  @ApiUnprocessableEntityResponse({
+    type: HTTPValidationError,
+    description: 'Malformed project_id, user_id or test_mode.',
+    example: { detail: [{ loc: ['path', 'user_id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' }] },
+  })
+  async unlinkCustomer(
+    @CurrentPrincipal() developer: Principal,
+    @Param('project_id', PROJECT_ID) projectId: string,
+    @Param('user_id', USER_ID) userId: string,
+    @Query('test_mode', TestModePipe) testMode: boolean,
+  ): Promise<void> {
+    await this.customers.unlink(developer.userId, projectId, userId, testMode ? 'test' : 'live');
+  }
+}
