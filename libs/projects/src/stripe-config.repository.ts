@@ -110,7 +110,7 @@ export class StripeConfigRepository {
     const config = await this.prisma.$transaction(async (tx) => {
       const saved = await tx.stripeConfig.upsert({
         where: { projectId },
-        create: { projectId, ...data },
+        create: { projectId, createdAt: now, ...data },
         update: {
           ...data,
           isActive: true,
