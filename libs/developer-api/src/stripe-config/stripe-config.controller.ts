@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Put, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiExtraModels,
@@ -6,25 +6,18 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiParam,
   ApiTags,
   ApiUnprocessableEntityResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal, DeveloperAuth, type Principal } from '../../../auth/src/index.js';
-import { ErrorDetail, HTTPValidationError, UuidPathPipe } from '../../../http-errors/src/index.js';
+import { ErrorDetail, HTTPValidationError } from '../../../http-errors/src/index.js';
 import { PROJECT_NOT_FOUND, STRIPE_CONFIG_NOT_FOUND } from '../../../projects/src/index.js';
 import { StripeConfigHistoryResponse, StripeConfigRequest, StripeConfigResponse } from './stripe-config.dto.js';
 import { StripeConfigService } from './stripe-config.service.js';
+import { ApiProjectIdParam, ApiProjectNotFound, ProjectIdParam } from '../owned-project.js';
 
-const PROJECT_ID = new UuidPathPipe('project_id');
-const projectIdParam = ApiParam({ name: 'project_id', format: 'uuid', description: 'A project you own.' });
-const projectNotFound = ApiNotFoundResponse({
-  type: ErrorDetail,
-  description: "No such project among yours (someone else's project answers the same).",
-  example: { detail: PROJECT_NOT_FOUND },
-});
 const invalid = ApiUnprocessableEntityResponse({
   type: HTTPValidationError,
   description: 'Malformed project_id or body.',
@@ -44,16 +37,16 @@ export class StripeConfigController {
     summary: 'Get Stripe Config',
     description: "The project's Stripe configuration with masked credentials, or `null` when none exists.",
   })
-  @projectIdParam
+  @ApiProjectIdParam()
   @ApiOkResponse({
     description: 'The configuration, or the JSON literal null.',
     schema: { nullable: true, allOf: [{ $ref: getSchemaPath(StripeConfigResponse) }] },
   })
-  @projectNotFound
+  @ApiProjectNotFound()
   @invalid
   async get(
     @CurrentPrincipal() developer: Principal,
-    @Param('project_id', PROJECT_ID) projectId: string,
+    @ProjectIdParam() projectId: string,
     @Res() response: Response,
   ): Promise<void> {
     // Express would send an empty body for null; the reference answers a real JSON null.
@@ -71,10 +64,10 @@ export class StripeConfigController {
       'Create or partially update the configuration: an absent or null field keeps its value, "" clears it. ' +
       'Reactivates a deactivated configuration. A changed secret key is used by the very next portal request.',
   })
-  @projectIdParam
+  @ApiProjectIdParam()
   @ApiBody({ type: StripeConfigRequest })
   @ApiOkResponse({ type: StripeConfigResponse })
-  @projectNotFound
+  @ApiProjectNotFound()
   @ApiUnprocessableEntityResponse({
     type: HTTPValidationError,
     description: 'A key of the wrong kind or mode (the value is never echoed), or a malformed origin.',
@@ -90,7 +83,7 @@ export class StripeConfigController {
   })
   update(
     @CurrentPrincipal() developer: Principal,
-    @Param('project_id', PROJECT_ID) projectId: string,
+    @ProjectIdParam() projectId: string,
     @Body() request: StripeConfigRequest,
   ): Promise<StripeConfigResponse> {
     return this.configs.update(developer.userId, projectId, request);
@@ -103,7 +96,7 @@ export class StripeConfigController {
     summary: 'Delete Stripe Config',
     description: 'Deactivates the configuration: the portal answers 404 until the next PUT; customers stay linked.',
   })
-  @projectIdParam
+  @ApiProjectIdParam()
   @ApiNoContentResponse({ description: 'Deactivated.' })
   @ApiNotFoundResponse({
     type: ErrorDetail,
@@ -114,10 +107,7 @@ export class StripeConfigController {
     },
   })
   @invalid
-  async deactivate(
-    @CurrentPrincipal() developer: Principal,
-    @Param('project_id', PROJECT_ID) projectId: string,
-  ): Promise<void> {
+  async deactivate(@CurrentPrincipal() developer: Principal, @ProjectIdParam() projectId: string): Promise<void> {
     await this.configs.deactivate(developer.userId, projectId);
   }
 
@@ -127,13 +117,13 @@ export class StripeConfigController {
     summary: 'Get Stripe Config History',
     description: 'Extension: who changed the configuration, when, and which fields (never values), newest first.',
   })
-  @projectIdParam
+  @ApiProjectIdParam()
   @ApiOkResponse({ type: StripeConfigHistoryResponse })
-  @projectNotFound
+  @ApiProjectNotFound()
   @invalid
   history(
     @CurrentPrincipal() developer: Principal,
-    @Param('project_id', PROJECT_ID) projectId: string,
+    @ProjectIdParam() projectId: string,
   ): Promise<StripeConfigHistoryResponse> {
     return this.configs.history(developer.userId, projectId);
   }

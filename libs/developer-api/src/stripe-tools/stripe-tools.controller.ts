@@ -34,11 +34,10 @@ import {
   ValidateStripeCredentialsResponse,
 } from './stripe-tools.dto.js';
 import { PUBLIC_BASE_URL_MISSING, WebhookUrlsService } from './webhook-urls.service.js';
+import { ApiProjectIdParam, ApiProjectNotFound, ProjectIdParam } from '../owned-project.js';
 
-const PROJECT_ID = new UuidPathPipe('project_id');
 const USER_ID = new UuidPathPipe('user_id');
 
-const projectIdParam = ApiParam({ name: 'project_id', format: 'uuid', description: 'A project you own.' });
 const userIdParam = ApiParam({
   name: 'user_id',
   format: 'uuid',
@@ -49,11 +48,6 @@ const testModeQuery = ApiQuery({
   required: false,
   schema: { type: 'boolean', default: true, title: 'Test Mode' },
   description: 'Which mode the mapping belongs to (true/false, 1/0, yes/no, on/off, t/f, y/n).',
-});
-const projectNotFound = ApiNotFoundResponse({
-  type: ErrorDetail,
-  description: "No such project among yours (someone else's project answers the same).",
-  example: { detail: PROJECT_NOT_FOUND },
 });
 const malformedProjectId = ApiUnprocessableEntityResponse({
   type: HTTPValidationError,
@@ -89,7 +83,7 @@ export class StripeToolsController {
       `echoed. At most ${CREDENTIAL_VALIDATION_LIMIT} validations per developer per ` +
       `${CREDENTIAL_VALIDATION_WINDOW_SECONDS} seconds.`,
   })
-  @projectIdParam
+  @ApiProjectIdParam()
   @ApiBody({ type: ValidateStripeCredentialsRequest })
   @ApiOkResponse({
     type: ValidateStripeCredentialsResponse,
@@ -104,7 +98,7 @@ export class StripeToolsController {
       },
     },
   })
-  @projectNotFound
+  @ApiProjectNotFound()
   @ApiUnprocessableEntityResponse({
     type: HTTPValidationError,
     description: 'Malformed project_id or body (secret_key a non-empty string, is_test_mode a JSON boolean).',
@@ -118,7 +112,7 @@ export class StripeToolsController {
   @stripeUnavailable
   validateCredentials(
     @CurrentPrincipal() developer: Principal,
-    @Param('project_id', PROJECT_ID) projectId: string,
+    @ProjectIdParam() projectId: string,
     @Body() request: ValidateStripeCredentialsRequest,
   ): Promise<ValidateStripeCredentialsResponse> {
     return this.credentials.validate(developer.userId, projectId, request);
@@ -133,9 +127,9 @@ export class StripeToolsController {
       'The endpoint URLs to register in the Stripe Dashboard for test and live mode events, built from ' +
       'PUBLIC_BASE_URL.',
   })
-  @projectIdParam
+  @ApiProjectIdParam()
   @ApiOkResponse({ type: StripeWebhookUrlsResponse })
-  @projectNotFound
+  @ApiProjectNotFound()
   @malformedProjectId
   @ApiServiceUnavailableResponse({
     type: ErrorDetail,
@@ -144,7 +138,7 @@ export class StripeToolsController {
   })
   getWebhookUrls(
     @CurrentPrincipal() developer: Principal,
-    @Param('project_id', PROJECT_ID) projectId: string,
+    @ProjectIdParam() projectId: string,
   ): Promise<StripeWebhookUrlsResponse> {
     return this.webhooks.webhookUrls(developer.userId, projectId);
   }
@@ -158,7 +152,7 @@ export class StripeToolsController {
       "Extension: map an end user to an existing customer of the project's Stripe account in the mode, replacing " +
       "any earlier mapping of that user and mode. The customer is first looked up with the project's stored key.",
   })
-  @projectIdParam
+  @ApiProjectIdParam()
   @userIdParam
   @testModeQuery
   @ApiBody({ type: LinkStripeCustomerRequest })
@@ -203,7 +197,7 @@ export class StripeToolsController {
   @stripeUnavailable
   linkCustomer(
     @CurrentPrincipal() developer: Principal,
-    @Param('project_id', PROJECT_ID) projectId: string,
+    @ProjectIdParam() projectId: string,
     @Param('user_id', USER_ID) userId: string,
     @Query('test_mode', TestModePipe) testMode: boolean,
     @Body() request: LinkStripeCustomerRequest,
@@ -221,7 +215,7 @@ export class StripeToolsController {
     description:
       "Extension: remove the end user's customer mapping for the mode (the Stripe customer itself is untouched).",
   })
-  @projectIdParam
+  @ApiProjectIdParam()
   @userIdParam
   @testModeQuery
   @ApiNoContentResponse({ description: 'Removed.' })
@@ -240,7 +234,7 @@ export class StripeToolsController {
   })
   async unlinkCustomer(
     @CurrentPrincipal() developer: Principal,
-    @Param('project_id', PROJECT_ID) projectId: string,
+    @ProjectIdParam() projectId: string,
     @Param('user_id', USER_ID) userId: string,
     @Query('test_mode', TestModePipe) testMode: boolean,
   ): Promise<void> {
