@@ -12,7 +12,11 @@ import { configureApp } from './configure-app.js';
 export async function generateOpenApiDocument(): Promise<OpenAPIObject> {
   const placeholder = Buffer.alloc(32).toString('base64');
   const config = new AppConfig(
-    environmentSchema.parse({ PGLITE_DATA_DIR: 'memory://', JWT_SECRET: 'x'.repeat(32), SECRETS_ENCRYPTION_KEY: placeholder }),
+    environmentSchema.parse({
+      PGLITE_DATA_DIR: 'memory://',
+      JWT_SECRET: 'x'.repeat(32),
+      SECRETS_ENCRYPTION_KEY: placeholder,
+    }),
   );
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     preview: true,

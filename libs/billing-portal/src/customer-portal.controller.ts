@@ -13,18 +13,26 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, EndUserAuth, type EndUserPrincipal } from '../../auth/src/index.js';
-import { ErrorDetail, HTTPValidationError, TestModePipe } from '../../http-errors/src/index.js';
+import {
+  ApiBodyLimit,
+  ApiDatabaseUnavailable,
+  ErrorDetail,
+  HTTPValidationError,
+  TestModePipe,
+} from '../../http-errors/src/index.js';
 import { CustomerPortalRequest, CustomerPortalResponse } from './customer-portal.dto.js';
 import { CustomerPortalService, PROJECT_NOT_CONFIGURED } from './customer-portal.service.js';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyKeyPipe } from './idempotency-key.pipe.js';
 import { RequestHeader } from './request-header.decorator.js';
 
 @ApiTags('Stripe Subscriptions')
+@ApiDatabaseUnavailable()
 @Controller({ path: 'payments/stripe', version: '1' })
 export class CustomerPortalController {
   constructor(private readonly portal: CustomerPortalService) {}
 
   @Post('customer-portal')
+  @ApiBodyLimit()
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @EndUserAuth()

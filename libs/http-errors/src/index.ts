@@ -12,3 +12,4 @@ export {
   RateLimitExceededException,
   RateLimitExceededFilter,
 } from './rate-limit-exceeded.exception.js';
+export { ApiBodyLimit, ApiDatabaseUnavailable } from './api-common-responses.js';

@@ -3,9 +3,11 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, DeveloperAuth, type Principal } from '../../../auth/src/index.js';
 import { ProjectRegistryRepository } from '../../../projects/src/index.js';
 import { ProjectPaymentConfigListResponse, toProjectPaymentConfigResponse } from './projects.dto.js';
+import { ApiDatabaseUnavailable } from '../../../http-errors/src/index.js';
 
 @ApiTags('Payments')
 @DeveloperAuth()
+@ApiDatabaseUnavailable()
 @Controller({ path: 'payments/projects', version: '1' })
 export class ProjectsPaymentConfigController {
   constructor(private readonly projects: ProjectRegistryRepository) {}

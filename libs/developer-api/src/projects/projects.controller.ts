@@ -12,7 +12,14 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, DeveloperAuth, type Principal } from '../../../auth/src/index.js';
-import { BoundedIntQueryPipe, ErrorDetail, HTTPValidationError, UuidPathPipe } from '../../../http-errors/src/index.js';
+import {
+  ApiBodyLimit,
+  ApiDatabaseUnavailable,
+  BoundedIntQueryPipe,
+  ErrorDetail,
+  HTTPValidationError,
+  UuidPathPipe,
+} from '../../../http-errors/src/index.js';
 import { PROJECT_NOT_FOUND, ProjectRegistryRepository } from '../../../projects/src/index.js';
 import {
   CreateProjectRequest,
@@ -56,11 +63,13 @@ const bodyExamples = {
 
 @ApiTags('Projects')
 @DeveloperAuth()
+@ApiDatabaseUnavailable()
 @Controller({ path: 'projects', version: '1' })
 export class ProjectsController {
   constructor(private readonly projects: ProjectRegistryRepository) {}
 
   @Post()
+  @ApiBodyLimit()
   @ApiOperation({
     operationId: 'createProject',
     summary: 'Create Project',
@@ -139,6 +148,7 @@ export class ProjectsController {
   }
 
   @Put(':project_id')
+  @ApiBodyLimit()
   @ApiOperation({
     operationId: 'updateProject',
     summary: 'Update Project',

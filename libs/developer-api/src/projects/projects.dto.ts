@@ -79,13 +79,18 @@ export class ProjectListResponse {
   @ApiProperty({ type: [ProjectResponse], title: 'Projects' })
   projects: ProjectResponse[];
 
-  @ApiProperty({ description: 'How many projects the developer has in all.', example: 1, title: 'Total' })
+  @ApiProperty({
+    type: 'integer',
+    description: 'How many projects the developer has in all.',
+    example: 1,
+    title: 'Total',
+  })
   total: number;
 
-  @ApiProperty({ example: 1, title: 'Page' })
+  @ApiProperty({ type: 'integer', example: 1, title: 'Page' })
   page: number;
 
-  @ApiProperty({ example: 50, title: 'Page Size' })
+  @ApiProperty({ type: 'integer', example: 50, title: 'Page Size' })
   page_size: number;
 }
 
@@ -159,7 +164,7 @@ export class ProjectPaymentConfigListResponse {
   @ApiProperty({ type: [ProjectPaymentConfigResponse], title: 'Projects' })
   projects: ProjectPaymentConfigResponse[];
 
-  @ApiProperty({ example: 1, title: 'Total' })
+  @ApiProperty({ type: 'integer', example: 1, title: 'Total' })
   total: number;
 }
 

@@ -12,7 +12,12 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal, DeveloperAuth, type Principal } from '../../../auth/src/index.js';
-import { ErrorDetail, HTTPValidationError } from '../../../http-errors/src/index.js';
+import {
+  ApiBodyLimit,
+  ApiDatabaseUnavailable,
+  ErrorDetail,
+  HTTPValidationError,
+} from '../../../http-errors/src/index.js';
 import { PROJECT_NOT_FOUND, STRIPE_CONFIG_NOT_FOUND } from '../../../projects/src/index.js';
 import { StripeConfigHistoryResponse, StripeConfigRequest, StripeConfigResponse } from './stripe-config.dto.js';
 import { StripeConfigService } from './stripe-config.service.js';
@@ -27,6 +32,7 @@ const invalid = ApiUnprocessableEntityResponse({
 @ApiTags('Stripe Configuration')
 @ApiExtraModels(StripeConfigResponse)
 @DeveloperAuth()
+@ApiDatabaseUnavailable()
 @Controller({ path: 'payments/stripe/projects/:project_id/config', version: '1' })
 export class StripeConfigController {
   constructor(private readonly configs: StripeConfigService) {}
@@ -57,6 +63,7 @@ export class StripeConfigController {
   }
 
   @Put()
+  @ApiBodyLimit()
   @ApiOperation({
     operationId: 'updateStripeConfig',
     summary: 'Update Stripe Config',

@@ -117,13 +117,15 @@ export class StripeConfigRequest {
   allowed_return_url_origins?: string[] | null;
 }
 
+// The reference marks these optional (always present here, null when unset); `required: false` keeps the contract.
 const masked = (description: string, example: string) =>
-  ApiProperty({ type: 'string', nullable: true, description, example });
+  ApiProperty({ type: 'string', nullable: true, required: false, description, example });
 const timestamp = (description: string) =>
   ApiProperty({
     type: 'string',
     format: 'date-time',
     nullable: true,
+    required: false,
     description,
     example: '2026-11-25T10:00:00.000Z',
   });
@@ -166,6 +168,7 @@ export class StripeConfigResponse {
   @ApiProperty({
     type: 'string',
     nullable: true,
+    required: false,
     description: 'Extension: test mode portal configuration.',
     example: 'bpc_1AbCdEf',
   })
@@ -174,12 +177,18 @@ export class StripeConfigResponse {
   @ApiProperty({
     type: 'string',
     nullable: true,
+    required: false,
     description: 'Extension: live mode portal configuration.',
     example: null,
   })
   live_portal_configuration_id: string | null;
 
-  @ApiProperty({ type: [String], description: 'Extension: allowed return_url origins; [] allows any.', example: [] })
+  @ApiProperty({
+    type: [String],
+    required: false,
+    description: 'Extension: allowed return_url origins; [] allows any.',
+    example: [],
+  })
   allowed_return_url_origins: string[];
 
   @timestamp('When the test credentials last changed.')
@@ -224,6 +233,6 @@ export class StripeConfigHistoryResponse {
   @ApiProperty({ type: [StripeConfigChangeResponse], description: 'Newest first.' })
   changes: StripeConfigChangeResponse[];
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ type: 'integer', example: 1 })
   total: number;
 }

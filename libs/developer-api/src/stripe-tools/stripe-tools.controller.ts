@@ -15,7 +15,14 @@ import {
 } from '@nestjs/swagger';
 import { CurrentPrincipal, DeveloperAuth, type Principal } from '../../../auth/src/index.js';
 import { PROJECT_NOT_CONFIGURED } from '../../../billing-portal/src/index.js';
-import { ErrorDetail, HTTPValidationError, TestModePipe, UuidPathPipe } from '../../../http-errors/src/index.js';
+import {
+  ApiBodyLimit,
+  ApiDatabaseUnavailable,
+  ErrorDetail,
+  HTTPValidationError,
+  TestModePipe,
+  UuidPathPipe,
+} from '../../../http-errors/src/index.js';
 import { PROJECT_NOT_FOUND } from '../../../projects/src/index.js';
 import { NO_CUSTOMER_DETAIL } from '../../../stripe/src/index.js';
 import { CredentialValidationService, KEY_REJECTED } from './credential-validation.service.js';
@@ -63,6 +70,7 @@ const stripeUnavailable = ApiServiceUnavailableResponse({
 
 /** Developer tools around a project's Stripe account: check a key, get webhook URLs, link end users to customers. */
 @ApiTags('Stripe Configuration')
+@ApiDatabaseUnavailable()
 @Controller({ path: 'payments/stripe/projects/:project_id', version: '1' })
 export class StripeToolsController {
   constructor(
@@ -72,6 +80,7 @@ export class StripeToolsController {
   ) {}
 
   @Post('validate-credentials')
+  @ApiBodyLimit()
   @HttpCode(200)
   @RateLimitedDeveloperAuth()
   @ApiOperation({
@@ -144,6 +153,7 @@ export class StripeToolsController {
   }
 
   @Put('customers/:user_id')
+  @ApiBodyLimit()
   @DeveloperAuth()
   @ApiOperation({
     operationId: 'linkStripeCustomer',
