@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { PrismaService } from '../libs/database/src/index.js';
 import { ProjectsRepository } from '../libs/projects/src/index.js';
@@ -605,7 +606,17 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
         properties: { portal_url: { type: 'string' } },
       });
 
-      expect(Object.keys(operation.responses).sort()).toEqual(['200', '401', '403', '404', '409', '422', '502', '503']);
+      expect(Object.keys(operation.responses).sort()).toEqual([
+        '200',
+        '401',
+        '403',
+        '404',
+        '409',
+        '413',
+        '422',
+        '502',
+        '503',
+      ]);
       for (const [status, response] of Object.entries<{
         content: Record<string, { schema: unknown; example?: unknown; examples?: unknown }>;
       }>(operation.responses)) {
@@ -620,6 +631,12 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
       expect(operation.responses['422'].content['application/json'].schema.$ref).toBe(
         '#/components/schemas/HTTPValidationError',
       );
+    });
+
+    it('serves exactly the committed openapi.json', async () => {
+      const { body: served } = await request(server()).get('/openapi.json').expect(200);
+      const committed: unknown = JSON.parse(readFileSync(new URL('../openapi.json', import.meta.url), 'utf8'));
+      expect(served).toEqual(committed);
     });
 
     it('serves Swagger UI at /docs', async () => {

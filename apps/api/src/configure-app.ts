@@ -44,7 +44,7 @@ export function configureApp(app: NestExpressApplication): OpenAPIObject {
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT, strict: false });
   // Body-parser failures happen before Nest's filters exist for the request; answer them in the API's shape here.
   app.use(bodyParserErrorHandler);
-  app.setGlobalPrefix('api');
+  app.setGlobalPrefix('api', { exclude: ['health'] });
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(new PydanticValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter(), new DatabaseExceptionFilter());

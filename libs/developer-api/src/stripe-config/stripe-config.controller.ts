@@ -46,7 +46,7 @@ export class StripeConfigController {
   @ApiProjectIdParam()
   @ApiOkResponse({
     description: 'The configuration, or the JSON literal null.',
-    schema: { nullable: true, allOf: [{ $ref: getSchemaPath(StripeConfigResponse) }] },
+    schema: { type: 'object', nullable: true, allOf: [{ $ref: getSchemaPath(StripeConfigResponse) }] },
   })
   @ApiProjectNotFound()
   @invalid
