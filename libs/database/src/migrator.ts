@@ -39,13 +39,30 @@ function schemaEngine(): typeof SchemaEngine {
   const require = createRequire(import.meta.url);
   const wasmFile = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg').replace(/\.js$/, '.wasm');
   const instance = new wasm.Instance(new wasm.Module(readFileSync(wasmFile)), {
-    './schema_engine_bg.js': wasmBindings,
+    './schema_engine_bg.js': withUnrefTimers(wasmBindings),
   });
   const exports = instance.exports as { __wbindgen_start(): void };
   wasmBindings.__wbg_set_wasm(exports);
   exports.__wbindgen_start();
   engineClass = wasmBindings.SchemaEngine;
   return engineClass;
+}
+
+/**
+ * The engine arms a 10 s timer (its lock timeout) that it never clears; unref'd, it no longer holds a finished CLI
+ * command or test process open for those 10 s. Anything still migrating keeps the process alive by its own I/O.
+ */
+function withUnrefTimers(bindings: typeof wasmBindings): Record<string, unknown> {
+  const imports: Record<string, unknown> = { ...bindings };
+  for (const [name, binding] of Object.entries(bindings)) {
+    if (!name.startsWith('__wbg_setTimeout_') || typeof binding !== 'function') continue;
+    imports[name] = (...args: unknown[]) => {
+      const timer = (binding as (...a: unknown[]) => unknown)(...args);
+      (timer as { unref?: () => void } | undefined)?.unref?.();
+      return timer;
+    };
+  }
+  return imports;
 }
 
 /** The project's prisma/ folder, found from this file so it works from src (tests) and dist (production). */
