@@ -3,6 +3,7 @@ import { BillingPortalModule } from '../../../libs/billing-portal/src/index.js';
 import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
 import { DatabaseModule } from '../../../libs/database/src/index.js';
 import { DeveloperApiModule } from '../../../libs/developer-api/src/index.js';
+import { HealthModule } from '../../../libs/health/src/index.js';
 
 @Module({})
 export class AppModule {
@@ -10,7 +11,13 @@ export class AppModule {
   static register(config?: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(), BillingPortalModule, DeveloperApiModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(),
+        HealthModule,
+        BillingPortalModule,
+        DeveloperApiModule,
+      ],
     };
   }
 }

@@ -4,2400 +4,2642 @@
  */
 
 export interface paths {
-  '/api/v1/payments/stripe/customer-portal': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Health Check
+         * @description Liveness: 200 whenever the process serves HTTP. It never touches the database, so a database outage does not get the service restarted; use GET /api/v1/health/database for readiness.
+         */
+        get: operations["healthCheck"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Create Customer Portal Session
-     * @description Create a Stripe Customer Portal session for the calling end user's own Stripe customer, with the project's test or live keys. Redirect the user to `portal_url`; Stripe sends them back to `return_url`.
-     */
-    post: operations['createCustomerPortalSession'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/projects': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Health Check
+         * @description Liveness: 200 whenever the process serves HTTP. It never touches the database, so a database outage does not get the service restarted; use GET /api/v1/health/database for readiness.
+         */
+        get: operations["apiHealthCheck"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List Projects
-     * @description List the calling developer's projects, newest first, one page at a time.
-     */
-    get: operations['listProjects'];
-    put?: never;
-    /**
-     * Create Project
-     * @description Create a project owned by the calling developer.
-     */
-    post: operations['createProject'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/projects/{project_id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/health/database": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Database Health Check
+         * @description Readiness: runs `SELECT 1` on the database the service uses (PostgreSQL or embedded PGlite), through the same connection pool as the API. 200 when it answers; 503 with the same body shape, `status: unhealthy` and the reason in `error` when it fails or does not answer within 5 seconds.
+         */
+        get: operations["databaseHealthCheck"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get Project
-     * @description Get one of your projects.
-     */
-    get: operations['getProject'];
-    /**
-     * Update Project
-     * @description Replace the name and description of one of your projects (an absent description clears it).
-     */
-    put: operations['updateProject'];
-    post?: never;
-    /**
-     * Delete Project
-     * @description Delete one of your projects together with its Stripe configuration, customer mappings and configuration history. This cannot be undone; subscriptions in Stripe itself are not touched.
-     */
-    delete: operations['deleteProject'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/payments/projects': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/payments/stripe/customer-portal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Customer Portal Session
+         * @description Create a Stripe Customer Portal session for the calling end user's own Stripe customer, with the project's test or live keys. Redirect the user to `portal_url`; Stripe sends them back to `return_url`.
+         */
+        post: operations["createCustomerPortalSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List Projects Payment Config
-     * @description List all developer's projects with their payment configuration status including test/live credential availability.
-     */
-    get: operations['listProjectsPaymentConfig'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/payments/stripe/projects/{project_id}/config': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Projects
+         * @description List the calling developer's projects, newest first, one page at a time.
+         */
+        get: operations["listProjects"];
+        put?: never;
+        /**
+         * Create Project
+         * @description Create a project owned by the calling developer.
+         */
+        post: operations["createProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get Stripe Config
-     * @description The project's Stripe configuration with masked credentials, or `null` when none exists.
-     */
-    get: operations['getStripeConfig'];
-    /**
-     * Update Stripe Config
-     * @description Create or partially update the configuration: an absent or null field keeps its value, "" clears it. Reactivates a deactivated configuration. A changed secret key is used by the very next portal request.
-     */
-    put: operations['updateStripeConfig'];
-    post?: never;
-    /**
-     * Delete Stripe Config
-     * @description Deactivates the configuration: the portal answers 404 until the next PUT; customers stay linked.
-     */
-    delete: operations['deleteStripeConfig'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/payments/stripe/projects/{project_id}/config/history': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/projects/{project_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Project
+         * @description Get one of your projects.
+         */
+        get: operations["getProject"];
+        /**
+         * Update Project
+         * @description Replace the name and description of one of your projects (an absent description clears it).
+         */
+        put: operations["updateProject"];
+        post?: never;
+        /**
+         * Delete Project
+         * @description Delete one of your projects together with its Stripe configuration, customer mappings and configuration history. This cannot be undone; subscriptions in Stripe itself are not touched.
+         */
+        delete: operations["deleteProject"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get Stripe Config History
-     * @description Extension: who changed the configuration, when, and which fields (never values), newest first.
-     */
-    get: operations['getStripeConfigHistory'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/payments/stripe/projects/{project_id}/validate-credentials': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/payments/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Projects Payment Config
+         * @description List all developer's projects with their payment configuration status including test/live credential availability.
+         */
+        get: operations["listProjectsPaymentConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Validate Stripe Credentials
-     * @description Check a Stripe secret key before saving it: its prefix must match the mode, then Stripe must accept it for one read (the balance). An invalid key is a 200 with `valid: false`. The key is never stored, logged or echoed. At most 10 validations per developer per 60 seconds.
-     */
-    post: operations['validateStripeCredentials'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/payments/stripe/projects/{project_id}/webhook-urls': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/payments/stripe/projects/{project_id}/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Stripe Config
+         * @description The project's Stripe configuration with masked credentials, or `null` when none exists.
+         */
+        get: operations["getStripeConfig"];
+        /**
+         * Update Stripe Config
+         * @description Create or partially update the configuration: an absent or null field keeps its value, "" clears it. Reactivates a deactivated configuration. A changed secret key is used by the very next portal request.
+         */
+        put: operations["updateStripeConfig"];
+        post?: never;
+        /**
+         * Delete Stripe Config
+         * @description Deactivates the configuration: the portal answers 404 until the next PUT; customers stay linked.
+         */
+        delete: operations["deleteStripeConfig"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get Webhook URLs
-     * @description The endpoint URLs to register in the Stripe Dashboard for test and live mode events, built from PUBLIC_BASE_URL.
-     */
-    get: operations['getStripeWebhookUrls'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/payments/stripe/projects/{project_id}/customers/{user_id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/payments/stripe/projects/{project_id}/config/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Stripe Config History
+         * @description Extension: who changed the configuration, when, and which fields (never values), newest first.
+         */
+        get: operations["getStripeConfigHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    /**
-     * Link Stripe Customer
-     * @description Extension: map an end user to an existing customer of the project's Stripe account in the mode, replacing any earlier mapping of that user and mode. The customer is first looked up with the project's stored key.
-     */
-    put: operations['linkStripeCustomer'];
-    post?: never;
-    /**
-     * Unlink Stripe Customer
-     * @description Extension: remove the end user's customer mapping for the mode (the Stripe customer itself is untouched).
-     */
-    delete: operations['unlinkStripeCustomer'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
+    "/api/v1/payments/stripe/projects/{project_id}/validate-credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Validate Stripe Credentials
+         * @description Check a Stripe secret key before saving it: its prefix must match the mode, then Stripe must accept it for one read (the balance). An invalid key is a 200 with `valid: false`. The key is never stored, logged or echoed. At most 10 validations per developer per 60 seconds.
+         */
+        post: operations["validateStripeCredentials"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/projects/{project_id}/webhook-urls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Webhook URLs
+         * @description The endpoint URLs to register in the Stripe Dashboard for test and live mode events, built from PUBLIC_BASE_URL.
+         */
+        get: operations["getStripeWebhookUrls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/projects/{project_id}/customers/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Link Stripe Customer
+         * @description Extension: map an end user to an existing customer of the project's Stripe account in the mode, replacing any earlier mapping of that user and mode. The customer is first looked up with the project's stored key.
+         */
+        put: operations["linkStripeCustomer"];
+        post?: never;
+        /**
+         * Unlink Stripe Customer
+         * @description Extension: remove the end user's customer mapping for the mode (the Stripe customer itself is untouched).
+         */
+        delete: operations["unlinkStripeCustomer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    ErrorDetail: {
-      /**
-       * @description What went wrong, and for 5xx what the project developer should fix.
-       * @example Could not validate credentials
-       */
-      detail: string;
+    schemas: {
+        HealthCheckResponse: {
+            /**
+             * Status
+             * @description `healthy` whenever the service answers at all (liveness).
+             * @example healthy
+             */
+            status: string;
+            /**
+             * Database
+             * @description Not checked by this endpoint (`status: not_checked`); `readiness` names the endpoint that runs a query.
+             * @example {
+             *       "status": "not_checked",
+             *       "connection": "postgresql",
+             *       "readiness": "/api/v1/health/database"
+             *     }
+             */
+            database: {
+                [key: string]: unknown;
+            };
+            /**
+             * File Storage
+             * @description This service stores no files: always `{"status": "not_used"}`.
+             * @example {
+             *       "status": "not_used"
+             *     }
+             */
+            file_storage: {
+                [key: string]: unknown;
+            };
+            /**
+             * Redis
+             * @description This service uses no Redis: always `{"status": "not_used"}`.
+             * @example {
+             *       "status": "not_used"
+             *     }
+             */
+            redis: {
+                [key: string]: unknown;
+            };
+            /**
+             * Timestamp
+             * @description When the answer was made (ISO 8601, UTC).
+             * @example 2026-11-25T12:00:00.000Z
+             */
+            timestamp: string;
+            /**
+             * Version
+             * @description The service version.
+             * @example 0.1.0
+             */
+            version?: string | null;
+            /**
+             * Note
+             * @description What this check covers.
+             * @example Liveness only: the database is checked by GET /api/v1/health/database
+             */
+            note?: string | null;
+            /**
+             * Error
+             * @description Always null: a live service has nothing to report here.
+             * @example null
+             */
+            error?: string | null;
+        };
+        DatabaseHealthResponse: {
+            /**
+             * Status
+             * @description `healthy` when the query answered, `unhealthy` (with HTTP 503) when it failed or timed out.
+             * @example healthy
+             * @enum {string}
+             */
+            status: "healthy" | "unhealthy";
+            /**
+             * Version
+             * @description The database server's version (`null` when it could not be reached).
+             * @example PostgreSQL 16.4
+             */
+            version?: string | null;
+            /**
+             * Connection
+             * @description Which database was checked: `postgresql` (DATABASE_URL) or `pglite` (embedded).
+             * @example postgresql
+             * @enum {string|null}
+             */
+            connection?: "postgresql" | "pglite" | null;
+            /**
+             * Error
+             * @description Why the check failed (`null` when healthy). Names the kind of failure only, never hosts or credentials.
+             * @example null
+             */
+            error?: string | null;
+            /**
+             * Timestamp
+             * @description When the check was made (ISO 8601, UTC).
+             * @example 2026-11-25T12:00:00.000Z
+             */
+            timestamp: string;
+        };
+        ErrorDetail: {
+            /**
+             * @description What went wrong, and for 5xx what the project developer should fix.
+             * @example Could not validate credentials
+             */
+            detail: string;
+        };
+        PortalFlow: {
+            /**
+             * @description Which task the portal opens on.
+             * @example subscription_cancel
+             * @enum {string}
+             */
+            type: "payment_method_update" | "subscription_cancel" | "subscription_update";
+            /**
+             * @description The Stripe subscription id; required for subscription_cancel and subscription_update.
+             * @example sub_1QAbCdEfGhIjKlMn
+             */
+            subscription?: string;
+        };
+        CustomerPortalRequest: {
+            /**
+             * Return Url
+             * @description Absolute http(s) URL the user returns to after leaving the portal (no credentials, at most 2048 characters).
+             * @example https://myapp.com/account/billing
+             */
+            return_url: string;
+            /**
+             * @description Extension: the language the portal is shown in (default: the customer's or browser's).
+             * @example auto
+             * @enum {string}
+             */
+            locale?: "auto" | "bg" | "cs" | "da" | "de" | "el" | "en" | "en-AU" | "en-CA" | "en-GB" | "en-IE" | "en-IN" | "en-NZ" | "en-SG" | "es" | "es-419" | "et" | "fi" | "fil" | "fr" | "fr-CA" | "hr" | "hu" | "id" | "it" | "ja" | "ko" | "lt" | "lv" | "ms" | "mt" | "nb" | "nl" | "pl" | "pt" | "pt-BR" | "ro" | "ru" | "sk" | "sl" | "sv" | "th" | "tr" | "vi" | "zh" | "zh-HK" | "zh-TW";
+            /** @description Extension: open the portal on one task (update payment method, cancel or update a subscription). */
+            flow?: components["schemas"]["PortalFlow"];
+        };
+        CustomerPortalResponse: {
+            /**
+             * Portal Url
+             * @description URL of the Stripe Customer Portal session: redirect the user there. A login link: do not log or store it.
+             * @example https://billing.stripe.com/p/session/test_YWNjdF8xQUJDMTIzZG
+             */
+            portal_url: string;
+        };
+        ValidationErrorItem: {
+            /**
+             * @description Where the error is: ["body", field...], ["query", name] or ["header", name].
+             * @example [
+             *       "body",
+             *       "return_url"
+             *     ]
+             */
+            loc: (string | number)[];
+            /** @example Field required */
+            msg: string;
+            /**
+             * @description Pydantic's error type, e.g. missing, string_type, bool_parsing
+             * @example missing
+             */
+            type: string;
+        };
+        HTTPValidationError: {
+            detail: components["schemas"]["ValidationErrorItem"][];
+        };
+        CreateProjectRequest: {
+            /**
+             * Name
+             * @description Project name.
+             * @example My SaaS App
+             */
+            name: string;
+            /**
+             * Description
+             * @description What the project is; absent or null for none.
+             * @example AI-powered image generation platform
+             */
+            description?: string | null;
+        };
+        ProjectResponse: {
+            /**
+             * Id
+             * Format: uuid
+             * @example 550e8400-e29b-41d4-a716-446655440000
+             */
+            id: string;
+            /**
+             * Name
+             * @example My SaaS App
+             */
+            name: string;
+            /**
+             * Description
+             * @example AI-powered image generation platform
+             */
+            description: string | null;
+            /**
+             * Owner Id
+             * Format: uuid
+             * @description The developer who owns the project (the `sub` of their token).
+             * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+             */
+            owner_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-01T00:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             * @example 2026-01-10T14:30:00.000Z
+             */
+            updated_at: string;
+        };
+        ProjectListResponse: {
+            /** Projects */
+            projects: components["schemas"]["ProjectResponse"][];
+            /**
+             * Total
+             * @description How many projects the developer has in all.
+             * @example 1
+             */
+            total: number;
+            /**
+             * Page
+             * @example 1
+             */
+            page: number;
+            /**
+             * Page Size
+             * @example 50
+             */
+            page_size: number;
+        };
+        UpdateProjectRequest: {
+            /**
+             * Name
+             * @description Project name.
+             * @example My SaaS App
+             */
+            name: string;
+            /**
+             * Description
+             * @description What the project is; absent or null for none.
+             * @example AI-powered image generation platform
+             */
+            description?: string | null;
+        };
+        ProjectPaymentConfigResponse: {
+            /**
+             * Id
+             * Format: uuid
+             * @example 550e8400-e29b-41d4-a716-446655440000
+             */
+            id: string;
+            /**
+             * Name
+             * @example My SaaS App
+             */
+            name: string;
+            /**
+             * Description
+             * @example AI-powered image generation platform
+             */
+            description: string | null;
+            /**
+             * Has Payment Config
+             * @description Whether any Stripe configuration exists.
+             * @example true
+             */
+            has_payment_config: boolean;
+            /**
+             * Has Test Credentials
+             * @description Whether a test mode secret key is stored.
+             * @example true
+             */
+            has_test_credentials: boolean;
+            /**
+             * Has Live Credentials
+             * @description Whether a live mode secret key is stored.
+             * @example false
+             */
+            has_live_credentials: boolean;
+            /**
+             * Test Configured At
+             * Format: date-time
+             * @description When the test credentials were last set.
+             * @example 2026-01-10T14:30:00.000Z
+             */
+            test_configured_at: string | null;
+            /**
+             * Live Configured At
+             * Format: date-time
+             * @description When the live credentials were last set.
+             * @example null
+             */
+            live_configured_at: string | null;
+            /**
+             * Is Active
+             * @description Whether the project is active: false only when its Stripe configuration was deactivated (DELETE config).
+             * @example true
+             */
+            is_active: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-01-01T00:00:00.000Z
+             */
+            created_at: string;
+        };
+        ProjectPaymentConfigListResponse: {
+            /** Projects */
+            projects: components["schemas"]["ProjectPaymentConfigResponse"][];
+            /**
+             * Total
+             * @example 1
+             */
+            total: number;
+        };
+        StripeConfigResponse: {
+            /**
+             * Format: uuid
+             * @example 2b1c6a86-8c43-4a8e-9d0f-3f3c2b1a0e11
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 5d1f3f9e-7a0b-4c55-8f3e-1c2d3e4f5a6b
+             */
+            project_id: string;
+            /**
+             * @description False after DELETE; the portal then answers 404 until the next PUT.
+             * @example true
+             */
+            is_active: boolean;
+            /** @example true */
+            has_test_credentials: boolean;
+            /** @example false */
+            has_live_credentials: boolean;
+            /**
+             * @description Masked test secret key.
+             * @example sk_test_...aBcD
+             */
+            test_secret_key_masked?: string | null;
+            /**
+             * @description Masked test publishable key.
+             * @example pk_test_...aBcD
+             */
+            test_publishable_key_masked?: string | null;
+            /**
+             * @description Masked test webhook secret.
+             * @example whsec_...aBcD
+             */
+            test_webhook_secret_masked?: string | null;
+            /**
+             * @description Masked live secret key.
+             * @example sk_live_...aBcD
+             */
+            live_secret_key_masked?: string | null;
+            /**
+             * @description Masked live publishable key.
+             * @example pk_live_...aBcD
+             */
+            live_publishable_key_masked?: string | null;
+            /**
+             * @description Masked live webhook secret.
+             * @example whsec_...aBcD
+             */
+            live_webhook_secret_masked?: string | null;
+            /**
+             * @description Extension: test mode portal configuration.
+             * @example bpc_1AbCdEf
+             */
+            test_portal_configuration_id?: string | null;
+            /**
+             * @description Extension: live mode portal configuration.
+             * @example null
+             */
+            live_portal_configuration_id?: string | null;
+            /**
+             * @description Extension: allowed return_url origins; [] allows any.
+             * @example []
+             */
+            allowed_return_url_origins?: string[];
+            /**
+             * Format: date-time
+             * @description When the test credentials last changed.
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            test_configured_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When the live credentials last changed.
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            live_configured_at?: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last change of any kind.
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            updated_at?: string | null;
+        };
+        StripeConfigRequest: {
+            /**
+             * @description Test secret key (sk_test_... or restricted rk_test_...).
+             * @example sk_test_51AbCdEf
+             */
+            test_secret_key?: string | null;
+            /**
+             * @description Test publishable key (pk_test_...).
+             * @example pk_test_51AbCdEf
+             */
+            test_publishable_key?: string | null;
+            /**
+             * @description Test webhook signing secret (whsec_...).
+             * @example whsec_AbCdEf
+             */
+            test_webhook_secret?: string | null;
+            /**
+             * @description Live secret key (sk_live_... or restricted rk_live_...).
+             * @example sk_live_51AbCdEf
+             */
+            live_secret_key?: string | null;
+            /**
+             * @description Live publishable key (pk_live_...).
+             * @example pk_live_51AbCdEf
+             */
+            live_publishable_key?: string | null;
+            /**
+             * @description Live webhook signing secret (whsec_...).
+             * @example whsec_AbCdEf
+             */
+            live_webhook_secret?: string | null;
+            /**
+             * @description Extension: Stripe Customer Portal configuration for test mode (bpc_...).
+             * @example bpc_1AbCdEf
+             */
+            test_portal_configuration_id?: string | null;
+            /**
+             * @description Extension: Stripe Customer Portal configuration for live mode (bpc_...).
+             * @example bpc_1AbCdEf
+             */
+            live_portal_configuration_id?: string | null;
+            /**
+             * @description Extension: origins (scheme://host[:port]) a customer portal return_url may point at; [] allows any. An open-redirect guard for the portal endpoint.
+             * @example [
+             *       "https://app.example.com"
+             *     ]
+             */
+            allowed_return_url_origins?: string[] | null;
+        };
+        StripeConfigChangeResponse: {
+            /**
+             * Format: uuid
+             * @example 0f0e0d0c-0b0a-4090-8070-605040302010
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The developer who made the change.
+             * @example 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d
+             */
+            actor_id: string;
+            /**
+             * @example update
+             * @enum {string}
+             */
+            action: "update" | "deactivate";
+            /**
+             * @description Which fields changed (never their values).
+             * @example [
+             *       "test_secret_key"
+             *     ]
+             */
+            fields: string[];
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            created_at: string;
+        };
+        StripeConfigHistoryResponse: {
+            /** @description Newest first. */
+            changes: components["schemas"]["StripeConfigChangeResponse"][];
+            /** @example 1 */
+            total: number;
+        };
+        ValidateStripeCredentialsRequest: {
+            /**
+             * Secret Key
+             * @description The Stripe secret or restricted key to check (sk_test_/rk_test_ for test mode, sk_live_/rk_live_ for live mode). It is sent to Stripe once and never stored, logged or echoed.
+             * @example sk_test_51ABC...
+             */
+            secret_key: string;
+            /**
+             * Is Test Mode
+             * @description Whether the key is a test mode key; false for a live key. A JSON boolean.
+             * @default true
+             * @example true
+             */
+            is_test_mode: boolean;
+        };
+        ValidateStripeCredentialsResponse: {
+            /**
+             * Valid
+             * @description Whether Stripe accepted the key for the mode.
+             * @example true
+             */
+            valid: boolean;
+            /**
+             * Message
+             * @description Why the key is or is not valid (never contains the key, not even masked).
+             * @example Credentials are valid
+             */
+            message: string;
+        };
+        RateLimitExceeded: {
+            /**
+             * @description Which limit was hit and when to retry.
+             * @example Too many requests; try again in 42 seconds
+             */
+            detail: string;
+            /**
+             * @description Seconds to wait before retrying.
+             * @example 42
+             */
+            retry_after: number;
+        };
+        StripeWebhookUrlsResponse: {
+            /**
+             * Test Webhook Url
+             * @description Endpoint to register in the Stripe Dashboard's test mode webhooks.
+             * @example https://billing.example.com/api/v1/payments/stripe/webhooks/550e8400-e29b-41d4-a716-446655440000/test
+             */
+            test_webhook_url: string;
+            /**
+             * Live Webhook Url
+             * @description Endpoint to register in the Stripe Dashboard's live mode webhooks.
+             * @example https://billing.example.com/api/v1/payments/stripe/webhooks/550e8400-e29b-41d4-a716-446655440000/live
+             */
+            live_webhook_url: string;
+        };
+        LinkStripeCustomerRequest: {
+            /**
+             * Stripe Customer Id
+             * @description An existing customer of the project's Stripe account in the requested mode.
+             * @example cus_QAbCdEfGhIjKlM
+             */
+            stripe_customer_id: string;
+        };
+        StripeCustomerLinkResponse: {
+            /**
+             * Project Id
+             * Format: uuid
+             * @example 550e8400-e29b-41d4-a716-446655440000
+             */
+            project_id: string;
+            /**
+             * User Id
+             * Format: uuid
+             * @description The end user (the `sub` of their access token).
+             * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+             */
+            user_id: string;
+            /**
+             * Test Mode
+             * @description The mode the mapping belongs to.
+             * @example true
+             */
+            test_mode: boolean;
+            /**
+             * Stripe Customer Id
+             * @example cus_QAbCdEfGhIjKlM
+             */
+            stripe_customer_id: string;
+        };
     };
-    PortalFlow: {
-      /**
-       * @description Which task the portal opens on.
-       * @example subscription_cancel
-       * @enum {string}
-       */
-      type: 'payment_method_update' | 'subscription_cancel' | 'subscription_update';
-      /**
-       * @description The Stripe subscription id; required for subscription_cancel and subscription_update.
-       * @example sub_1QAbCdEfGhIjKlMn
-       */
-      subscription?: string;
-    };
-    CustomerPortalRequest: {
-      /**
-       * Return Url
-       * @description Absolute http(s) URL the user returns to after leaving the portal (no credentials, at most 2048 characters).
-       * @example https://myapp.com/account/billing
-       */
-      return_url: string;
-      /**
-       * @description Extension: the language the portal is shown in (default: the customer's or browser's).
-       * @example auto
-       * @enum {string}
-       */
-      locale?:
-        | 'auto'
-        | 'bg'
-        | 'cs'
-        | 'da'
-        | 'de'
-        | 'el'
-        | 'en'
-        | 'en-AU'
-        | 'en-CA'
-        | 'en-GB'
-        | 'en-IE'
-        | 'en-IN'
-        | 'en-NZ'
-        | 'en-SG'
-        | 'es'
-        | 'es-419'
-        | 'et'
-        | 'fi'
-        | 'fil'
-        | 'fr'
-        | 'fr-CA'
-        | 'hr'
-        | 'hu'
-        | 'id'
-        | 'it'
-        | 'ja'
-        | 'ko'
-        | 'lt'
-        | 'lv'
-        | 'ms'
-        | 'mt'
-        | 'nb'
-        | 'nl'
-        | 'pl'
-        | 'pt'
-        | 'pt-BR'
-        | 'ro'
-        | 'ru'
-        | 'sk'
-        | 'sl'
-        | 'sv'
-        | 'th'
-        | 'tr'
-        | 'vi'
-        | 'zh'
-        | 'zh-HK'
-        | 'zh-TW';
-      /** @description Extension: open the portal on one task (update payment method, cancel or update a subscription). */
-      flow?: components['schemas']['PortalFlow'];
-    };
-    CustomerPortalResponse: {
-      /**
-       * Portal Url
-       * @description URL of the Stripe Customer Portal session: redirect the user there. A login link: do not log or store it.
-       * @example https://billing.stripe.com/p/session/test_YWNjdF8xQUJDMTIzZG
-       */
-      portal_url: string;
-    };
-    ValidationErrorItem: {
-      /**
-       * @description Where the error is: ["body", field...], ["query", name] or ["header", name].
-       * @example [
-       *       "body",
-       *       "return_url"
-       *     ]
-       */
-      loc: (string | number)[];
-      /** @example Field required */
-      msg: string;
-      /**
-       * @description Pydantic's error type, e.g. missing, string_type, bool_parsing
-       * @example missing
-       */
-      type: string;
-    };
-    HTTPValidationError: {
-      detail: components['schemas']['ValidationErrorItem'][];
-    };
-    CreateProjectRequest: {
-      /**
-       * Name
-       * @description Project name.
-       * @example My SaaS App
-       */
-      name: string;
-      /**
-       * Description
-       * @description What the project is; absent or null for none.
-       * @example AI-powered image generation platform
-       */
-      description?: string | null;
-    };
-    ProjectResponse: {
-      /**
-       * Id
-       * Format: uuid
-       * @example 550e8400-e29b-41d4-a716-446655440000
-       */
-      id: string;
-      /**
-       * Name
-       * @example My SaaS App
-       */
-      name: string;
-      /**
-       * Description
-       * @example AI-powered image generation platform
-       */
-      description: string | null;
-      /**
-       * Owner Id
-       * Format: uuid
-       * @description The developer who owns the project (the `sub` of their token).
-       * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
-       */
-      owner_id: string;
-      /**
-       * Created At
-       * Format: date-time
-       * @example 2026-01-01T00:00:00.000Z
-       */
-      created_at: string;
-      /**
-       * Updated At
-       * Format: date-time
-       * @example 2026-01-10T14:30:00.000Z
-       */
-      updated_at: string;
-    };
-    ProjectListResponse: {
-      /** Projects */
-      projects: components['schemas']['ProjectResponse'][];
-      /**
-       * Total
-       * @description How many projects the developer has in all.
-       * @example 1
-       */
-      total: number;
-      /**
-       * Page
-       * @example 1
-       */
-      page: number;
-      /**
-       * Page Size
-       * @example 50
-       */
-      page_size: number;
-    };
-    UpdateProjectRequest: {
-      /**
-       * Name
-       * @description Project name.
-       * @example My SaaS App
-       */
-      name: string;
-      /**
-       * Description
-       * @description What the project is; absent or null for none.
-       * @example AI-powered image generation platform
-       */
-      description?: string | null;
-    };
-    ProjectPaymentConfigResponse: {
-      /**
-       * Id
-       * Format: uuid
-       * @example 550e8400-e29b-41d4-a716-446655440000
-       */
-      id: string;
-      /**
-       * Name
-       * @example My SaaS App
-       */
-      name: string;
-      /**
-       * Description
-       * @example AI-powered image generation platform
-       */
-      description: string | null;
-      /**
-       * Has Payment Config
-       * @description Whether any Stripe configuration exists.
-       * @example true
-       */
-      has_payment_config: boolean;
-      /**
-       * Has Test Credentials
-       * @description Whether a test mode secret key is stored.
-       * @example true
-       */
-      has_test_credentials: boolean;
-      /**
-       * Has Live Credentials
-       * @description Whether a live mode secret key is stored.
-       * @example false
-       */
-      has_live_credentials: boolean;
-      /**
-       * Test Configured At
-       * Format: date-time
-       * @description When the test credentials were last set.
-       * @example 2026-01-10T14:30:00.000Z
-       */
-      test_configured_at: string | null;
-      /**
-       * Live Configured At
-       * Format: date-time
-       * @description When the live credentials were last set.
-       * @example null
-       */
-      live_configured_at: string | null;
-      /**
-       * Is Active
-       * @description Whether the project is active: false only when its Stripe configuration was deactivated (DELETE config).
-       * @example true
-       */
-      is_active: boolean;
-      /**
-       * Created At
-       * Format: date-time
-       * @example 2026-01-01T00:00:00.000Z
-       */
-      created_at: string;
-    };
-    ProjectPaymentConfigListResponse: {
-      /** Projects */
-      projects: components['schemas']['ProjectPaymentConfigResponse'][];
-      /**
-       * Total
-       * @example 1
-       */
-      total: number;
-    };
-    StripeConfigResponse: {
-      /**
-       * Format: uuid
-       * @example 2b1c6a86-8c43-4a8e-9d0f-3f3c2b1a0e11
-       */
-      id: string;
-      /**
-       * Format: uuid
-       * @example 5d1f3f9e-7a0b-4c55-8f3e-1c2d3e4f5a6b
-       */
-      project_id: string;
-      /**
-       * @description False after DELETE; the portal then answers 404 until the next PUT.
-       * @example true
-       */
-      is_active: boolean;
-      /** @example true */
-      has_test_credentials: boolean;
-      /** @example false */
-      has_live_credentials: boolean;
-      /**
-       * @description Masked test secret key.
-       * @example sk_test_...aBcD
-       */
-      test_secret_key_masked?: string | null;
-      /**
-       * @description Masked test publishable key.
-       * @example pk_test_...aBcD
-       */
-      test_publishable_key_masked?: string | null;
-      /**
-       * @description Masked test webhook secret.
-       * @example whsec_...aBcD
-       */
-      test_webhook_secret_masked?: string | null;
-      /**
-       * @description Masked live secret key.
-       * @example sk_live_...aBcD
-       */
-      live_secret_key_masked?: string | null;
-      /**
-       * @description Masked live publishable key.
-       * @example pk_live_...aBcD
-       */
-      live_publishable_key_masked?: string | null;
-      /**
-       * @description Masked live webhook secret.
-       * @example whsec_...aBcD
-       */
-      live_webhook_secret_masked?: string | null;
-      /**
-       * @description Extension: test mode portal configuration.
-       * @example bpc_1AbCdEf
-       */
-      test_portal_configuration_id?: string | null;
-      /**
-       * @description Extension: live mode portal configuration.
-       * @example null
-       */
-      live_portal_configuration_id?: string | null;
-      /**
-       * @description Extension: allowed return_url origins; [] allows any.
-       * @example []
-       */
-      allowed_return_url_origins?: string[];
-      /**
-       * Format: date-time
-       * @description When the test credentials last changed.
-       * @example 2026-11-25T10:00:00.000Z
-       */
-      test_configured_at?: string | null;
-      /**
-       * Format: date-time
-       * @description When the live credentials last changed.
-       * @example 2026-11-25T10:00:00.000Z
-       */
-      live_configured_at?: string | null;
-      /**
-       * Format: date-time
-       * @example 2026-11-25T10:00:00.000Z
-       */
-      created_at: string;
-      /**
-       * Format: date-time
-       * @description Last change of any kind.
-       * @example 2026-11-25T10:00:00.000Z
-       */
-      updated_at?: string | null;
-    };
-    StripeConfigRequest: {
-      /**
-       * @description Test secret key (sk_test_... or restricted rk_test_...).
-       * @example sk_test_51AbCdEf
-       */
-      test_secret_key?: string | null;
-      /**
-       * @description Test publishable key (pk_test_...).
-       * @example pk_test_51AbCdEf
-       */
-      test_publishable_key?: string | null;
-      /**
-       * @description Test webhook signing secret (whsec_...).
-       * @example whsec_AbCdEf
-       */
-      test_webhook_secret?: string | null;
-      /**
-       * @description Live secret key (sk_live_... or restricted rk_live_...).
-       * @example sk_live_51AbCdEf
-       */
-      live_secret_key?: string | null;
-      /**
-       * @description Live publishable key (pk_live_...).
-       * @example pk_live_51AbCdEf
-       */
-      live_publishable_key?: string | null;
-      /**
-       * @description Live webhook signing secret (whsec_...).
-       * @example whsec_AbCdEf
-       */
-      live_webhook_secret?: string | null;
-      /**
-       * @description Extension: Stripe Customer Portal configuration for test mode (bpc_...).
-       * @example bpc_1AbCdEf
-       */
-      test_portal_configuration_id?: string | null;
-      /**
-       * @description Extension: Stripe Customer Portal configuration for live mode (bpc_...).
-       * @example bpc_1AbCdEf
-       */
-      live_portal_configuration_id?: string | null;
-      /**
-       * @description Extension: origins (scheme://host[:port]) a customer portal return_url may point at; [] allows any. An open-redirect guard for the portal endpoint.
-       * @example [
-       *       "https://app.example.com"
-       *     ]
-       */
-      allowed_return_url_origins?: string[] | null;
-    };
-    StripeConfigChangeResponse: {
-      /**
-       * Format: uuid
-       * @example 0f0e0d0c-0b0a-4090-8070-605040302010
-       */
-      id: string;
-      /**
-       * Format: uuid
-       * @description The developer who made the change.
-       * @example 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d
-       */
-      actor_id: string;
-      /**
-       * @example update
-       * @enum {string}
-       */
-      action: 'update' | 'deactivate';
-      /**
-       * @description Which fields changed (never their values).
-       * @example [
-       *       "test_secret_key"
-       *     ]
-       */
-      fields: string[];
-      /**
-       * Format: date-time
-       * @example 2026-11-25T10:00:00.000Z
-       */
-      created_at: string;
-    };
-    StripeConfigHistoryResponse: {
-      /** @description Newest first. */
-      changes: components['schemas']['StripeConfigChangeResponse'][];
-      /** @example 1 */
-      total: number;
-    };
-    ValidateStripeCredentialsRequest: {
-      /**
-       * Secret Key
-       * @description The Stripe secret or restricted key to check (sk_test_/rk_test_ for test mode, sk_live_/rk_live_ for live mode). It is sent to Stripe once and never stored, logged or echoed.
-       * @example sk_test_51ABC...
-       */
-      secret_key: string;
-      /**
-       * Is Test Mode
-       * @description Whether the key is a test mode key; false for a live key. A JSON boolean.
-       * @default true
-       * @example true
-       */
-      is_test_mode: boolean;
-    };
-    ValidateStripeCredentialsResponse: {
-      /**
-       * Valid
-       * @description Whether Stripe accepted the key for the mode.
-       * @example true
-       */
-      valid: boolean;
-      /**
-       * Message
-       * @description Why the key is or is not valid (never contains the key, not even masked).
-       * @example Credentials are valid
-       */
-      message: string;
-    };
-    RateLimitExceeded: {
-      /**
-       * @description Which limit was hit and when to retry.
-       * @example Too many requests; try again in 42 seconds
-       */
-      detail: string;
-      /**
-       * @description Seconds to wait before retrying.
-       * @example 42
-       */
-      retry_after: number;
-    };
-    StripeWebhookUrlsResponse: {
-      /**
-       * Test Webhook Url
-       * @description Endpoint to register in the Stripe Dashboard's test mode webhooks.
-       * @example https://billing.example.com/api/v1/payments/stripe/webhooks/550e8400-e29b-41d4-a716-446655440000/test
-       */
-      test_webhook_url: string;
-      /**
-       * Live Webhook Url
-       * @description Endpoint to register in the Stripe Dashboard's live mode webhooks.
-       * @example https://billing.example.com/api/v1/payments/stripe/webhooks/550e8400-e29b-41d4-a716-446655440000/live
-       */
-      live_webhook_url: string;
-    };
-    LinkStripeCustomerRequest: {
-      /**
-       * Stripe Customer Id
-       * @description An existing customer of the project's Stripe account in the requested mode.
-       * @example cus_QAbCdEfGhIjKlM
-       */
-      stripe_customer_id: string;
-    };
-    StripeCustomerLinkResponse: {
-      /**
-       * Project Id
-       * Format: uuid
-       * @example 550e8400-e29b-41d4-a716-446655440000
-       */
-      project_id: string;
-      /**
-       * User Id
-       * Format: uuid
-       * @description The end user (the `sub` of their access token).
-       * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
-       */
-      user_id: string;
-      /**
-       * Test Mode
-       * @description The mode the mapping belongs to.
-       * @example true
-       */
-      test_mode: boolean;
-      /**
-       * Stripe Customer Id
-       * @example cus_QAbCdEfGhIjKlM
-       */
-      stripe_customer_id: string;
-    };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  createCustomerPortalSession: {
-    parameters: {
-      query?: {
-        /** @description Use test mode credentials (true/false, 1/0, yes/no, on/off, t/f, y/n). Set to false for production. */
-        test_mode?: boolean;
-      };
-      header?: {
-        /** @description Retrying with the same key returns the same Stripe session; reusing it with other parameters is a 409. */
-        'Idempotency-Key'?: string;
-      };
-      path?: never;
-      cookie?: never;
+    healthCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service is alive; the body is the same HealthCheckResponse as GET /api/v1/health. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "healthy",
+                     *       "database": {
+                     *         "status": "not_checked",
+                     *         "connection": "postgresql",
+                     *         "readiness": "/api/v1/health/database"
+                     *       },
+                     *       "file_storage": {
+                     *         "status": "not_used"
+                     *       },
+                     *       "redis": {
+                     *         "status": "not_used"
+                     *       },
+                     *       "timestamp": "2026-11-25T12:00:00.000Z",
+                     *       "version": "0.1.0",
+                     *       "note": "Liveness only: the database is checked by GET /api/v1/health/database",
+                     *       "error": null
+                     *     }
+                     */
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CustomerPortalRequest'];
-      };
+    apiHealthCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service is alive. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "healthy",
+                     *       "database": {
+                     *         "status": "not_checked",
+                     *         "connection": "postgresql",
+                     *         "readiness": "/api/v1/health/database"
+                     *       },
+                     *       "file_storage": {
+                     *         "status": "not_used"
+                     *       },
+                     *       "redis": {
+                     *         "status": "not_used"
+                     *       },
+                     *       "timestamp": "2026-11-25T12:00:00.000Z",
+                     *       "version": "0.1.0",
+                     *       "note": "Liveness only: the database is checked by GET /api/v1/health/database",
+                     *       "error": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HealthCheckResponse"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description Portal session created (response is not cacheable). */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    databaseHealthCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['CustomerPortalResponse'];
+        requestBody?: never;
+        responses: {
+            /** @description The database answered. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "healthy",
+                     *       "version": "PostgreSQL 16.4",
+                     *       "connection": "postgresql",
+                     *       "error": null,
+                     *       "timestamp": "2026-11-25T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DatabaseHealthResponse"];
+                };
+            };
+            /** @description The database cannot be reached, refused the query or did not answer in time. Retry-After: 5. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before checking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "unhealthy",
+                     *       "version": null,
+                     *       "connection": "postgresql",
+                     *       "error": "The database server cannot be reached (DatabaseNotReachable)",
+                     *       "timestamp": "2026-11-25T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DatabaseHealthResponse"];
+                };
+            };
         };
-      };
-      /** @description Missing, malformed, expired or otherwise invalid bearer token. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Could not validate credentials"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description A valid token of the wrong kind: this endpoint is for end users (tokens with project_id). */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "This endpoint requires an end-user access token with project scope (project_id claim)"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description The project does not exist or has no active Stripe keys for the mode, or the user has no Stripe customer. */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description The Idempotency-Key was used before with different parameters. */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Idempotency-Key was already used with different request parameters; use a new key for a new request"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description The JSON body is larger than 100 KiB. */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Request body is larger than the limit of 102400 bytes"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description Invalid test_mode, Idempotency-Key or body (e.g. a return_url that is not an absolute http(s) URL). */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "body",
-           *             "return_url"
-           *           ],
-           *           "msg": "Field required",
-           *           "type": "missing"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['HTTPValidationError'];
-        };
-      };
-      /** @description Stripe refused the project's configuration (bad or revoked key, missing permission, portal not set up). */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description Stripe or the database is briefly unavailable; retry after the Retry-After header. */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Stripe is temporarily unavailable; try again shortly"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
     };
-  };
-  listProjects: {
-    parameters: {
-      query?: {
-        page?: number;
-        page_size?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    createCustomerPortalSession: {
+        parameters: {
+            query?: {
+                /** @description Use test mode credentials (true/false, 1/0, yes/no, on/off, t/f, y/n). Set to false for production. */
+                test_mode?: boolean;
+            };
+            header?: {
+                /** @description Retrying with the same key returns the same Stripe session; reusing it with other parameters is a 409. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerPortalRequest"];
+            };
+        };
+        responses: {
+            /** @description Portal session created (response is not cacheable). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerPortalResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for end users (tokens with project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires an end-user access token with project scope (project_id claim)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The project does not exist or has no active Stripe keys for the mode, or the user has no Stripe customer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with different parameters. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Idempotency-Key was already used with different request parameters; use a new key for a new request"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The JSON body is larger than 100 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is larger than the limit of 102400 bytes"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Invalid test_mode, Idempotency-Key or body (e.g. a return_url that is not an absolute http(s) URL). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "return_url"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Stripe refused the project's configuration (bad or revoked key, missing permission, portal not set up). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Stripe or the database is briefly unavailable; retry after the Retry-After header. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description One page of projects and the total. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    listProjects: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['ProjectListResponse'];
+        requestBody?: never;
+        responses: {
+            /** @description One page of projects and the total. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectListResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description page or page_size is not an integer or out of range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "page_size"
+                     *           ],
+                     *           "msg": "Input should be less than or equal to 100",
+                     *           "type": "less_than_equal"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
-      };
-      /** @description Missing, malformed, expired or otherwise invalid bearer token. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Could not validate credentials"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "This endpoint requires a developer access token (a token without project_id)"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description page or page_size is not an integer or out of range. */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "query",
-           *             "page_size"
-           *           ],
-           *           "msg": "Input should be less than or equal to 100",
-           *           "type": "less_than_equal"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['HTTPValidationError'];
-        };
-      };
-      /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "The database is temporarily unavailable; try again shortly"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
     };
-  };
-  createProject: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    createProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateProjectRequest"];
+            };
+        };
+        responses: {
+            /** @description The project, created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The JSON body is larger than 100 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is larger than the limit of 102400 bytes"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Invalid body: name missing, not a string, empty or over 200 characters; description over 2000. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateProjectRequest'];
-      };
+    getProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project, one of the calling developer's own. */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project among the calling developer's own (another developer's project is the same 404). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description project_id is not a UUID. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description The project, created. */
-      201: {
-        headers: {
-          [name: string]: unknown;
+    updateProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project, one of the calling developer's own. */
+                project_id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['ProjectResponse'];
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProjectRequest"];
+            };
         };
-      };
-      /** @description Missing, malformed, expired or otherwise invalid bearer token. */
-      401: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description The project, updated. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project among the calling developer's own (another developer's project is the same 404). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The JSON body is larger than 100 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is larger than the limit of 102400 bytes"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description project_id is not a UUID, or the body is invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Could not validate credentials"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "This endpoint requires a developer access token (a token without project_id)"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description The JSON body is larger than 100 KiB. */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Request body is larger than the limit of 102400 bytes"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description Invalid body: name missing, not a string, empty or over 200 characters; description over 2000. */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['HTTPValidationError'];
-        };
-      };
-      /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "The database is temporarily unavailable; try again shortly"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
     };
-  };
-  getProject: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The project, one of the calling developer's own. */
-        project_id: string;
-      };
-      cookie?: never;
+    deleteProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project, one of the calling developer's own. */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project among the calling developer's own (another developer's project is the same 404). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description project_id is not a UUID. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description The project. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    listProjectsPaymentConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['ProjectResponse'];
+        requestBody?: never;
+        responses: {
+            /** @description Every project of the calling developer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectPaymentConfigListResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
-      };
-      /** @description Missing, malformed, expired or otherwise invalid bearer token. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Could not validate credentials"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "This endpoint requires a developer access token (a token without project_id)"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description No such project among the calling developer's own (another developer's project is the same 404). */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Project not found"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description project_id is not a UUID. */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "path",
-           *             "project_id"
-           *           ],
-           *           "msg": "Input should be a valid UUID",
-           *           "type": "uuid_parsing"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['HTTPValidationError'];
-        };
-      };
-      /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "The database is temporarily unavailable; try again shortly"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
     };
-  };
-  updateProject: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The project, one of the calling developer's own. */
-        project_id: string;
-      };
-      cookie?: never;
+    getStripeConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A project you own. */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The configuration, or the JSON literal null. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StripeConfigResponse"] | null;
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project among yours (someone else's project answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Malformed project_id or body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UpdateProjectRequest'];
-      };
+    updateStripeConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A project you own. */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StripeConfigRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StripeConfigResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project among yours (someone else's project answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The JSON body is larger than 100 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is larger than the limit of 102400 bytes"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A key of the wrong kind or mode (the value is never echoed), or a malformed origin. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "test_secret_key"
+                     *           ],
+                     *           "msg": "Value error, test_secret_key must start with sk_test_ or rk_test_ for test mode",
+                     *           "type": "value_error"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
     };
-    responses: {
-      /** @description The project, updated. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    deleteStripeConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A project you own. */
+                project_id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['ProjectResponse'];
+        requestBody?: never;
+        responses: {
+            /** @description Deactivated. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project among yours, or it has no Stripe configuration. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Malformed project_id or body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
-      };
-      /** @description Missing, malformed, expired or otherwise invalid bearer token. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Could not validate credentials"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "This endpoint requires a developer access token (a token without project_id)"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description No such project among the calling developer's own (another developer's project is the same 404). */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Project not found"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description The JSON body is larger than 100 KiB. */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Request body is larger than the limit of 102400 bytes"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description project_id is not a UUID, or the body is invalid. */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['HTTPValidationError'];
-        };
-      };
-      /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "The database is temporarily unavailable; try again shortly"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
     };
-  };
-  deleteProject: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description The project, one of the calling developer's own. */
-        project_id: string;
-      };
-      cookie?: never;
+    getStripeConfigHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A project you own. */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StripeConfigHistoryResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project among yours (someone else's project answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Malformed project_id or body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Deleted; no body. */
-      204: {
-        headers: {
-          [name: string]: unknown;
+    validateStripeCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A project you own. */
+                project_id: string;
+            };
+            cookie?: never;
         };
-        content?: never;
-      };
-      /** @description Missing, malformed, expired or otherwise invalid bearer token. */
-      401: {
-        headers: {
-          [name: string]: unknown;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ValidateStripeCredentialsRequest"];
+            };
         };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Could not validate credentials"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
+        responses: {
+            /** @description The verdict; `valid: false` for a key of the wrong mode or kind, or one Stripe refuses. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the oldest counted request leaves the window */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidateStripeCredentialsResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project among yours (someone else's project answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The JSON body is larger than 100 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is larger than the limit of 102400 bytes"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Malformed project_id or body (secret_key a non-empty string, is_test_mode a JSON boolean). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "secret_key"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description More than 10 credential validations by this developer within 60 seconds; Stripe is not called. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the oldest counted request leaves the window */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many credential validations; try again in 42 seconds",
+                     *       "retry_after": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RateLimitExceeded"];
+                };
+            };
+            /** @description Stripe answered the check in an unexpected way. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe returned an unexpected api_error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Stripe is unreachable, too slow, rate limiting or failing; retry after the Retry-After header. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
-      };
-      /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "This endpoint requires a developer access token (a token without project_id)"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description No such project among the calling developer's own (another developer's project is the same 404). */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Project not found"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description project_id is not a UUID. */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "path",
-           *             "project_id"
-           *           ],
-           *           "msg": "Input should be a valid UUID",
-           *           "type": "uuid_parsing"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['HTTPValidationError'];
-        };
-      };
-      /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "The database is temporarily unavailable; try again shortly"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
     };
-  };
-  listProjectsPaymentConfig: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    getStripeWebhookUrls: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A project you own. */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StripeWebhookUrlsResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project among yours (someone else's project answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Malformed project_id. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The service does not know its external address (PUBLIC_BASE_URL is unset): an operator's fix. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "PUBLIC_BASE_URL is not configured; set it to the service's external base URL to get webhook URLs"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Every project of the calling developer. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    linkStripeCustomer: {
+        parameters: {
+            query?: {
+                /** @description Which mode the mapping belongs to (true/false, 1/0, yes/no, on/off, t/f, y/n). */
+                test_mode?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description A project you own. */
+                project_id: string;
+                /** @description The end user (the `sub` of their access token). */
+                user_id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['ProjectPaymentConfigListResponse'];
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkStripeCustomerRequest"];
+            };
         };
-      };
-      /** @description Missing, malformed, expired or otherwise invalid bearer token. */
-      401: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StripeCustomerLinkResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project among yours, or it has no active Stripe key for the mode. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The customer is already linked to another user of the project in that mode. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe customer cus_QAbCdEfGhIjKlM is already linked to another user of this project in test mode"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The JSON body is larger than 100 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is larger than the limit of 102400 bytes"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Malformed project_id, user_id, test_mode or stripe_customer_id, or no such (or a deleted) customer in the project's Stripe account. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "stripe_customer_id"
+                     *           ],
+                     *           "msg": "Value error, no such customer in this project's Stripe test mode account",
+                     *           "type": "value_error"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Stripe refused the project's stored key (invalid, revoked, or without read access to Customers). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Stripe is unreachable, too slow, rate limiting or failing; retry after the Retry-After header. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Could not validate credentials"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "This endpoint requires a developer access token (a token without project_id)"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "The database is temporarily unavailable; try again shortly"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
     };
-  };
-  getStripeConfig: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A project you own. */
-        project_id: string;
-      };
-      cookie?: never;
+    unlinkStripeCustomer: {
+        parameters: {
+            query?: {
+                /** @description Which mode the mapping belongs to (true/false, 1/0, yes/no, on/off, t/f, y/n). */
+                test_mode?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description A project you own. */
+                project_id: string;
+                /** @description The end user (the `sub` of their access token). */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project among yours, or the user has no customer in that mode. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Malformed project_id, user_id or test_mode. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "user_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description The configuration, or the JSON literal null. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['StripeConfigResponse'] | null;
-        };
-      };
-      /** @description Missing, malformed, expired or otherwise invalid bearer token. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Could not validate credentials"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "This endpoint requires a developer access token (a token without project_id)"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description No such project among yours (someone else's project answers the same). */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Project not found"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description Malformed project_id or body. */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "path",
-           *             "project_id"
-           *           ],
-           *           "msg": "Input should be a valid UUID",
-           *           "type": "uuid_parsing"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['HTTPValidationError'];
-        };
-      };
-      /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "The database is temporarily unavailable; try again shortly"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-    };
-  };
-  updateStripeConfig: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A project you own. */
-        project_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['StripeConfigRequest'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['StripeConfigResponse'];
-        };
-      };
-      /** @description Missing, malformed, expired or otherwise invalid bearer token. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Could not validate credentials"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "This endpoint requires a developer access token (a token without project_id)"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description No such project among yours (someone else's project answers the same). */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Project not found"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description The JSON body is larger than 100 KiB. */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Request body is larger than the limit of 102400 bytes"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description A key of the wrong kind or mode (the value is never echoed), or a malformed origin. */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "body",
-           *             "test_secret_key"
-           *           ],
-           *           "msg": "Value error, test_secret_key must start with sk_test_ or rk_test_ for test mode",
-           *           "type": "value_error"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['HTTPValidationError'];
-        };
-      };
-      /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "The database is temporarily unavailable; try again shortly"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-    };
-  };
-  deleteStripeConfig: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A project you own. */
-        project_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Deactivated. */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Missing, malformed, expired or otherwise invalid bearer token. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Could not validate credentials"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "This endpoint requires a developer access token (a token without project_id)"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description No such project among yours, or it has no Stripe configuration. */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description Malformed project_id or body. */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "path",
-           *             "project_id"
-           *           ],
-           *           "msg": "Input should be a valid UUID",
-           *           "type": "uuid_parsing"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['HTTPValidationError'];
-        };
-      };
-      /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "The database is temporarily unavailable; try again shortly"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-    };
-  };
-  getStripeConfigHistory: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A project you own. */
-        project_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['StripeConfigHistoryResponse'];
-        };
-      };
-      /** @description Missing, malformed, expired or otherwise invalid bearer token. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Could not validate credentials"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "This endpoint requires a developer access token (a token without project_id)"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description No such project among yours (someone else's project answers the same). */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Project not found"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description Malformed project_id or body. */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "path",
-           *             "project_id"
-           *           ],
-           *           "msg": "Input should be a valid UUID",
-           *           "type": "uuid_parsing"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['HTTPValidationError'];
-        };
-      };
-      /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "The database is temporarily unavailable; try again shortly"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-    };
-  };
-  validateStripeCredentials: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A project you own. */
-        project_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['ValidateStripeCredentialsRequest'];
-      };
-    };
-    responses: {
-      /** @description The verdict; `valid: false` for a key of the wrong mode or kind, or one Stripe refuses. */
-      200: {
-        headers: {
-          /** @description Requests allowed per window */
-          'X-RateLimit-Limit'?: number;
-          /** @description Requests left in the current window */
-          'X-RateLimit-Remaining'?: number;
-          /** @description Unix time (seconds) when the oldest counted request leaves the window */
-          'X-RateLimit-Reset'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ValidateStripeCredentialsResponse'];
-        };
-      };
-      /** @description Missing, malformed, expired or otherwise invalid bearer token. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Could not validate credentials"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "This endpoint requires a developer access token (a token without project_id)"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description No such project among yours (someone else's project answers the same). */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Project not found"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description The JSON body is larger than 100 KiB. */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Request body is larger than the limit of 102400 bytes"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description Malformed project_id or body (secret_key a non-empty string, is_test_mode a JSON boolean). */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "body",
-           *             "secret_key"
-           *           ],
-           *           "msg": "Field required",
-           *           "type": "missing"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['HTTPValidationError'];
-        };
-      };
-      /** @description More than 10 credential validations by this developer within 60 seconds; Stripe is not called. */
-      429: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          /** @description Requests allowed per window */
-          'X-RateLimit-Limit'?: number;
-          /** @description Requests left in the current window */
-          'X-RateLimit-Remaining'?: number;
-          /** @description Unix time (seconds) when the oldest counted request leaves the window */
-          'X-RateLimit-Reset'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Too many credential validations; try again in 42 seconds",
-           *       "retry_after": 42
-           *     }
-           */
-          'application/json': components['schemas']['RateLimitExceeded'];
-        };
-      };
-      /** @description Stripe answered the check in an unexpected way. */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Stripe returned an unexpected api_error"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description Stripe is unreachable, too slow, rate limiting or failing; retry after the Retry-After header. */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Stripe is temporarily unavailable; try again shortly"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-    };
-  };
-  getStripeWebhookUrls: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A project you own. */
-        project_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['StripeWebhookUrlsResponse'];
-        };
-      };
-      /** @description Missing, malformed, expired or otherwise invalid bearer token. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Could not validate credentials"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "This endpoint requires a developer access token (a token without project_id)"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description No such project among yours (someone else's project answers the same). */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Project not found"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description Malformed project_id. */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "path",
-           *             "project_id"
-           *           ],
-           *           "msg": "Input should be a valid UUID",
-           *           "type": "uuid_parsing"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['HTTPValidationError'];
-        };
-      };
-      /** @description The service does not know its external address (PUBLIC_BASE_URL is unset): an operator's fix. */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "PUBLIC_BASE_URL is not configured; set it to the service's external base URL to get webhook URLs"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-    };
-  };
-  linkStripeCustomer: {
-    parameters: {
-      query?: {
-        /** @description Which mode the mapping belongs to (true/false, 1/0, yes/no, on/off, t/f, y/n). */
-        test_mode?: boolean;
-      };
-      header?: never;
-      path: {
-        /** @description A project you own. */
-        project_id: string;
-        /** @description The end user (the `sub` of their access token). */
-        user_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['LinkStripeCustomerRequest'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['StripeCustomerLinkResponse'];
-        };
-      };
-      /** @description Missing, malformed, expired or otherwise invalid bearer token. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Could not validate credentials"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "This endpoint requires a developer access token (a token without project_id)"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description No such project among yours, or it has no active Stripe key for the mode. */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description The customer is already linked to another user of the project in that mode. */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Stripe customer cus_QAbCdEfGhIjKlM is already linked to another user of this project in test mode"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description The JSON body is larger than 100 KiB. */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Request body is larger than the limit of 102400 bytes"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description Malformed project_id, user_id, test_mode or stripe_customer_id, or no such (or a deleted) customer in the project's Stripe account. */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "body",
-           *             "stripe_customer_id"
-           *           ],
-           *           "msg": "Value error, no such customer in this project's Stripe test mode account",
-           *           "type": "value_error"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['HTTPValidationError'];
-        };
-      };
-      /** @description Stripe refused the project's stored key (invalid, revoked, or without read access to Customers). */
-      502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description Stripe is unreachable, too slow, rate limiting or failing; retry after the Retry-After header. */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Stripe is temporarily unavailable; try again shortly"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-    };
-  };
-  unlinkStripeCustomer: {
-    parameters: {
-      query?: {
-        /** @description Which mode the mapping belongs to (true/false, 1/0, yes/no, on/off, t/f, y/n). */
-        test_mode?: boolean;
-      };
-      header?: never;
-      path: {
-        /** @description A project you own. */
-        project_id: string;
-        /** @description The end user (the `sub` of their access token). */
-        user_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Removed. */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Missing, malformed, expired or otherwise invalid bearer token. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "Could not validate credentials"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "This endpoint requires a developer access token (a token without project_id)"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description No such project among yours, or the user has no customer in that mode. */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-      /** @description Malformed project_id, user_id or test_mode. */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": [
-           *         {
-           *           "loc": [
-           *             "path",
-           *             "user_id"
-           *           ],
-           *           "msg": "Input should be a valid UUID",
-           *           "type": "uuid_parsing"
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['HTTPValidationError'];
-        };
-      };
-      /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          /** @description Seconds to wait before retrying */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "detail": "The database is temporarily unavailable; try again shortly"
-           *     }
-           */
-          'application/json': components['schemas']['ErrorDetail'];
-        };
-      };
-    };
-  };
 }
