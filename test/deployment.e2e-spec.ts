@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix } from 'node:path';
 import pg from 'pg';
@@ -9,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { environmentSchema } from '../libs/config/src/index.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { accessToken } from './support/tokens.js';
+import { freePort } from './support/ports.js';
 
 /**
  * What users deploy: docker-compose.yml and the Dockerfile. There is no Docker engine here, so the Dockerfile's
@@ -226,14 +226,6 @@ describe('Dockerfile', () => {
 });
 
 // ---------------------------------------------------------------- the runtime stage, without Docker
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
