@@ -613,6 +613,7 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
         '404',
         '409',
         '413',
+        '415',
         '422',
         '502',
         '503',

@@ -641,14 +641,14 @@ describe('developer projects API', () => {
         expect({ path, method, operationId: operation?.operationId }).toEqual({ path, method, operationId });
         expect(operation.tags).toEqual([tag]);
         expect(operation.security).toEqual([{ HTTPBearer: [] }]);
-        // Every operation may meet an unreachable database; those with a body also the 413 body limit.
+        // Every operation may meet an unreachable database; those with a body also the body parser's 413 and 415.
         const withBody = method === 'post' || method === 'put';
         const documented = {
           ...statuses,
           401: errorRef,
           403: errorRef,
           503: errorRef,
-          ...(withBody && { 413: errorRef }),
+          ...(withBody && { 413: errorRef, 415: errorRef }),
         };
         expect(Object.keys(operation.responses).sort()).toEqual(Object.keys(documented).sort());
         for (const [status, schema] of Object.entries(documented)) {

@@ -714,14 +714,14 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
         'post',
         '/validate-credentials',
         'validateStripeCredentials',
-        ['200', '401', '403', '404', '413', '422', '429', '502', '503'],
+        ['200', '401', '403', '404', '413', '415', '422', '429', '502', '503'],
       ],
       ['get', '/webhook-urls', 'getStripeWebhookUrls', ['200', '401', '403', '404', '422', '503']],
       [
         'put',
         '/customers/{user_id}',
         'linkStripeCustomer',
-        ['200', '401', '403', '404', '409', '413', '422', '502', '503'],
+        ['200', '401', '403', '404', '409', '413', '415', '422', '502', '503'],
       ],
       ['delete', '/customers/{user_id}', 'unlinkStripeCustomer', ['204', '401', '403', '404', '422', '503']],
     ] as const;

@@ -26,9 +26,28 @@ export class PydanticValidationPipe extends ValidationPipe {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
         throw RequestValidationException.at(['body'], Issue.modelAttributesType);
       }
+      // class-transformer recurses into every level: a few KB of `[[[[...]]]]` would overflow the stack.
+      if (nestingDepthExceeds(value, MAX_BODY_DEPTH)) {
+        throw RequestValidationException.at(['body'], Issue.jsonTooDeep(MAX_BODY_DEPTH));
+      }
     }
     return super.transform(value, metadata);
   }
+}
+
+/** Deeper JSON bodies are refused; no request of this API needs more than a few levels. */
+export const MAX_BODY_DEPTH = 32;
+
+/** Iterative, so that measuring a hostile body cannot itself overflow the stack. */
+function nestingDepthExceeds(root: object, maxDepth: number): boolean {
+  const pending: [unknown, number][] = [[root, 1]];
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > maxDepth) return true;
+    for (const child of Object.values(value)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** Options for a class-validator decorator so its failure reports as the given Pydantic error. */

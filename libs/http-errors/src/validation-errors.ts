@@ -27,6 +27,10 @@ export const Issue = {
     msg: 'Input should be a valid dictionary or object to extract fields from',
   },
   jsonInvalid: { type: 'json_invalid', msg: 'JSON decode error' },
+  jsonTooDeep: (maxDepth: number): IssueKind => ({
+    type: 'json_invalid',
+    msg: `JSON decode error, nested deeper than ${maxDepth} levels`,
+  }),
   uuidParsing: { type: 'uuid_parsing', msg: 'Input should be a valid UUID' },
   intParsing: { type: 'int_parsing', msg: 'Input should be a valid integer, unable to parse string as an integer' },
   greaterThanEqual: (min: number): IssueKind => ({

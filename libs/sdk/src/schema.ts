@@ -1086,6 +1086,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
+            /** @description The body declares a charset other than UTF-8, or a Content-Encoding the service cannot decode. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported request body encoding or charset; send UTF-8 JSON"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Invalid test_mode, Idempotency-Key or body (e.g. a return_url that is not an absolute http(s) URL). */
             422: {
                 headers: {
@@ -1290,6 +1304,20 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Request body is larger than the limit of 102400 bytes"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The body declares a charset other than UTF-8, or a Content-Encoding the service cannot decode. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported request body encoding or charset; send UTF-8 JSON"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorDetail"];
@@ -1502,6 +1530,20 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Request body is larger than the limit of 102400 bytes"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The body declares a charset other than UTF-8, or a Content-Encoding the service cannot decode. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported request body encoding or charset; send UTF-8 JSON"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorDetail"];
@@ -1884,6 +1926,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
+            /** @description The body declares a charset other than UTF-8, or a Content-Encoding the service cannot decode. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported request body encoding or charset; send UTF-8 JSON"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description A key of the wrong kind or mode (the value is never echoed), or a malformed origin. */
             422: {
                 headers: {
@@ -2212,6 +2268,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
+            /** @description The body declares a charset other than UTF-8, or a Content-Encoding the service cannot decode. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported request body encoding or charset; send UTF-8 JSON"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Malformed project_id or body (secret_key a non-empty string, is_test_mode a JSON boolean). */
             422: {
                 headers: {
@@ -2480,6 +2550,20 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Request body is larger than the limit of 102400 bytes"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The body declares a charset other than UTF-8, or a Content-Encoding the service cannot decode. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported request body encoding or charset; send UTF-8 JSON"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorDetail"];
