@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { PrismaService } from '../libs/database/src/index.js';
 import { ProjectsRepository } from '../libs/projects/src/index.js';
-import { STRIPE_API_VERSION } from '../libs/stripe/src/index.js';
+import { STRIPE_API_VERSION, StripeClientFactory } from '../libs/stripe/src/index.js';
 import { StripeStub } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken, unsignedToken, WRONG_JWT_SECRET } from './support/tokens.js';
@@ -189,6 +189,24 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
       } finally {
         await projects.setModeCredentials(projectA, 'test', { secretKey: keys.aTest });
       }
+    });
+
+    it('makes one database round trip and one Stripe request per call, and builds no Stripe client, after warm-up', async () => {
+      const clients = testApp.app.get(StripeClientFactory);
+      await post(aliceToken()).send({ return_url: RETURN_URL }).expect(200);
+      const before = {
+        statements: prisma.statementCount,
+        clients: clients.clientsBuilt,
+        stripe: stripe.requests.length,
+      };
+
+      for (let call = 0; call < 10; call += 1) await post(aliceToken()).send({ return_url: RETURN_URL }).expect(200);
+
+      expect({
+        statements: prisma.statementCount - before.statements,
+        clients: clients.clientsBuilt - before.clients,
+        stripe: stripe.requests.length - before.stripe,
+      }).toEqual({ statements: 10, clients: 0, stripe: 10 });
     });
 
     it('accepts a token with upper-case UUIDs in sub and project_id', async () => {
