@@ -1,39 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { freePort } from './support/ports.js';
-
-const MAIN = join(process.cwd(), 'dist', 'apps', 'api', 'src', 'main.js');
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** The compiled service as `npm start` runs it, in `cwd`, with only the given environment. */
-function startService(cwd: string, env: Record<string, string>): Started {
-  const child = spawn(process.execPath, [MAIN], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => output, exited };
-}
-
-async function waitForOutput(started: Started, pattern: RegExp, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(started.output())) {
-    if (started.child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`service did not print ${pattern}; output:\n${started.output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { startService, waitForOutput } from './support/service-process.js';
 
 describe('service start-up (compiled, as npm start runs it)', () => {
   let cwd: string;
@@ -77,8 +47,7 @@ describe('service start-up (compiled, as npm start runs it)', () => {
       );
 
       first.child.kill('SIGTERM');
-      const stopped = await first.exited;
-      expect(stopped.code === 0 || stopped.signal === 'SIGTERM').toBe(true);
+      expect(await first.exited).toEqual({ code: 0, signal: null });
 
       // Restarted on the same directory: same secrets, migrations already applied.
       const restarted = startService(cwd, { PORT: String(port), HOST: '127.0.0.1' });

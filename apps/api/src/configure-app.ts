@@ -48,7 +48,6 @@ export function configureApp(app: NestExpressApplication): OpenAPIObject {
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(new PydanticValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter(), new DatabaseExceptionFilter());
-  app.enableShutdownHooks();
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, {
     useGlobalPrefix: false,

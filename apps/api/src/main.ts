@@ -1,5 +1,7 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { Logger } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig, ConfigurationError, loadConfig } from '../../../libs/config/src/index.js';
 import { createApiApp } from './configure-app.js';
 
@@ -18,6 +20,39 @@ async function bootstrap(): Promise<void> {
   const app = await createApiApp(config);
   await app.listen(config.http.port, config.http.host);
   logger.log(`Listening on http://${config.http.host}:${config.http.port} (docs at /docs)`);
+  exitGracefullyOn(['SIGTERM', 'SIGINT'], app, logger);
+}
+
+/** Longest a shutdown may take before the process gives up on in-flight requests. */
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+/**
+ * On a stop signal: stop accepting connections, let in-flight requests finish, close the database (releasing the
+ * embedded data directory), then exit 0. Nest's own shutdown hooks would re-raise the signal instead of exiting 0.
+ */
+function exitGracefullyOn(signals: NodeJS.Signals[], app: NestExpressApplication, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: finishing in-flight requests`);
+    setTimeout(() => {
+      logger.error(`Shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms; exiting`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    // HTTP first: Nest's close() runs the database shutdown hooks before it closes the server.
+    const server = app.getHttpServer() as Server;
+    new Promise<void>((resolve) => server.close(() => resolve()))
+      .then(() => app.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+          process.exit(1);
+        },
+      );
+  };
+  for (const signal of signals) process.once(signal, stop);
 }
 
 bootstrap().catch((error: unknown) => {
