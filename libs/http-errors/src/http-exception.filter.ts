@@ -24,7 +24,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       if (status === HttpStatus.UNAUTHORIZED) headers['WWW-Authenticate'] = 'Bearer';
       const retryAfter = (exception as { retryAfterSeconds?: number }).retryAfterSeconds;
       if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
-      return { status, body: { detail: detailOf(exception) }, headers };
+      return { status, body: bodyOf(exception), headers };
     }
     const error = exception instanceof Error ? exception : new Error(String(exception));
     this.logger.error(`Unhandled ${error.name}: ${error.message}`);
@@ -32,9 +32,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
   }
 }
 
-function detailOf(exception: HttpException): unknown {
+/** Our exceptions carry the body as sent (`{detail}`, or `{detail, retry_after}` for 429); Nest's own get `{detail}`. */
+function bodyOf(exception: HttpException): unknown {
   const response = exception.getResponse();
-  if (typeof response === 'object' && response !== null && 'detail' in response) return response.detail;
-  if (typeof response === 'string') return response;
-  return exception.message;
+  if (typeof response === 'object' && response !== null && 'detail' in response) return response;
+  return { detail: typeof response === 'string' ? response : exception.message };
 }

@@ -7,9 +7,5 @@ export { IsPresent } from './validators.js';
 export { bodyParserErrorHandler } from './body-parser-error.handler.js';
 export { BoundedIntQueryPipe, UuidPathPipe } from './param-pipes.js';
 export { parseQueryBoolean, TestModePipe } from './test-mode.pipe.js';
-export {
-  RateLimitExceeded,
-  RateLimitExceededException,
-  RateLimitExceededFilter,
-} from './rate-limit-exceeded.exception.js';
+export { RateLimitExceeded, RateLimitExceededException } from './rate-limit-exceeded.exception.js';
 export { ApiBodyLimit, ApiDatabaseUnavailable } from './api-common-responses.js';

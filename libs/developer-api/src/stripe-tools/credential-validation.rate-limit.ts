@@ -1,20 +1,9 @@
-import {
-  applyDecorators,
-  Injectable,
-  UseFilters,
-  UseGuards,
-  type CanActivate,
-  type ExecutionContext,
-} from '@nestjs/common';
+import { applyDecorators, Injectable, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { LRUCache } from 'lru-cache';
 import { DeveloperAuth, type Principal } from '../../../auth/src/index.js';
-import {
-  RateLimitExceeded,
-  RateLimitExceededException,
-  RateLimitExceededFilter,
-} from '../../../http-errors/src/index.js';
+import { RateLimitExceeded, RateLimitExceededException } from '../../../http-errors/src/index.js';
 
 /** Credential validations a developer may run per window, across all their projects. */
 export const CREDENTIAL_VALIDATION_LIMIT = 10;
@@ -110,7 +99,6 @@ export function RateLimitedDeveloperAuth(): MethodDecorator {
     // applyDecorators applies in order, so the auth guards are registered (and run) before the limit.
     DeveloperAuth(),
     UseGuards(CredentialValidationRateLimit),
-    UseFilters(RateLimitExceededFilter),
     ApiTooManyRequestsResponse({
       type: RateLimitExceeded,
       description: `More than ${CREDENTIAL_VALIDATION_LIMIT} credential validations by this developer within ${CREDENTIAL_VALIDATION_WINDOW_SECONDS} seconds; Stripe is not called.`,
