@@ -37,6 +37,8 @@ const PORTAL_PATH = '/api/v1/payments/stripe/customer-portal?test_mode=true';
 const RETURN_URL = 'https://myapp.example.com/account/billing';
 const JWT_SECRET = randomBytes(32).toString('base64url');
 const serverUrl = process.env.DATABASE_URL;
+// BENCH_ONLY=service (or baseline) measures one side only, e.g. under `node --cpu-prof`; ratios need both.
+const ONLY = process.env.BENCH_ONLY;
 
 const cleanups = [];
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -117,11 +119,13 @@ async function main() {
     ['baseline', baseline.url],
     ['service', serviceUrl],
   ]) {
+    if (ONLY && ONLY !== name) continue;
     await load(url, requests, WARMUP);
     results[name] = await measured(() => load(url, requests, DURATION));
   }
   printResults(results, stub.sessions);
 
+  if (ONLY) return;
   console.log(
     `\nstart-up: ${(await measureStartup()).toFixed(0)} ms from spawning main.js to the first 200 on /health`,
   );
@@ -224,6 +228,7 @@ function printResults(results, stubSessions) {
   }));
   console.log();
   console.table(rows);
+  if (!results.baseline || !results.service) return;
   const base = results.baseline.result;
   const service = results.service.result;
   const throughput = service.requests.average / base.requests.average;
