@@ -1,6 +1,7 @@
+import type { KeyObject } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import jwt from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '../../config/src/index.js';
@@ -28,13 +29,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       audience: config.jwt.audience,
       ignoreExpiration: false,
       jsonWebTokenOptions: { clockTolerance: config.jwt.clockToleranceSeconds },
-      secretOrKeyProvider: (_request: Request, rawToken: string, done: (error: unknown, key?: string) => void) => {
-        const header = jwt.decode(rawToken, { complete: true })?.header;
-        const key = header ? keys.get(header.alg as jwt.Algorithm) : undefined;
-        if (!key) return done(new Error('unsupported token algorithm'));
-        // jsonwebtoken takes KeyObjects and checks the key type against `alg`; the typings only say string.
-        done(null, key as unknown as string);
-      },
+      ...(keys.size === 1
+        ? // One algorithm: its key, and jsonwebtoken refuses any other alg (no header decode per request).
+          { secretOrKey: [...keys.values()][0] as unknown as string }
+        : { secretOrKeyProvider: keyForAlgorithm(keys) }),
     });
   }
 
@@ -42,6 +40,17 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   validate(claims: AccessTokenClaims): Principal | false {
     return principalFromClaims(claims) ?? false;
   }
+}
+
+/** With several algorithms configured, the token's `alg` picks the key: never the public key for an HS token. */
+function keyForAlgorithm(keys: Map<jwt.Algorithm, KeyObject>) {
+  return (_request: FastifyRequest, rawToken: string, done: (error: unknown, key?: string) => void) => {
+    const header = jwt.decode(rawToken, { complete: true })?.header;
+    const key = header ? keys.get(header.alg as jwt.Algorithm) : undefined;
+    if (!key) return done(new Error('unsupported token algorithm'));
+    // jsonwebtoken takes KeyObjects and checks the key type against `alg`; the typings only say string.
+    done(null, key as unknown as string);
+  };
 }
 
 export function principalFromClaims(claims: AccessTokenClaims): Principal | undefined {

@@ -35,7 +35,7 @@ export class CustomerPortalService {
       projectId: user.projectId,
       mode,
       version: context.credentials.version,
-      secretKey: context.credentials.secretKey,
+      secretKey: context.credentials.decryptSecretKey,
     });
     const params: Stripe.BillingPortal.SessionCreateParams = {
       customer: context.stripeCustomerId,

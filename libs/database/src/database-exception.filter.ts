@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, Logger, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Prisma } from './generated/prisma/client.js';
+import { DatabaseUnavailableError } from './prisma.service.js';
 
 export const DATABASE_UNAVAILABLE = 'The database is temporarily unavailable; try again shortly';
 
@@ -10,15 +11,16 @@ export const DATABASE_UNAVAILABLE = 'The database is temporarily unavailable; tr
   Prisma.PrismaClientKnownRequestError,
   Prisma.PrismaClientUnknownRequestError,
   Prisma.PrismaClientRustPanicError,
+  DatabaseUnavailableError,
 )
 export class DatabaseExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Database');
 
   catch(exception: Error & { code?: string }, host: ArgumentsHost): void {
-    this.logger.error(`Database request failed: ${exception.name}${exception.code ? ` ${exception.code}` : ''}`);
-    const response = host.switchToHttp().getResponse<Response>();
-    if (response.headersSent) return;
-    response.setHeader('Retry-After', '5');
-    response.status(503).json({ detail: DATABASE_UNAVAILABLE });
+    const cause = exception instanceof DatabaseUnavailableError ? exception.reason : exception.code;
+    this.logger.error(`Database request failed: ${exception.name}${cause ? ` ${cause}` : ''}`);
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (reply.sent) return;
+    reply.header('Retry-After', '5').status(503).send({ detail: DATABASE_UNAVAILABLE });
   }
 }

@@ -1,4 +1,9 @@
-export { EmbeddedDatabaseBusyError, openDatabase, type DatabaseConnection } from './database-connection.js';
+export {
+  EmbeddedDatabaseBusyError,
+  openDatabase,
+  type DatabaseConnection,
+  type SqlStatement,
+} from './database-connection.js';
 export { DATABASE_UNAVAILABLE, DatabaseExceptionFilter } from './database-exception.filter.js';
 export { DATABASE_CONNECTION, DatabaseModule } from './database.module.js';
 export {
@@ -9,4 +14,4 @@ export {
   schemaSql,
   type MigrationTarget,
 } from './migrator.js';
-export { PrismaService } from './prisma.service.js';
+export { DatabaseUnavailableError, PrismaService } from './prisma.service.js';

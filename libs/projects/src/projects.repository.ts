@@ -29,7 +29,8 @@ export type PortalContext =
       allowedReturnUrlOrigins: string[];
       /** The user's Stripe customer in this project and mode, if any. */
       stripeCustomerId: string | null;
-      credentials: { secretKey: string; version: number; portalConfigurationId: string | null };
+      /** `decryptSecretKey` decrypts on call: the Stripe client cache usually makes that unnecessary. */
+      credentials: { decryptSecretKey: () => string; version: number; portalConfigurationId: string | null };
     };
 
 interface PortalContextRow {
@@ -39,6 +40,22 @@ interface PortalContextRow {
   portal_configuration_id: string | null;
   credentials_version: number | null;
   stripe_customer_id: string | null;
+}
+
+/** The portal's one round trip per mode, as named prepared statements (parsed and planned once per connection). */
+const PORTAL_CONTEXT_SQL = {
+  test: { name: 'portal_context_test', text: portalContextSql('test') },
+  live: { name: 'portal_context_live', text: portalContextSql('live') },
+} as const;
+
+function portalContextSql(mode: StripeMode): string {
+  return `
+    SELECT c.is_active, c.allowed_return_url_origins, c.${mode}_secret_key_enc AS secret_key_enc,
+           c.${mode}_portal_configuration_id AS portal_configuration_id, c.credentials_version, cu.stripe_customer_id
+      FROM projects p
+      LEFT JOIN stripe_configs c ON c.project_id = p.id
+      LEFT JOIN stripe_customers cu ON cu.project_id = p.id AND cu.user_id = $2::uuid AND cu.mode = '${mode}'
+     WHERE p.id = $1::uuid`;
 }
 
 const SECRET_COLUMNS = ['testSecretKey', 'testWebhookSecret', 'liveSecretKey', 'liveWebhookSecret'] as const;
@@ -129,29 +146,21 @@ export class ProjectsRepository {
 
   /** Project, configuration, the mode's credentials and the user's customer: one query, one round trip. */
   async findPortalContext(projectId: string, userId: string, mode: StripeMode): Promise<PortalContext> {
-    const rows = await this.prisma.$queryRaw<PortalContextRow[]>`
-      SELECT c.is_active,
-             c.allowed_return_url_origins,
-             CASE WHEN ${mode} = 'test' THEN c.test_secret_key_enc ELSE c.live_secret_key_enc END AS secret_key_enc,
-             CASE WHEN ${mode} = 'test' THEN c.test_portal_configuration_id ELSE c.live_portal_configuration_id END
-               AS portal_configuration_id,
-             c.credentials_version,
-             cu.stripe_customer_id
-        FROM projects p
-        LEFT JOIN stripe_configs c ON c.project_id = p.id
-        LEFT JOIN stripe_customers cu
-          ON cu.project_id = p.id AND cu.user_id = ${userId}::uuid AND cu.mode = ${mode}::"StripeMode"
-       WHERE p.id = ${projectId}::uuid`;
+    const rows = await this.prisma.queryRows<PortalContextRow>({
+      ...PORTAL_CONTEXT_SQL[mode],
+      values: [projectId, userId],
+    });
     const row = rows[0];
     if (!row || !row.is_active || !row.secret_key_enc || row.credentials_version === null) {
       return { status: 'not-configured' };
     }
+    const ciphertext = row.secret_key_enc;
     return {
       status: 'configured',
       allowedReturnUrlOrigins: row.allowed_return_url_origins ?? [],
       stripeCustomerId: row.stripe_customer_id,
       credentials: {
-        secretKey: this.cipher.decrypt(row.secret_key_enc, stripeSecretContext(projectId, `${mode}SecretKey`)),
+        decryptSecretKey: () => this.cipher.decrypt(ciphertext, stripeSecretContext(projectId, `${mode}SecretKey`)),
         version: row.credentials_version,
         portalConfigurationId: row.portal_configuration_id,
       },

@@ -21,7 +21,7 @@ function credentials(
   version = 1,
   secretKey = `sk_${mode}_${projectId.slice(0, 8)}v${version}`,
 ): ProjectStripeCredentials {
-  return { projectId, mode, version, secretKey };
+  return { projectId, mode, version, secretKey: () => secretKey };
 }
 
 /** The key a client authenticates with, read from the request headers it would send. */

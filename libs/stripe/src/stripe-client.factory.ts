@@ -13,7 +13,8 @@ export interface ProjectStripeCredentials {
   mode: StripeMode;
   /** Changes whenever the stored credentials change (key rotation, by this or any other replica). */
   version: number;
-  secretKey: string;
+  /** Called only when a client must be built, so a cache hit skips decrypting the stored key. */
+  secretKey: () => string;
 }
 
 interface CachedClient {
@@ -42,7 +43,7 @@ export class StripeClientFactory {
     const cached = this.cache.get(key);
     // A request that read the credentials just before a rotation must not replace the newer client.
     if (cached && cached.version >= credentials.version) return cached.client;
-    const client = this.build(credentials.secretKey);
+    const client = this.build(credentials.secretKey());
     this.cache.set(key, { version: credentials.version, client });
     return client;
   }

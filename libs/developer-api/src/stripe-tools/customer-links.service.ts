@@ -47,7 +47,12 @@ export class CustomerLinksService {
   private async requireCustomerInStripe(projectId: string, mode: StripeMode, customerId: string): Promise<void> {
     const credentials = await this.credentials.credentialsFor(projectId, mode);
     if (!credentials) throw new NotFoundException({ detail: PROJECT_NOT_CONFIGURED });
-    const stripe = this.stripeClients.clientFor({ projectId, mode, ...credentials });
+    const stripe = this.stripeClients.clientFor({
+      projectId,
+      mode,
+      version: credentials.version,
+      secretKey: () => credentials.secretKey,
+    });
     let customer: Stripe.Customer | Stripe.DeletedCustomer;
     try {
       customer = await withinBudget(this.config.stripe.timeoutMs, () => stripe.customers.retrieve(customerId));
