@@ -5,7 +5,12 @@ const tsJest = [
 ];
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // @fastify/static requires the ESM-only content-disposition 3, which Jest's CommonJS loader cannot load before
+    // Node 24.9 (Node itself can); tests get the CommonJS 2.x (used only by reply.download, which we never call).
+    '^content-disposition$': 'content-disposition-cjs',
+  },
   transform: { '^.+\\.ts$': tsJest },
   testEnvironment: 'node',
 };

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApiApp } from '../../apps/api/src/configure-app.js';
 import { loadConfig, type AppConfig } from '../../libs/config/src/index.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { TEST_JWT_SECRET } from './tokens.js';
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   config: AppConfig;
   close(): Promise<void>;
 }

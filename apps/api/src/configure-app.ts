@@ -1,49 +1,84 @@
 import { VersioningType, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { DatabaseExceptionFilter } from '../../../libs/database/src/index.js';
 import type { AppConfig } from '../../../libs/config/src/index.js';
 import {
-  bodyParserErrorHandler,
+  createAppLogger,
+  PinoNestLogger,
+  registerRequestLogging,
+  requestIdOf,
+} from '../../../libs/logging/src/index.js';
+import {
   HttpExceptionFilter,
   PydanticValidationPipe,
+  registerJsonBodyParser,
 } from '../../../libs/http-errors/src/index.js';
 import { AppModule } from './app.module.js';
 
 /** Largest JSON body accepted; larger ones get 413. */
 export const JSON_BODY_LIMIT = '100kb';
 
-/** The HTTP service, wired exactly as in production; main.ts and the e2e tests both start it this way. */
+/**
+ * The HTTP service, wired exactly as in production; main.ts and the e2e tests both start it this way. Logs are JSON
+ * lines on `logDestination` (stdout by default); `logger: false` silences them.
+ */
 export async function createApiApp(
   config: AppConfig,
-  options: { logger?: false } = {},
-): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+  options: { logger?: false; logDestination?: DestinationStream } = {},
+): Promise<NestFastifyApplication> {
+  const logger = createAppLogger(options.logger === false ? 'silent' : config.logLevel, options.logDestination);
+  // Fastify, not Express: measured 1.8x the throughput of Express under Nest on this endpoint (bench/README.md).
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), httpAdapter(), {
     bodyParser: false,
     // Start-up failures (bad database, busy data directory) reach the caller instead of aborting the process.
     abortOnError: false,
-    logger: options.logger ?? logLevels(config.logLevel),
+    logger: new PinoNestLogger(logger),
   });
+  registerRequestLogging(app.getHttpAdapter().getInstance(), logger);
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins,
+      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+      exposedHeaders: EXPOSED_HEADERS,
+      maxAge: 600,
+    });
+  }
   configureApp(app);
   return app;
 }
 
-function logLevels(level: AppConfig['logLevel']): ('error' | 'warn' | 'log' | 'debug' | 'verbose')[] {
-  const order = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
-  return order.slice(0, order.indexOf(level) + 1);
+/** Response headers a browser client may read. */
+const EXPOSED_HEADERS = [
+  'X-Request-Id',
+  'Retry-After',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+];
+
+/**
+ * Express's routing semantics the API was specified with (case-insensitive paths, a trailing slash ignored), and
+ * the request id: the caller's X-Request-Id when it is a plain token.
+ */
+export function httpAdapter(): FastifyAdapter {
+  return new FastifyAdapter({
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+  });
 }
 
 /**
  * Everything main.ts sets on the app beyond the module graph. The e2e tests call this same function, so they run
  * the production wiring.
  */
-export function configureApp(app: NestExpressApplication): OpenAPIObject {
-  app.disable('x-powered-by');
-  // strict: false lets a JSON string or number body through to validation, which answers 422 as the reference does.
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT, strict: false });
-  // Body-parser failures happen before Nest's filters exist for the request; answer them in the API's shape here.
-  app.use(bodyParserErrorHandler);
+export function configureApp(app: NestFastifyApplication): OpenAPIObject {
+  // helmet 8's defaults (HSTS, nosniff, frame-ancestors, CSP...), set once per response by Nest's own hook.
+  app.useSecurityHeaders();
+  registerJsonBodyParser(app.getHttpAdapter().getInstance(), JSON_BODY_LIMIT);
   app.setGlobalPrefix('api', { exclude: ['health'] });
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(new PydanticValidationPipe());

@@ -1,15 +1,17 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
-import { Logger } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { LoggerService } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig, ConfigurationError, loadConfig } from '../../../libs/config/src/index.js';
+import { createAppLogger, PinoNestLogger } from '../../../libs/logging/src/index.js';
 import { createApiApp } from './configure-app.js';
 
 async function bootstrap(): Promise<void> {
-  const logger = new Logger('Bootstrap');
+  // JSON lines from the very first one; LOG_LEVEL is not known (validated) yet, so start-up warnings always show.
+  const logger = new PinoNestLogger(createAppLogger('log'));
   let config: AppConfig;
   try {
-    config = loadConfig(process.env, { warn: (message) => logger.warn(message) });
+    config = loadConfig(process.env, { warn: (message) => logger.warn(message, 'Bootstrap') });
   } catch (error) {
     if (error instanceof ConfigurationError) {
       console.error(error.message);
@@ -19,7 +21,7 @@ async function bootstrap(): Promise<void> {
   }
   const app = await createApiApp(config);
   await app.listen(config.http.port, config.http.host);
-  logger.log(`Listening on http://${config.http.host}:${config.http.port} (docs at /docs)`);
+  logger.log(`Listening on http://${config.http.host}:${config.http.port} (docs at /docs)`, 'Bootstrap');
   exitGracefullyOn(['SIGTERM', 'SIGINT'], app, logger);
 }
 
@@ -30,14 +32,14 @@ const SHUTDOWN_TIMEOUT_MS = 15_000;
  * On a stop signal: stop accepting connections, let in-flight requests finish, close the database (releasing the
  * embedded data directory), then exit 0. Nest's own shutdown hooks would re-raise the signal instead of exiting 0.
  */
-function exitGracefullyOn(signals: NodeJS.Signals[], app: NestExpressApplication, logger: Logger): void {
+function exitGracefullyOn(signals: NodeJS.Signals[], app: NestFastifyApplication, logger: LoggerService): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${signal} received: finishing in-flight requests`);
+    logger.log(`${signal} received: finishing in-flight requests`, 'Bootstrap');
     setTimeout(() => {
-      logger.error(`Shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms; exiting`);
+      logger.error(`Shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms; exiting`, undefined, 'Bootstrap');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
     // HTTP first: Nest's close() runs the database shutdown hooks before it closes the server.
@@ -47,7 +49,11 @@ function exitGracefullyOn(signals: NodeJS.Signals[], app: NestExpressApplication
       .then(
         () => process.exit(0),
         (error: unknown) => {
-          logger.error(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+          logger.error(
+            `Shutdown failed: ${error instanceof Error ? error.message : String(error)}`,
+            undefined,
+            'Bootstrap',
+          );
           process.exit(1);
         },
       );

@@ -1,9 +1,9 @@
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { AppConfig, environmentSchema } from '../../../libs/config/src/index.js';
 import { AppModule } from './app.module.js';
-import { configureApp } from './configure-app.js';
+import { configureApp, httpAdapter } from './configure-app.js';
 
 /**
  * The OpenAPI document exactly as the running service serves it at /openapi.json, built without opening a database
@@ -18,7 +18,7 @@ export async function generateOpenApiDocument(): Promise<OpenAPIObject> {
       SECRETS_ENCRYPTION_KEY: placeholder,
     }),
   );
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), httpAdapter(), {
     preview: true,
     logger: false,
     bodyParser: false,

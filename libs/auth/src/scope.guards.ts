@@ -7,7 +7,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ErrorDetail } from '../../http-errors/src/index.js';
 import { INVALID_CREDENTIALS, JwtAuthGuard } from './jwt-auth.guard.js';
 import { isEndUser, type Principal } from './principal.js';
@@ -17,7 +17,7 @@ export const END_USER_REQUIRED =
 export const DEVELOPER_REQUIRED = 'This endpoint requires a developer access token (a token without project_id)';
 
 function principalOf(context: ExecutionContext): Principal | undefined {
-  return context.switchToHttp().getRequest<Request & { user?: Principal }>().user;
+  return context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>().user;
 }
 
 /** Admits only end-user tokens scoped to a project; developer tokens (no project_id) get 403. */

@@ -34,6 +34,16 @@ const base64Key32 = z
   .string()
   .refine((value) => Buffer.from(value, 'base64').length === 32, { error: 'must be 32 bytes, base64-encoded' });
 
+/** An origin as browsers send it: scheme, host and optional port, nothing else. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return /^https?:$/.test(url.protocol) && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 const httpBaseUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
 
 /** Every environment variable the service reads; README's configuration table lists the same names. */
@@ -76,6 +86,15 @@ export const environmentSchema = z.object({
   STRIPE_TIMEOUT_MS: positiveInt(10_000),
   STRIPE_MAX_NETWORK_RETRIES: blankAsUnset(z.coerce.number().int().min(0).max(5).default(2)),
   STRIPE_CLIENT_CACHE_SIZE: positiveInt(1000),
+  CORS_ORIGINS: optionalNonEmpty.pipe(
+    z
+      .string()
+      .transform((value) => value.split(',').map((origin) => origin.trim()))
+      .pipe(
+        z.array(z.string().refine(isOrigin, { error: 'must be comma-separated origins like https://app.example.com' })),
+      )
+      .optional(),
+  ),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -87,6 +106,8 @@ export class AppConfig {
   readonly production: boolean;
   readonly http: { host: string; port: number };
   readonly logLevel: Environment['LOG_LEVEL'];
+  /** Browser origins allowed to call the API (CORS); empty: no CORS headers, browsers refuse cross-origin calls. */
+  readonly corsOrigins: string[];
   /** Where Stripe reaches this service from outside (webhook URLs); unset when not configured. */
   readonly publicBaseUrl?: string;
   readonly database:
@@ -106,6 +127,7 @@ export class AppConfig {
     this.production = env.NODE_ENV === 'production';
     this.http = { host: env.HOST, port: env.PORT };
     this.logLevel = env.LOG_LEVEL;
+    this.corsOrigins = env.CORS_ORIGINS ?? [];
     this.publicBaseUrl = env.PUBLIC_BASE_URL?.replace(/\/+$/, '');
     this.database = env.DATABASE_URL
       ? {

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Res, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DatabaseHealthResponse, HealthCheckResponse } from './health.dto.js';
 import { HealthService, LIVENESS_NOTE } from './health.service.js';
 
@@ -96,10 +96,10 @@ export class HealthController {
       timestamp: '2026-11-25T12:00:00.000Z',
     } satisfies DatabaseHealthResponse,
   })
-  async databaseHealthCheck(@Res({ passthrough: true }) response: Response): Promise<DatabaseHealthResponse> {
+  async databaseHealthCheck(@Res({ passthrough: true }) reply: FastifyReply): Promise<DatabaseHealthResponse> {
     const result = await this.health.database();
     if (result.status !== 'healthy') {
-      response.status(503).setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      reply.status(503).header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
     }
     return result;
   }

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 
 /**
  * Every error leaves as the reference API's `{"detail": ...}`; nothing else (no stack, no echo of the input).
@@ -10,11 +10,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body, headers } = this.toResponse(exception);
-    if (response.headersSent) return;
-    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-    response.status(status).json(body);
+    if (reply.sent) return;
+    reply.headers(headers).status(status).send(body);
   }
 
   private toResponse(exception: unknown): { status: number; body: unknown; headers: Record<string, string> } {

@@ -1,4 +1,7 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpException, HttpStatus, PayloadTooLargeException } from '@nestjs/common';
+import bodyParser from 'body-parser';
+import type { FastifyInstance } from 'fastify';
 import { Issue, RequestValidationException } from './validation-errors.js';
 
 interface BodyParserError {
@@ -11,34 +14,42 @@ interface BodyParserError {
 }
 
 /**
- * Express error middleware placed right after the JSON body parser, so every error reaching it is about the body:
- * the reference API's 422/413/415 shapes, never Express's HTML or an undocumented 400.
+ * Replaces Fastify's body parsers with body-parser's JSON reader for every content type: it decodes
+ * Content-Encoding (gzip, deflate, br) and UTF charsets, enforces `limit`, and leaves non-JSON bodies undefined (so
+ * validation answers 422, as the reference does). Its failures become the reference's 413/415/422 shapes.
  */
-export function bodyParserErrorHandler(
-  error: unknown,
-  _request: Request,
-  response: Response,
-  next: NextFunction,
-): void {
-  if (!isBodyParserError(error)) return next(error);
-  const { status, body } = describe(error);
-  response.status(status).json(body);
+export function registerJsonBodyParser(fastify: FastifyInstance, limit: string): void {
+  // strict: false lets a JSON string or number body through to validation, which answers 422 as the reference does.
+  const readJson = bodyParser.json({ limit, strict: false });
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', (request, _payload, done) => {
+    const raw = request.raw as IncomingMessage & { body?: unknown };
+    // body-parser never touches the response; it only reads the request stream.
+    readJson(raw, {} as ServerResponse, (error?: unknown) =>
+      error === undefined ? done(null, raw.body) : done(bodyParserException(error)),
+    );
+  });
 }
 
-function describe(error: BodyParserError): { status: number; body: unknown } {
+/** The API's answer to a body that could not be read: 413, 415 or a Pydantic-shaped 422 `json_invalid`. */
+export function bodyParserException(error: unknown): Error {
+  if (!isBodyParserError(error)) return error instanceof Error ? error : new Error(String(error));
   switch (error.type) {
     case 'entity.too.large':
-      return { status: 413, body: { detail: `Request body is larger than the limit of ${error.limit} bytes` } };
+      return new PayloadTooLargeException({ detail: `Request body is larger than the limit of ${error.limit} bytes` });
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return { status: 415, body: { detail: 'Unsupported request body encoding or charset; send UTF-8 JSON' } };
+      return new HttpException(
+        { detail: 'Unsupported request body encoding or charset; send UTF-8 JSON' },
+        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      );
     default: {
       // Malformed JSON, and bodies that cannot be decoded at all (e.g. a corrupt gzip stream): not valid JSON.
       const position = /position (\d+)/.exec(error.message ?? '')?.[1];
       const truncated = error.type === 'entity.parse.failed' && typeof error.body === 'string';
       const offset = position !== undefined ? Number(position) : truncated ? error.body!.length : undefined;
       const loc = offset === undefined ? ['body'] : ['body', offset];
-      return { status: 422, body: new RequestValidationException([{ loc, ...Issue.jsonInvalid }]).getResponse() };
+      return new RequestValidationException([{ loc, ...Issue.jsonInvalid }]);
     }
   }
 }

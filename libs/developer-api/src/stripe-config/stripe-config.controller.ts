@@ -10,7 +10,7 @@ import {
   ApiUnprocessableEntityResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, DeveloperAuth, type Principal } from '../../../auth/src/index.js';
 import {
   ApiBodyLimit,
@@ -53,12 +53,12 @@ export class StripeConfigController {
   async get(
     @CurrentPrincipal() developer: Principal,
     @ProjectIdParam() projectId: string,
-    @Res() response: Response,
+    @Res() reply: FastifyReply,
   ): Promise<void> {
-    // Express would send an empty body for null; the reference answers a real JSON null.
-    response
+    // Serialized here: a handler's null return would be sent as an empty body; the reference answers a JSON null.
+    await reply
       .status(200)
-      .type('application/json')
+      .type('application/json; charset=utf-8')
       .send(JSON.stringify(await this.configs.get(developer.userId, projectId)));
   }
 

@@ -1,6 +1,6 @@
 import { applyDecorators, Injectable, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { DeveloperAuth, type Principal } from '../../../auth/src/index.js';
 import { RateLimitExceeded, RateLimitExceededException } from '../../../http-errors/src/index.js';
@@ -65,14 +65,14 @@ export class CredentialValidationRateLimit implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const http = context.switchToHttp();
-    const principal = http.getRequest<Request & { user?: Principal }>().user;
+    const principal = http.getRequest<FastifyRequest & { user?: Principal }>().user;
     // Guard order is part of the contract; without a principal this guard was wired before authentication.
     if (!principal) throw new Error('CredentialValidationRateLimit must run after authentication');
     const outcome = this.limiter.hit(principal.userId);
-    const response = http.getResponse<Response>();
-    response.setHeader('X-RateLimit-Limit', String(this.limiter.limit));
-    response.setHeader('X-RateLimit-Remaining', String(outcome.remaining));
-    response.setHeader('X-RateLimit-Reset', String(outcome.resetAt));
+    const response = http.getResponse<FastifyReply>();
+    response.header('X-RateLimit-Limit', String(this.limiter.limit));
+    response.header('X-RateLimit-Remaining', String(outcome.remaining));
+    response.header('X-RateLimit-Reset', String(outcome.resetAt));
     if (!outcome.allowed) {
       throw new RateLimitExceededException(
         `Too many credential validations; try again in ${outcome.retryAfterSeconds} seconds`,

@@ -1,0 +1,87 @@
+import type { LoggerService } from '@nestjs/common';
+import { pino, type DestinationStream, type Level, type Logger } from 'pino';
+import type { AppConfig } from '../../config/src/index.js';
+
+/** Nest's level names (LOG_LEVEL) in pino's terms. */
+const PINO_LEVELS: Record<AppConfig['logLevel'], Level> = {
+  error: 'error',
+  warn: 'warn',
+  log: 'info',
+  debug: 'debug',
+  verbose: 'trace',
+};
+
+/**
+ * Defence in depth: our log lines never carry headers or bodies, but if a future call logs a request, a Stripe
+ * object or a configuration, these fields are censored rather than written.
+ */
+const REDACTED_PATHS = [
+  'authorization',
+  '*.authorization',
+  'req.headers.authorization',
+  'headers.authorization',
+  '*.secret_key',
+  '*.webhook_secret',
+  '*.test_secret_key',
+  '*.live_secret_key',
+  '*.test_webhook_secret',
+  '*.live_webhook_secret',
+  '*.portal_url',
+  '*.url',
+];
+
+/** The process's one JSON logger: one object per line on `destination` (stdout by default). */
+export function createAppLogger(level: AppConfig['logLevel'] | 'silent', destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level: level === 'silent' ? 'silent' : PINO_LEVELS[level],
+      base: { service: 'stripe-subscriptions-api' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    },
+    destination ?? pino.destination({ dest: 1, sync: true }),
+  );
+}
+
+/** Nest's framework and application logs (start-up, filters) as JSON lines through the same pino logger. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+
+  error(message: unknown, ...rest: unknown[]): void {
+    // Nest passes (message, stack?, context?); stacks are left out: they go to operators through the error's name.
+    this.write('error', message, rest.length > 1 ? rest.slice(-1) : rest.filter((part) => !isStack(part)));
+  }
+
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: Level, message: unknown, rest: unknown[]): void {
+    if (!this.logger.isLevelEnabled(level)) return;
+    // Nest appends the context (a class name) as the last string argument.
+    const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    const text = typeof message === 'string' ? message : message instanceof Error ? message.message : String(message);
+    this.logger[level]({ context }, text);
+  }
+}
+
+function isStack(part: unknown): boolean {
+  return typeof part === 'string' && /\n\s+at /.test(part);
+}
