@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import { createApiApp } from '../../apps/api/src/configure-app.js';
 import { loadConfig, type AppConfig } from '../../libs/config/src/index.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -15,7 +16,10 @@ export interface TestApp {
  * The real service, built and configured exactly as main.ts does (same module, same configureApp), on its own
  * database, with Stripe pointed at the stub. `env` overrides any variable.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { logDestination?: DestinationStream } = {},
+): Promise<TestApp> {
   const database: TestDatabase = await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -25,7 +29,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ...database.env,
     ...env,
   });
-  const app = await createApiApp(config, { logger: false });
+  // Silent unless a test captures the logs.
+  const app = await createApiApp(config, options.logDestination ? options : { logger: false });
   await app.listen(0, '127.0.0.1');
   return {
     app,
