@@ -177,11 +177,7 @@ describe('structured logs, request ids and HTTP hardening', () => {
       'access-control-max-age': '600',
     });
 
-    const actual = await request(server())
-      .post(PORTAL)
-      .set('Origin', 'https://app.example.com')
-      .send({})
-      .expect(401);
+    const actual = await request(server()).post(PORTAL).set('Origin', 'https://app.example.com').send({}).expect(401);
     expect(actual.headers['access-control-allow-origin']).toBe('https://app.example.com');
     expect(actual.headers['access-control-expose-headers']).toContain('X-Request-Id');
 
