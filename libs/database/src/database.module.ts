@@ -1,7 +1,7 @@
 import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
 import { AppConfig } from '../../config/src/index.js';
 import { openDatabase, type DatabaseConnection } from './database-connection.js';
-import { applyMigrations } from './migrator.js';
+import { applyMigrations, pendingMigrationNames } from './migrator.js';
 import { PrismaService } from './prisma.service.js';
 
 export const DATABASE_CONNECTION = Symbol('DATABASE_CONNECTION');
@@ -24,7 +24,8 @@ export class DatabaseModule {
             );
             if (config.database.migrateOnStart) {
               try {
-                const applied = await applyMigrations(connection.migrationTarget);
+                const pending = await pendingMigrationNames((statement) => connection.query(statement));
+                const applied = pending.length > 0 ? await applyMigrations(connection.migrationTarget) : [];
                 logger.log(
                   applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database schema is up to date',
                 );

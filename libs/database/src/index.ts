@@ -8,6 +8,7 @@ export { DATABASE_UNAVAILABLE, DatabaseExceptionFilter } from './database-except
 export { DATABASE_CONNECTION, DatabaseModule } from './database.module.js';
 export {
   applyMigrations,
+  pendingMigrationNames,
   prismaDirectory,
   readMigrations,
   schemaDrift,

@@ -13,6 +13,7 @@ import {
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
 import * as wasmBindings from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { PoolConfig } from 'pg';
+import type { SqlStatement } from './database-connection.js';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
@@ -176,6 +177,34 @@ function disposablePostgresFactory(url: string): {
   };
   return { factory, close: async () => void (await Promise.all(opened.splice(0).map((adapter) => adapter.dispose()))) };
 }
+
+/**
+ * Migration folders not yet recorded as applied, read with one query: at start-up this spares loading the schema
+ * engine (about 0.5-1 s) when, as usual, there is nothing to apply. An unmigrated database has no table: all pending.
+ */
+export async function pendingMigrationNames(
+  query: (statement: SqlStatement) => Promise<{ migration_name: string }[]>,
+  migrationsDir = join(prismaDirectory(), 'migrations'),
+): Promise<string[]> {
+  const folders = (await readdir(resolve(migrationsDir), { withFileTypes: true }))
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
+  let applied: Set<string>;
+  try {
+    const rows = await query({
+      name: 'applied_migrations',
+      text: 'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+      values: [],
+    });
+    applied = new Set(rows.map((row) => row.migration_name));
+  } catch (error) {
+    if ((error as { code?: string }).code === UNDEFINED_TABLE) return folders.sort();
+    throw error;
+  }
+  return folders.filter((name) => !applied.has(name)).sort();
+}
+
+const UNDEFINED_TABLE = '42P01';
 
 export type MigrationTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; pglite: PGlite };
 
