@@ -25,6 +25,8 @@ export async function createApiApp(
     abortOnError: false,
     logger: options.logger ?? logLevels(config.logLevel),
   });
+  // Which X-Forwarded-For hops request.ip believes (per-address rate limits count request.ip); off by default.
+  app.set('trust proxy', config.http.trustProxy);
   configureApp(app);
   return app;
 }
