@@ -37,6 +37,10 @@ class RecordingLogger implements LoggerService {
 
 describe('RateLimitStore', () => {
   const policy = { name: 'portal', points: 2, durationSeconds: 60 };
+  const logger = new RecordingLogger();
+
+  beforeAll(() => Logger.overrideLogger(logger));
+  afterAll(() => Logger.overrideLogger(new Logger()));
 
   it('counts in memory without REDIS_URL, one set of counters per policy name', async () => {
     const store = storeWith({});
@@ -56,17 +60,15 @@ describe('RateLimitStore', () => {
   });
 
   describe('with Redis unreachable', () => {
-    const logger = new RecordingLogger();
     let store: RateLimitStore;
 
     beforeAll(async () => {
-      Logger.overrideLogger(logger);
+      logger.lines.length = 0;
       store = storeWith({ REDIS_URL: `redis://:${PASSWORD}@127.0.0.1:${await closedPort()}` });
     });
 
     afterAll(async () => {
       await store.onApplicationShutdown();
-      Logger.overrideLogger(new Logger());
     });
 
     it('starts without waiting out the connect timeout', async () => {
@@ -109,6 +111,7 @@ describe('RateLimitStore', () => {
     let store: RateLimitStore;
 
     beforeAll(async () => {
+      logger.lines.length = 0;
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
       store = storeWith({ REDIS_URL: `redis://127.0.0.1:${(silent.address() as { port: number }).port}` });
     });
@@ -131,6 +134,9 @@ describe('RateLimitStore', () => {
       for (let call = 0; call < 3; call += 1) outcomes.push((await limiter.consume('user')).allowed);
       expect(Date.now() - started).toBeLessThan(200);
       expect(outcomes).toEqual([true, true, false]);
+      expect(logger.lines.filter((line) => line.startsWith('warn '))).toEqual([
+        expect.stringMatching(/^warn Redis is unavailable for rate limiting \(.+\)/),
+      ]);
     });
 
     it('shuts down without waiting on it', async () => {
