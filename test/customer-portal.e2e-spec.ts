@@ -49,7 +49,13 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
 
   beforeAll(async () => {
     const stubUrl = await stripe.start();
-    testApp = await startTestApp({ STRIPE_API_BASE_URL: stubUrl, STRIPE_TIMEOUT_MS: String(STRIPE_BUDGET_MS) });
+    testApp = await startTestApp({
+      STRIPE_API_BASE_URL: stubUrl,
+      STRIPE_TIMEOUT_MS: String(STRIPE_BUDGET_MS),
+      // Alice opens the portal more often than the default limits allow; rate-limit.e2e-spec.ts covers the limits.
+      RATE_LIMIT_USER_PER_MINUTE: '100000',
+      RATE_LIMIT_IP_PER_MINUTE: '100000',
+    });
     projects = testApp.app.get(ProjectsRepository);
     prisma = testApp.app.get(PrismaService);
 
@@ -633,6 +639,7 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
         '413',
         '415',
         '422',
+        '429',
         '502',
         '503',
       ]);

@@ -12,7 +12,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { CurrentPrincipal, EndUserAuth, type EndUserPrincipal } from '../../auth/src/index.js';
+import { CurrentPrincipal, type EndUserPrincipal } from '../../auth/src/index.js';
 import {
   ApiBodyLimit,
   ApiDatabaseUnavailable,
@@ -20,6 +20,7 @@ import {
   HTTPValidationError,
   TestModePipe,
 } from '../../http-errors/src/index.js';
+import { RATE_LIMIT_HEADERS, RateLimitedEndUserAuth } from '../../rate-limit/src/index.js';
 import { CustomerPortalRequest, CustomerPortalResponse } from './customer-portal.dto.js';
 import { CustomerPortalService, PROJECT_NOT_CONFIGURED } from './customer-portal.service.js';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyKeyPipe } from './idempotency-key.pipe.js';
@@ -35,13 +36,14 @@ export class CustomerPortalController {
   @ApiBodyLimit()
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @EndUserAuth()
+  @RateLimitedEndUserAuth()
   @ApiOperation({
     operationId: 'createCustomerPortalSession',
     summary: 'Create Customer Portal Session',
     description:
       "Create a Stripe Customer Portal session for the calling end user's own Stripe customer, with the project's " +
-      'test or live keys. Redirect the user to `portal_url`; Stripe sends them back to `return_url`.',
+      'test or live keys. Redirect the user to `portal_url`; Stripe sends them back to `return_url`. Rate limited ' +
+      'per end user and per client address; the X-RateLimit-* headers report the more restrictive limit.',
   })
   @ApiQuery({
     name: 'test_mode',
@@ -57,7 +59,11 @@ export class CustomerPortalController {
       'Retrying with the same key returns the same Stripe session; reusing it with other parameters is a 409.',
   })
   @ApiBody({ type: CustomerPortalRequest })
-  @ApiOkResponse({ type: CustomerPortalResponse, description: 'Portal session created (response is not cacheable).' })
+  @ApiOkResponse({
+    type: CustomerPortalResponse,
+    description: 'Portal session created (response is not cacheable).',
+    headers: RATE_LIMIT_HEADERS,
+  })
   @ApiNotFoundResponse({
     type: ErrorDetail,
     description:

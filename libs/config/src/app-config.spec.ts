@@ -43,6 +43,11 @@ describe('environmentSchema', () => {
       STRIPE_TIMEOUT_MS: 10_000,
       STRIPE_MAX_NETWORK_RETRIES: 2,
       STRIPE_CLIENT_CACHE_SIZE: 1000,
+      TRUST_PROXY: undefined,
+      RATE_LIMIT_USER_PER_MINUTE: 60,
+      RATE_LIMIT_IP_PER_MINUTE: 300,
+      RATE_LIMIT_KEY_PREFIX: 'rate-limit',
+      REDIS_URL: undefined,
     });
   });
 
@@ -80,12 +85,16 @@ describe('environmentSchema', () => {
         STRIPE_TIMEOUT_MS: '2500',
         STRIPE_MAX_NETWORK_RETRIES: '5',
         STRIPE_CLIENT_CACHE_SIZE: '7',
+        RATE_LIMIT_USER_PER_MINUTE: '5',
+        RATE_LIMIT_IP_PER_MINUTE: '1000000',
       });
       expect(parsed.DATABASE_POOL_SIZE).toBe(4);
       expect(parsed.JWT_CLOCK_TOLERANCE_SECONDS).toBe(0);
       expect(parsed.STRIPE_TIMEOUT_MS).toBe(2500);
       expect(parsed.STRIPE_MAX_NETWORK_RETRIES).toBe(5);
       expect(parsed.STRIPE_CLIENT_CACHE_SIZE).toBe(7);
+      expect(parsed.RATE_LIMIT_USER_PER_MINUTE).toBe(5);
+      expect(parsed.RATE_LIMIT_IP_PER_MINUTE).toBe(1_000_000);
     });
 
     it('treats blank numbers as unset rather than 0', () => {
@@ -95,12 +104,16 @@ describe('environmentSchema', () => {
         STRIPE_TIMEOUT_MS: ' ',
         STRIPE_MAX_NETWORK_RETRIES: '',
         STRIPE_CLIENT_CACHE_SIZE: '',
+        RATE_LIMIT_USER_PER_MINUTE: '',
+        RATE_LIMIT_IP_PER_MINUTE: ' ',
       });
       expect(parsed.DATABASE_POOL_SIZE).toBe(10);
       expect(parsed.JWT_CLOCK_TOLERANCE_SECONDS).toBe(30);
       expect(parsed.STRIPE_TIMEOUT_MS).toBe(10_000);
       expect(parsed.STRIPE_MAX_NETWORK_RETRIES).toBe(2);
       expect(parsed.STRIPE_CLIENT_CACHE_SIZE).toBe(1000);
+      expect(parsed.RATE_LIMIT_USER_PER_MINUTE).toBe(60);
+      expect(parsed.RATE_LIMIT_IP_PER_MINUTE).toBe(300);
     });
 
     it.each([
@@ -114,6 +127,8 @@ describe('environmentSchema', () => {
       ['DATABASE_POOL_SIZE', '0'],
       ['JWT_CLOCK_TOLERANCE_SECONDS', '301'],
       ['JWT_CLOCK_TOLERANCE_SECONDS', '-1'],
+      ['RATE_LIMIT_USER_PER_MINUTE', '0'],
+      ['RATE_LIMIT_IP_PER_MINUTE', '1.5'],
     ])('refuses %s=%p', (name, raw) => {
       const found = problems({ [name]: raw });
       expect(found).toHaveLength(1);
@@ -247,6 +262,61 @@ describe('environmentSchema', () => {
     });
   });
 
+  describe('TRUST_PROXY', () => {
+    it.each([
+      ['', undefined],
+      ['false', false],
+      ['0', false],
+      ['1', 1],
+      ['2', 2],
+      ['loopback', ['loopback']],
+      ['10.0.0.0/8, 192.168.1.7,uniquelocal', ['10.0.0.0/8', '192.168.1.7', 'uniquelocal']],
+      ['fd00::/8,::1', ['fd00::/8', '::1']],
+    ])('reads %p as %p', (raw, value) => {
+      expect(environmentSchema.parse({ TRUST_PROXY: raw }).TRUST_PROXY).toEqual(value);
+    });
+
+    // "true" would believe any client's X-Forwarded-For, letting it pick the address its requests are counted under.
+    it.each(['true', 'yes', '10.0.0.0/33', '::1/129', '10.0.0.1/', 'loopback,', 'example.com', '-1'])(
+      'refuses %p',
+      (raw) => {
+        expect(problems({ TRUST_PROXY: raw })).toEqual([
+          'TRUST_PROXY: must be false, a number of proxy hops, or comma-separated proxy addresses, CIDR ranges or loopback/linklocal/uniquelocal',
+        ]);
+      },
+    );
+  });
+
+  describe('rate limit storage', () => {
+    it.each(['redis://127.0.0.1:6379', 'rediss://user:secret@cache.example.com:6380/2'])(
+      'accepts REDIS_URL %p',
+      (url) => {
+        expect(environmentSchema.parse({ REDIS_URL: url }).REDIS_URL).toBe(url);
+      },
+    );
+
+    it.each(['http://127.0.0.1:6379', '127.0.0.1:6379', 'redis:secret'])(
+      'refuses REDIS_URL %p without echoing it',
+      (url) => {
+        expect(problems({ REDIS_URL: url })).toEqual(['REDIS_URL: must be a redis:// or rediss:// URL']);
+      },
+    );
+
+    it('treats a blank REDIS_URL as unset', () => {
+      expect(environmentSchema.parse({ REDIS_URL: ' ' }).REDIS_URL).toBeUndefined();
+    });
+
+    it('defaults the key prefix and refuses one with spaces or over 64 characters', () => {
+      expect(environmentSchema.parse({ RATE_LIMIT_KEY_PREFIX: '' }).RATE_LIMIT_KEY_PREFIX).toBe('rate-limit');
+      expect(environmentSchema.parse({ RATE_LIMIT_KEY_PREFIX: 'billing:rl' }).RATE_LIMIT_KEY_PREFIX).toBe('billing:rl');
+      for (const prefix of ['a b', 'x'.repeat(65)]) {
+        expect(problems({ RATE_LIMIT_KEY_PREFIX: prefix })).toEqual([
+          'RATE_LIMIT_KEY_PREFIX: must be 1 to 64 letters, digits or : _ . -',
+        ]);
+      }
+    });
+  });
+
   it('reports every bad variable at once', () => {
     expect(problems({ PORT: 'abc', STRIPE_TIMEOUT_MS: '-1', SECRETS_ENCRYPTION_KEY: 'short' })).toEqual([
       'PORT: Invalid input: expected number, received NaN',
@@ -260,7 +330,7 @@ describe('AppConfig', () => {
   it('groups the defaults', () => {
     const config = configWith({});
     expect(config.production).toBe(false);
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000 });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000, trustProxy: false });
     expect(config.logLevel).toBe('log');
     expect(config.database).toEqual({ kind: 'pglite', dataDir: './.data', migrateOnStart: true });
     expect(config.embeddedDataDir).toBe('./.data');
@@ -279,6 +349,29 @@ describe('AppConfig', () => {
       maxNetworkRetries: 2,
       clientCacheSize: 1000,
     });
+    expect(config.rateLimit).toEqual({
+      userPerMinute: 60,
+      ipPerMinute: 300,
+      keyPrefix: 'rate-limit',
+      redisUrl: undefined,
+    });
+  });
+
+  it('carries the rate limits, the Redis URL and the trusted proxies', () => {
+    const config = configWith({
+      RATE_LIMIT_USER_PER_MINUTE: '3',
+      RATE_LIMIT_IP_PER_MINUTE: '9',
+      RATE_LIMIT_KEY_PREFIX: 'replica-set-a',
+      REDIS_URL: 'redis://cache:6379/1',
+      TRUST_PROXY: '1',
+    });
+    expect(config.rateLimit).toEqual({
+      userPerMinute: 3,
+      ipPerMinute: 9,
+      keyPrefix: 'replica-set-a',
+      redisUrl: 'redis://cache:6379/1',
+    });
+    expect(config.http.trustProxy).toBe(1);
   });
 
   it('selects postgres when DATABASE_URL is set', () => {

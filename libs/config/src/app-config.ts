@@ -1,4 +1,5 @@
 import { createPublicKey } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const booleanString = z
@@ -44,6 +45,33 @@ function isOrigin(value: string): boolean {
   }
 }
 
+/** Named ranges Express (proxy-addr) and Fastify understand besides addresses and CIDR ranges. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyRange(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address, bits, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+}
+
+/** Which proxies' X-Forwarded-For is believed: none, a hop count, or named addresses/ranges (never "everyone"). */
+export type TrustProxy = false | number | string[];
+
+const trustProxy = z
+  .string()
+  .transform((value) => value.trim())
+  .refine((value) => /^(false|\d+)$/.test(value) || value.split(',').every((entry) => isProxyRange(entry.trim())), {
+    error:
+      'must be false, a number of proxy hops, or comma-separated proxy addresses, CIDR ranges or loopback/linklocal/uniquelocal',
+  })
+  .transform((value): TrustProxy => {
+    if (value === 'false' || value === '0') return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    return value.split(',').map((entry) => entry.trim());
+  });
+
 const httpBaseUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
 
 /** Every environment variable the service reads; README's configuration table lists the same names. */
@@ -51,6 +79,7 @@ export const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: blankAsUnset(z.coerce.number().int().min(0).max(65535).default(3000)),
+  TRUST_PROXY: optionalNonEmpty.pipe(trustProxy.optional()),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   DATABASE_URL: optionalNonEmpty.pipe(
     z
@@ -95,6 +124,17 @@ export const environmentSchema = z.object({
       )
       .optional(),
   ),
+  RATE_LIMIT_USER_PER_MINUTE: positiveInt(60),
+  RATE_LIMIT_IP_PER_MINUTE: positiveInt(300),
+  RATE_LIMIT_KEY_PREFIX: optionalNonEmpty.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1 to 64 letters, digits or : _ . -')
+      .default('rate-limit'),
+  ),
+  REDIS_URL: optionalNonEmpty.pipe(
+    z.url({ protocol: /^rediss?$/, hostname: /./, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  ),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -104,7 +144,8 @@ export type StripeMode = 'test' | 'live';
 /** The validated, typed configuration every module receives; built once at start-up. */
 export class AppConfig {
   readonly production: boolean;
-  readonly http: { host: string; port: number };
+  /** `trustProxy` decides the client address (`request.ip`) that per-address rate limits count. */
+  readonly http: { host: string; port: number; trustProxy: TrustProxy };
   readonly logLevel: Environment['LOG_LEVEL'];
   /** Browser origins allowed to call the API (CORS); empty: no CORS headers, browsers refuse cross-origin calls. */
   readonly corsOrigins: string[];
@@ -122,10 +163,12 @@ export class AppConfig {
   };
   readonly secrets: { currentKey: Buffer; previousKeys: Buffer[] };
   readonly stripe: { apiBaseUrl?: URL; timeoutMs: number; maxNetworkRetries: number; clientCacheSize: number };
+  /** Requests per minute on end-user endpoints; counters in Redis when `redisUrl` is set, else in this process. */
+  readonly rateLimit: { userPerMinute: number; ipPerMinute: number; keyPrefix: string; redisUrl?: string };
 
   constructor(env: Environment, generated: { jwtSecret?: string; encryptionKey?: string } = {}) {
     this.production = env.NODE_ENV === 'production';
-    this.http = { host: env.HOST, port: env.PORT };
+    this.http = { host: env.HOST, port: env.PORT, trustProxy: env.TRUST_PROXY ?? false };
     this.logLevel = env.LOG_LEVEL;
     this.corsOrigins = env.CORS_ORIGINS ?? [];
     this.publicBaseUrl = env.PUBLIC_BASE_URL?.replace(/\/+$/, '');
@@ -155,6 +198,12 @@ export class AppConfig {
       timeoutMs: env.STRIPE_TIMEOUT_MS,
       maxNetworkRetries: env.STRIPE_MAX_NETWORK_RETRIES,
       clientCacheSize: env.STRIPE_CLIENT_CACHE_SIZE,
+    };
+    this.rateLimit = {
+      userPerMinute: env.RATE_LIMIT_USER_PER_MINUTE,
+      ipPerMinute: env.RATE_LIMIT_IP_PER_MINUTE,
+      keyPrefix: env.RATE_LIMIT_KEY_PREFIX,
+      redisUrl: env.REDIS_URL,
     };
   }
 

@@ -5,7 +5,7 @@ import { ApiProperty } from '@nestjs/swagger';
 export class RateLimitExceeded {
   @ApiProperty({
     description: 'Which limit was hit and when to retry.',
-    example: 'Too many requests; try again in 42 seconds',
+    example: 'Rate limit exceeded. Try again in 42 seconds.',
   })
   detail: string;
 

@@ -75,7 +75,7 @@ export interface paths {
         put?: never;
         /**
          * Create Customer Portal Session
-         * @description Create a Stripe Customer Portal session for the calling end user's own Stripe customer, with the project's test or live keys. Redirect the user to `portal_url`; Stripe sends them back to `return_url`.
+         * @description Create a Stripe Customer Portal session for the calling end user's own Stripe customer, with the project's test or live keys. Redirect the user to `portal_url`; Stripe sends them back to `return_url`. Rate limited per end user and per client address; the X-RateLimit-* headers report the more restrictive limit.
          */
         post: operations["createCustomerPortalSession"];
         delete?: never;
@@ -433,6 +433,18 @@ export interface components {
         };
         HTTPValidationError: {
             detail: components["schemas"]["ValidationErrorItem"][];
+        };
+        RateLimitExceeded: {
+            /**
+             * @description Which limit was hit and when to retry.
+             * @example Rate limit exceeded. Try again in 42 seconds.
+             */
+            detail: string;
+            /**
+             * @description Seconds to wait before retrying.
+             * @example 42
+             */
+            retry_after: number;
         };
         CreateProjectRequest: {
             /**
@@ -793,18 +805,6 @@ export interface components {
              */
             message: string;
         };
-        RateLimitExceeded: {
-            /**
-             * @description Which limit was hit and when to retry.
-             * @example Too many requests; try again in 42 seconds
-             */
-            detail: string;
-            /**
-             * @description Seconds to wait before retrying.
-             * @example 42
-             */
-            retry_after: number;
-        };
         StripeWebhookUrlsResponse: {
             /**
              * Test Webhook Url
@@ -1015,6 +1015,12 @@ export interface operations {
             /** @description Portal session created (response is not cacheable). */
             200: {
                 headers: {
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1121,6 +1127,29 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests by this end user of this project (RATE_LIMIT_USER_PER_MINUTE, 60 by default) or from this client address (RATE_LIMIT_IP_PER_MINUTE, 300 by default) within the current minute. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded. Try again in 42 seconds.",
+                     *       "retry_after": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RateLimitExceeded"];
                 };
             };
             /** @description Stripe refused the project's configuration (bad or revoked key, missing permission, portal not set up). */
@@ -2204,7 +2233,7 @@ export interface operations {
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "X-RateLimit-Remaining"?: number;
-                    /** @description Unix time (seconds) when the oldest counted request leaves the window */
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
                     "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
@@ -2305,7 +2334,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description More than 10 credential validations by this developer within 60 seconds; Stripe is not called. */
+            /** @description More than 10 credential validations by this developer within the current 60-second window; Stripe is not called. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2314,7 +2343,7 @@ export interface operations {
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "X-RateLimit-Remaining"?: number;
-                    /** @description Unix time (seconds) when the oldest counted request leaves the window */
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
                     "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
