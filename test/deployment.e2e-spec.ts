@@ -91,6 +91,14 @@ describe('docker-compose.yml', () => {
     expect([test].flat().join(' ')).toMatch(/pg_isready/);
   });
 
+  it('shares rate-limit counters through the redis service, started before the api once healthy', () => {
+    const redis = compose.services.redis;
+    expect(redis?.image).toMatch(/^redis:/);
+    expect(new URL(env.get('REDIS_URL')!)).toMatchObject({ protocol: 'redis:', hostname: 'redis', port: '6379' });
+    expect((api.depends_on as Record<string, { condition?: string }>).redis?.condition).toBe('service_healthy');
+    expect([redis.healthcheck?.test].flat().join(' ')).toMatch(/redis-cli.*ping/);
+  });
+
   it("keeps the database's data in a named volume", () => {
     const named = Object.keys(compose.volumes ?? {});
     const mounted = (db.volumes ?? []).map((volume) =>
