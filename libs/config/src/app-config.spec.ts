@@ -43,6 +43,7 @@ describe('environmentSchema', () => {
       STRIPE_TIMEOUT_MS: 10_000,
       STRIPE_MAX_NETWORK_RETRIES: 2,
       STRIPE_CLIENT_CACHE_SIZE: 1000,
+      STRIPE_MAX_IN_FLIGHT_PER_PROJECT: 20,
     });
   });
 
@@ -80,12 +81,14 @@ describe('environmentSchema', () => {
         STRIPE_TIMEOUT_MS: '2500',
         STRIPE_MAX_NETWORK_RETRIES: '5',
         STRIPE_CLIENT_CACHE_SIZE: '7',
+        STRIPE_MAX_IN_FLIGHT_PER_PROJECT: '3',
       });
       expect(parsed.DATABASE_POOL_SIZE).toBe(4);
       expect(parsed.JWT_CLOCK_TOLERANCE_SECONDS).toBe(0);
       expect(parsed.STRIPE_TIMEOUT_MS).toBe(2500);
       expect(parsed.STRIPE_MAX_NETWORK_RETRIES).toBe(5);
       expect(parsed.STRIPE_CLIENT_CACHE_SIZE).toBe(7);
+      expect(parsed.STRIPE_MAX_IN_FLIGHT_PER_PROJECT).toBe(3);
     });
 
     it('treats blank numbers as unset rather than 0', () => {
@@ -95,12 +98,14 @@ describe('environmentSchema', () => {
         STRIPE_TIMEOUT_MS: ' ',
         STRIPE_MAX_NETWORK_RETRIES: '',
         STRIPE_CLIENT_CACHE_SIZE: '',
+        STRIPE_MAX_IN_FLIGHT_PER_PROJECT: '',
       });
       expect(parsed.DATABASE_POOL_SIZE).toBe(10);
       expect(parsed.JWT_CLOCK_TOLERANCE_SECONDS).toBe(30);
       expect(parsed.STRIPE_TIMEOUT_MS).toBe(10_000);
       expect(parsed.STRIPE_MAX_NETWORK_RETRIES).toBe(2);
       expect(parsed.STRIPE_CLIENT_CACHE_SIZE).toBe(1000);
+      expect(parsed.STRIPE_MAX_IN_FLIGHT_PER_PROJECT).toBe(20);
     });
 
     it.each([
@@ -111,6 +116,8 @@ describe('environmentSchema', () => {
       ['STRIPE_MAX_NETWORK_RETRIES', '6'],
       ['STRIPE_MAX_NETWORK_RETRIES', '-1'],
       ['STRIPE_CLIENT_CACHE_SIZE', '0'],
+      ['STRIPE_MAX_IN_FLIGHT_PER_PROJECT', '0'],
+      ['STRIPE_MAX_IN_FLIGHT_PER_PROJECT', '2.5'],
       ['DATABASE_POOL_SIZE', '0'],
       ['JWT_CLOCK_TOLERANCE_SECONDS', '301'],
       ['JWT_CLOCK_TOLERANCE_SECONDS', '-1'],
@@ -278,6 +285,7 @@ describe('AppConfig', () => {
       timeoutMs: 10_000,
       maxNetworkRetries: 2,
       clientCacheSize: 1000,
+      maxInFlightPerProject: 20,
     });
   });
 

@@ -76,6 +76,7 @@ export const environmentSchema = z.object({
   STRIPE_TIMEOUT_MS: positiveInt(10_000),
   STRIPE_MAX_NETWORK_RETRIES: blankAsUnset(z.coerce.number().int().min(0).max(5).default(2)),
   STRIPE_CLIENT_CACHE_SIZE: positiveInt(1000),
+  STRIPE_MAX_IN_FLIGHT_PER_PROJECT: positiveInt(20),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -100,7 +101,13 @@ export class AppConfig {
     clockToleranceSeconds: number;
   };
   readonly secrets: { currentKey: Buffer; previousKeys: Buffer[] };
-  readonly stripe: { apiBaseUrl?: URL; timeoutMs: number; maxNetworkRetries: number; clientCacheSize: number };
+  readonly stripe: {
+    apiBaseUrl?: URL;
+    timeoutMs: number;
+    maxNetworkRetries: number;
+    clientCacheSize: number;
+    maxInFlightPerProject: number;
+  };
 
   constructor(env: Environment, generated: { jwtSecret?: string; encryptionKey?: string } = {}) {
     this.production = env.NODE_ENV === 'production';
@@ -133,6 +140,7 @@ export class AppConfig {
       timeoutMs: env.STRIPE_TIMEOUT_MS,
       maxNetworkRetries: env.STRIPE_MAX_NETWORK_RETRIES,
       clientCacheSize: env.STRIPE_CLIENT_CACHE_SIZE,
+      maxInFlightPerProject: env.STRIPE_MAX_IN_FLIGHT_PER_PROJECT,
     };
   }
 
