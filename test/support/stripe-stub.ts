@@ -45,7 +45,10 @@ export class StripeStub {
   private readonly keyFailures = new Map<string, { next: StripeFailure[]; always?: StripeFailure }>();
   private server: Server | undefined;
 
-  /** `record: false` keeps no request (a long soak would otherwise grow the test process's memory). */
+  /**
+   * `record: false` keeps nothing per request: no recorded request and no idempotent reply to replay (the SDK sends
+   * a new Idempotency-Key with every POST, so a long soak would otherwise grow the test process's memory).
+   */
   constructor(private readonly options: { record?: boolean } = {}) {}
 
   /** Registers a secret key and the customers that exist in its Stripe account. */
@@ -183,7 +186,7 @@ export class StripeStub {
     }
     const reply = this.createSession(request, account, failure);
     // Stripe saves the outcome of any request that reached it, but not 5xx/429, which may be retried.
-    if (idempotencyScope && reply.status < 429) {
+    if (idempotencyScope && reply.status < 429 && this.options.record !== false) {
       this.idempotent.set(idempotencyScope, { form: formKey, status: reply.status, body: reply.body });
     }
     return reply;
