@@ -36,11 +36,20 @@ const CUSTOMER_PATH = /^\/v1\/customers\/([^/]+)$/;
  */
 export class StripeStub {
   readonly requests: RecordedRequest[] = [];
+  /** Requests received since the last reset, recorded or not. */
+  requestCount = 0;
   private readonly accounts = new Map<string, Account>();
   private readonly idempotent = new Map<string, { form: string; status: number; body: unknown }>();
   private failures: StripeFailure[] = [];
   private persistentFailure: StripeFailure | undefined;
+  private readonly keyFailures = new Map<string, { next: StripeFailure[]; always?: StripeFailure }>();
   private server: Server | undefined;
+
+  /**
+   * `record: false` keeps nothing per request: no recorded request and no idempotent reply to replay (the SDK sends
+   * a new Idempotency-Key with every POST, so a long soak would otherwise grow the test process's memory).
+   */
+  constructor(private readonly options: { record?: boolean } = {}) {}
 
   /** Registers a secret key and the customers that exist in its Stripe account. */
   addAccount(secretKey: string, customers: string[]): void {
@@ -66,10 +75,27 @@ export class StripeStub {
     this.persistentFailure = failure;
   }
 
+  /** Like failNext, for requests with this secret key only (one project's Stripe account misbehaving). */
+  failNextForKey(secretKey: string, ...failures: StripeFailure[]): void {
+    this.failuresOf(secretKey).next.push(...failures);
+  }
+
+  /** Like failAlways, for requests with this secret key only; takes precedence over the key-less failures. */
+  failAlwaysForKey(secretKey: string, failure: StripeFailure | undefined): void {
+    this.failuresOf(secretKey).always = failure;
+  }
+
+  /** The recorded requests authenticated with this secret key. */
+  requestsWithKey(secretKey: string): RecordedRequest[] {
+    return this.requests.filter((sent) => sent.apiKey === secretKey);
+  }
+
   reset(): void {
     this.requests.length = 0;
+    this.requestCount = 0;
     this.failures = [];
     this.persistentFailure = undefined;
+    this.keyFailures.clear();
     this.idempotent.clear();
   }
 
@@ -103,13 +129,25 @@ export class StripeStub {
       headers: request.headers,
       form: Object.fromEntries(new URLSearchParams(raw)),
     };
-    this.requests.push(recorded);
-    const failure = this.failures.shift() ?? this.persistentFailure;
-    if (failure?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, failure.delayMs));
+    this.requestCount += 1;
+    if (this.options.record !== false) this.requests.push(recorded);
+    const failure = this.nextFailure(recorded.apiKey);
+    if (failure?.kind === 'slow') await holdFor(failure.delayMs, response);
     if (response.destroyed) return;
     const { status, body, headers } = this.answer(recorded, failure);
     response.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${randomId()}`, ...headers });
     response.end(JSON.stringify(body));
+  }
+
+  private failuresOf(secretKey: string): { next: StripeFailure[]; always?: StripeFailure } {
+    let failures = this.keyFailures.get(secretKey);
+    if (!failures) this.keyFailures.set(secretKey, (failures = { next: [] }));
+    return failures;
+  }
+
+  private nextFailure(apiKey: string | undefined): StripeFailure | undefined {
+    const forKey = apiKey === undefined ? undefined : this.keyFailures.get(apiKey);
+    return forKey?.next.shift() ?? forKey?.always ?? this.failures.shift() ?? this.persistentFailure;
   }
 
   private answer(request: RecordedRequest, failure: StripeFailure | undefined): Reply {
@@ -148,7 +186,7 @@ export class StripeStub {
     }
     const reply = this.createSession(request, account, failure);
     // Stripe saves the outcome of any request that reached it, but not 5xx/429, which may be retried.
-    if (idempotencyScope && reply.status < 429) {
+    if (idempotencyScope && reply.status < 429 && this.options.record !== false) {
       this.idempotent.set(idempotencyScope, { form: formKey, status: reply.status, body: reply.body });
     }
     return reply;
@@ -277,6 +315,19 @@ function randomId(): string {
 function header(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Waits, but no longer than the client does: an abandoned (or stopped) request leaves no timer behind. */
+function holdFor(delayMs: number, response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      response.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, delayMs);
+    response.on('close', done);
+  });
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

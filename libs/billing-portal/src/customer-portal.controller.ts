@@ -21,6 +21,7 @@ import {
   TestModePipe,
 } from '../../http-errors/src/index.js';
 import { RATE_LIMIT_HEADERS, RateLimitedEndUserAuth } from '../../rate-limit/src/index.js';
+import { BULKHEAD_FULL_DETAIL } from '../../stripe/src/index.js';
 import { CustomerPortalRequest, CustomerPortalResponse } from './customer-portal.dto.js';
 import { CustomerPortalService, PROJECT_NOT_CONFIGURED } from './customer-portal.service.js';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyKeyPipe } from './idempotency-key.pipe.js';
@@ -96,9 +97,18 @@ export class CustomerPortalController {
   })
   @ApiServiceUnavailableResponse({
     type: ErrorDetail,
-    description: 'Stripe or the database is briefly unavailable; retry after the Retry-After header.',
+    description:
+      'Stripe or the database is briefly unavailable (Stripe slower than the time budget, rate limiting, failing or ' +
+      'unreachable), or the project already has as many Stripe requests in flight as it may ' +
+      '(STRIPE_MAX_IN_FLIGHT_PER_PROJECT; refused at once, never queued); retry after the Retry-After header.',
     headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
-    example: { detail: 'Stripe is temporarily unavailable; try again shortly' },
+    examples: {
+      stripe: {
+        summary: 'Stripe unavailable',
+        value: { detail: 'Stripe is temporarily unavailable; try again shortly' },
+      },
+      busy: { summary: 'Too many Stripe requests in flight', value: { detail: BULKHEAD_FULL_DETAIL } },
+    },
   })
   async createSession(
     @CurrentPrincipal() user: EndUserPrincipal,

@@ -48,6 +48,7 @@ describe('environmentSchema', () => {
       RATE_LIMIT_IP_PER_MINUTE: 300,
       RATE_LIMIT_KEY_PREFIX: 'rate-limit',
       REDIS_URL: undefined,
+      STRIPE_MAX_IN_FLIGHT_PER_PROJECT: 20,
     });
   });
 
@@ -87,6 +88,7 @@ describe('environmentSchema', () => {
         STRIPE_CLIENT_CACHE_SIZE: '7',
         RATE_LIMIT_USER_PER_MINUTE: '5',
         RATE_LIMIT_IP_PER_MINUTE: '1000000',
+        STRIPE_MAX_IN_FLIGHT_PER_PROJECT: '3',
       });
       expect(parsed.DATABASE_POOL_SIZE).toBe(4);
       expect(parsed.JWT_CLOCK_TOLERANCE_SECONDS).toBe(0);
@@ -95,6 +97,7 @@ describe('environmentSchema', () => {
       expect(parsed.STRIPE_CLIENT_CACHE_SIZE).toBe(7);
       expect(parsed.RATE_LIMIT_USER_PER_MINUTE).toBe(5);
       expect(parsed.RATE_LIMIT_IP_PER_MINUTE).toBe(1_000_000);
+      expect(parsed.STRIPE_MAX_IN_FLIGHT_PER_PROJECT).toBe(3);
     });
 
     it('treats blank numbers as unset rather than 0', () => {
@@ -106,6 +109,7 @@ describe('environmentSchema', () => {
         STRIPE_CLIENT_CACHE_SIZE: '',
         RATE_LIMIT_USER_PER_MINUTE: '',
         RATE_LIMIT_IP_PER_MINUTE: ' ',
+        STRIPE_MAX_IN_FLIGHT_PER_PROJECT: '',
       });
       expect(parsed.DATABASE_POOL_SIZE).toBe(10);
       expect(parsed.JWT_CLOCK_TOLERANCE_SECONDS).toBe(30);
@@ -114,6 +118,7 @@ describe('environmentSchema', () => {
       expect(parsed.STRIPE_CLIENT_CACHE_SIZE).toBe(1000);
       expect(parsed.RATE_LIMIT_USER_PER_MINUTE).toBe(60);
       expect(parsed.RATE_LIMIT_IP_PER_MINUTE).toBe(300);
+      expect(parsed.STRIPE_MAX_IN_FLIGHT_PER_PROJECT).toBe(20);
     });
 
     it.each([
@@ -124,6 +129,8 @@ describe('environmentSchema', () => {
       ['STRIPE_MAX_NETWORK_RETRIES', '6'],
       ['STRIPE_MAX_NETWORK_RETRIES', '-1'],
       ['STRIPE_CLIENT_CACHE_SIZE', '0'],
+      ['STRIPE_MAX_IN_FLIGHT_PER_PROJECT', '0'],
+      ['STRIPE_MAX_IN_FLIGHT_PER_PROJECT', '2.5'],
       ['DATABASE_POOL_SIZE', '0'],
       ['JWT_CLOCK_TOLERANCE_SECONDS', '301'],
       ['JWT_CLOCK_TOLERANCE_SECONDS', '-1'],
@@ -348,6 +355,7 @@ describe('AppConfig', () => {
       timeoutMs: 10_000,
       maxNetworkRetries: 2,
       clientCacheSize: 1000,
+      maxInFlightPerProject: 20,
     });
     expect(config.rateLimit).toEqual({
       userPerMinute: 60,

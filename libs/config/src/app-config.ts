@@ -135,6 +135,7 @@ export const environmentSchema = z.object({
   REDIS_URL: optionalNonEmpty.pipe(
     z.url({ protocol: /^rediss?$/, hostname: /./, error: 'must be a redis:// or rediss:// URL' }).optional(),
   ),
+  STRIPE_MAX_IN_FLIGHT_PER_PROJECT: positiveInt(20),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -162,7 +163,13 @@ export class AppConfig {
     clockToleranceSeconds: number;
   };
   readonly secrets: { currentKey: Buffer; previousKeys: Buffer[] };
-  readonly stripe: { apiBaseUrl?: URL; timeoutMs: number; maxNetworkRetries: number; clientCacheSize: number };
+  readonly stripe: {
+    apiBaseUrl?: URL;
+    timeoutMs: number;
+    maxNetworkRetries: number;
+    clientCacheSize: number;
+    maxInFlightPerProject: number;
+  };
   /** Requests per minute on end-user endpoints; counters in Redis when `redisUrl` is set, else in this process. */
   readonly rateLimit: { userPerMinute: number; ipPerMinute: number; keyPrefix: string; redisUrl?: string };
 
@@ -198,6 +205,7 @@ export class AppConfig {
       timeoutMs: env.STRIPE_TIMEOUT_MS,
       maxNetworkRetries: env.STRIPE_MAX_NETWORK_RETRIES,
       clientCacheSize: env.STRIPE_CLIENT_CACHE_SIZE,
+      maxInFlightPerProject: env.STRIPE_MAX_IN_FLIGHT_PER_PROJECT,
     };
     this.rateLimit = {
       userPerMinute: env.RATE_LIMIT_USER_PER_MINUTE,

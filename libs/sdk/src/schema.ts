@@ -1166,7 +1166,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
-            /** @description Stripe or the database is briefly unavailable; retry after the Retry-After header. */
+            /** @description Stripe or the database is briefly unavailable (Stripe slower than the time budget, rate limiting, failing or unreachable), or the project already has as many Stripe requests in flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT; refused at once, never queued); retry after the Retry-After header. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1174,11 +1174,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "Stripe is temporarily unavailable; try again shortly"
-                     *     }
-                     */
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
@@ -2371,7 +2366,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
-            /** @description Stripe is unreachable, too slow, rate limiting or failing; retry after the Retry-After header. */
+            /** @description Stripe is unreachable, too slow, rate limiting or failing, or the project already has as many Stripe requests in flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT); retry after the Retry-After header. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2635,7 +2630,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
-            /** @description Stripe is unreachable, too slow, rate limiting or failing; retry after the Retry-After header. */
+            /** @description Stripe is unreachable, too slow, rate limiting or failing, or the project already has as many Stripe requests in flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT); retry after the Retry-After header. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */

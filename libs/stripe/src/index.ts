@@ -1,4 +1,11 @@
+export { ProjectBulkhead, StripeBulkheadFullError } from './project-bulkhead.js';
 export { StripeBudgetExceededError, withinBudget } from './stripe-call.js';
 export { STRIPE_API_VERSION, StripeClientFactory, type ProjectStripeCredentials } from './stripe-client.factory.js';
-export { NO_CUSTOMER_DETAIL, redactKeys, StripeConfigurationException, toHttpException } from './stripe-errors.js';
+export {
+  BULKHEAD_FULL_DETAIL,
+  NO_CUSTOMER_DETAIL,
+  redactKeys,
+  StripeConfigurationException,
+  toHttpException,
+} from './stripe-errors.js';
 export { StripeModule } from './stripe.module.js';

@@ -1,8 +1,15 @@
 import { ConflictException, HttpException, NotFoundException } from '@nestjs/common';
 import Stripe from 'stripe';
 import { ServiceUnavailableRetryException } from '../../http-errors/src/index.js';
+import { StripeBulkheadFullError } from './project-bulkhead.js';
 import { StripeBudgetExceededError } from './stripe-call.js';
-import { NO_CUSTOMER_DETAIL, redactKeys, StripeConfigurationException, toHttpException } from './stripe-errors.js';
+import {
+  BULKHEAD_FULL_DETAIL,
+  NO_CUSTOMER_DETAIL,
+  redactKeys,
+  StripeConfigurationException,
+  toHttpException,
+} from './stripe-errors.js';
 
 const { errors } = Stripe;
 
@@ -282,6 +289,11 @@ describe('toHttpException', () => {
       'Stripe did not answer within 8000 ms; try again shortly',
       2,
     );
+  });
+
+  it('maps a full bulkhead to 503 saying so, with 1 second', () => {
+    expect(BULKHEAD_FULL_DETAIL).toBe('Too many Stripe requests in flight for this project; try again shortly');
+    expectRetryable(toHttpException(new StripeBulkheadFullError(20), 'live'), BULKHEAD_FULL_DETAIL, 1);
   });
 
   it.each([

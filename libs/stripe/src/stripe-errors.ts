@@ -2,9 +2,11 @@ import { ConflictException, HttpException, HttpStatus, NotFoundException } from 
 import Stripe from 'stripe';
 import type { StripeMode } from '../../config/src/index.js';
 import { ServiceUnavailableRetryException } from '../../http-errors/src/index.js';
+import { StripeBulkheadFullError } from './project-bulkhead.js';
 import { StripeBudgetExceededError } from './stripe-call.js';
 
 export const NO_CUSTOMER_DETAIL = 'No Stripe customer found for user';
+export const BULKHEAD_FULL_DETAIL = 'Too many Stripe requests in flight for this project; try again shortly';
 
 /** 502: Stripe refused the project's configuration; the detail tells its developer what to fix. */
 export class StripeConfigurationException extends HttpException {
@@ -31,6 +33,10 @@ export function toHttpException(error: unknown, mode: StripeMode, customerParam 
       `Stripe did not answer within ${error.budgetMs} ms; try again shortly`,
       2,
     );
+  }
+  if (error instanceof StripeBulkheadFullError) {
+    // Slots free up as the project's calls finish; a short wait is enough.
+    return new ServiceUnavailableRetryException(BULKHEAD_FULL_DETAIL, 1);
   }
   if (!(error instanceof Stripe.errors.StripeError)) {
     return new StripeConfigurationException('Unexpected failure while calling Stripe');

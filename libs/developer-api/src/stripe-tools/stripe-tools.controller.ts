@@ -63,7 +63,9 @@ const malformedProjectId = ApiUnprocessableEntityResponse({
 });
 const stripeUnavailable = ApiServiceUnavailableResponse({
   type: ErrorDetail,
-  description: 'Stripe is unreachable, too slow, rate limiting or failing; retry after the Retry-After header.',
+  description:
+    'Stripe is unreachable, too slow, rate limiting or failing, or the project already has as many Stripe requests in ' +
+    'flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT); retry after the Retry-After header.',
   headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
   example: { detail: 'Stripe is temporarily unavailable; try again shortly' },
 });
