@@ -80,6 +80,9 @@ describe('Stripe under faults: time budget, retries, rate limits and the per-pro
       STRIPE_TIMEOUT_MS: String(BUDGET_MS),
       STRIPE_MAX_NETWORK_RETRIES: String(RETRIES),
       STRIPE_MAX_IN_FLIGHT_PER_PROJECT: String(CAP),
+      // The load here is about Stripe, not the callers: rate limits must not answer first.
+      RATE_LIMIT_USER_PER_MINUTE: '1000000',
+      RATE_LIMIT_IP_PER_MINUTE: '1000000',
     });
     bulkhead = testApp.app.get(ProjectBulkhead);
     const projects = testApp.app.get(ProjectsRepository);
