@@ -76,6 +76,7 @@ export const environmentSchema = z.object({
   STRIPE_TIMEOUT_MS: positiveInt(10_000),
   STRIPE_MAX_NETWORK_RETRIES: blankAsUnset(z.coerce.number().int().min(0).max(5).default(2)),
   STRIPE_CLIENT_CACHE_SIZE: positiveInt(1000),
+  METRICS_TOKEN: optionalNonEmpty.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -101,6 +102,8 @@ export class AppConfig {
   };
   readonly secrets: { currentKey: Buffer; previousKeys: Buffer[] };
   readonly stripe: { apiBaseUrl?: URL; timeoutMs: number; maxNetworkRetries: number; clientCacheSize: number };
+  /** `token` unset: GET /metrics is open, like the health endpoints; set: it needs `Authorization: Bearer <token>`. */
+  readonly metrics: { token?: string };
 
   constructor(env: Environment, generated: { jwtSecret?: string; encryptionKey?: string } = {}) {
     this.production = env.NODE_ENV === 'production';
@@ -134,6 +137,7 @@ export class AppConfig {
       maxNetworkRetries: env.STRIPE_MAX_NETWORK_RETRIES,
       clientCacheSize: env.STRIPE_CLIENT_CACHE_SIZE,
     };
+    this.metrics = { token: env.METRICS_TOKEN };
   }
 
   /** Whether the embedded database is kept on disk (dev secrets then live beside it). */
