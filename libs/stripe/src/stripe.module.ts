@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
+import { StripeCalls } from './stripe-calls.js';
 import { StripeClientFactory } from './stripe-client.factory.js';
+import { StripeMetrics } from './stripe-metrics.js';
 
+/** Stripe clients and the one way to call them. Needs the global MetricsModule for its metrics. */
 @Module({
-  providers: [StripeClientFactory],
-  exports: [StripeClientFactory],
+  providers: [StripeClientFactory, StripeMetrics, StripeCalls],
+  exports: [StripeClientFactory, StripeCalls],
 })
 export class StripeModule {}

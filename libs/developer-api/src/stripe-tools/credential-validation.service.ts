@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
-import { AppConfig } from '../../../config/src/index.js';
 import { credentialProblem, ProjectsRepository } from '../../../projects/src/index.js';
-import { StripeClientFactory, toHttpException, withinBudget } from '../../../stripe/src/index.js';
+import { StripeCalls, StripeClientFactory, toHttpException } from '../../../stripe/src/index.js';
 import type { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './stripe-tools.dto.js';
 
 export const CREDENTIALS_VALID = 'Credentials are valid';
@@ -22,7 +21,7 @@ export class CredentialValidationService {
   constructor(
     private readonly projects: ProjectsRepository,
     private readonly stripeClients: StripeClientFactory,
-    private readonly config: AppConfig,
+    private readonly stripeCalls: StripeCalls,
   ) {}
 
   async validate(
@@ -38,7 +37,7 @@ export class CredentialValidationService {
 
     const stripe = this.stripeClients.clientForKey(request.secret_key);
     try {
-      await withinBudget(this.config.stripe.timeoutMs, () => stripe.balance.retrieve());
+      await this.stripeCalls.run('balance.retrieve', () => stripe.balance.retrieve());
       return { valid: true, message: CREDENTIALS_VALID };
     } catch (error) {
       if (error instanceof Stripe.errors.StripeAuthenticationError) return { valid: false, message: KEY_REJECTED };

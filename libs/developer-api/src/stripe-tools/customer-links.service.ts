@@ -1,15 +1,15 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import Stripe from 'stripe';
 import { PROJECT_NOT_CONFIGURED } from '../../../billing-portal/src/index.js';
-import { AppConfig, type StripeMode } from '../../../config/src/index.js';
+import type { StripeMode } from '../../../config/src/index.js';
 import { Issue, RequestValidationException } from '../../../http-errors/src/index.js';
 import { ProjectsRepository, StripeCredentialsRepository } from '../../../projects/src/index.js';
 import {
   NO_CUSTOMER_DETAIL,
+  StripeCalls,
   StripeClientFactory,
   StripeConfigurationException,
   toHttpException,
-  withinBudget,
 } from '../../../stripe/src/index.js';
 import type { StripeCustomerLinkResponse } from './stripe-tools.dto.js';
 
@@ -20,7 +20,7 @@ export class CustomerLinksService {
     private readonly projects: ProjectsRepository,
     private readonly credentials: StripeCredentialsRepository,
     private readonly stripeClients: StripeClientFactory,
-    private readonly config: AppConfig,
+    private readonly stripeCalls: StripeCalls,
   ) {}
 
   async link(
@@ -50,7 +50,7 @@ export class CustomerLinksService {
     const stripe = this.stripeClients.clientFor({ projectId, mode, ...credentials });
     let customer: Stripe.Customer | Stripe.DeletedCustomer;
     try {
-      customer = await withinBudget(this.config.stripe.timeoutMs, () => stripe.customers.retrieve(customerId));
+      customer = await this.stripeCalls.run('customers.retrieve', () => stripe.customers.retrieve(customerId));
     } catch (error) {
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
         throw customerProblem(`no such customer in this project's Stripe ${mode} mode account`);
