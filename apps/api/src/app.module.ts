@@ -4,6 +4,7 @@ import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
 import { DatabaseModule } from '../../../libs/database/src/index.js';
 import { DeveloperApiModule } from '../../../libs/developer-api/src/index.js';
 import { HealthModule } from '../../../libs/health/src/index.js';
+import { MetricsModule } from '../../../libs/metrics/src/index.js';
 
 @Module({})
 export class AppModule {
@@ -13,6 +14,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule,
         DatabaseModule.forRoot(),
         HealthModule,
         BillingPortalModule,

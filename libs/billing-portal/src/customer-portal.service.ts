@@ -5,7 +5,7 @@ import type { EndUserPrincipal } from '../../auth/src/index.js';
 import type { StripeMode } from '../../config/src/index.js';
 import { Issue, RequestValidationException } from '../../http-errors/src/index.js';
 import { ProjectsRepository } from '../../projects/src/index.js';
-import { NO_CUSTOMER_DETAIL, ProjectBulkhead, StripeClientFactory, toHttpException } from '../../stripe/src/index.js';
+import { NO_CUSTOMER_DETAIL, StripeCalls, StripeClientFactory, toHttpException } from '../../stripe/src/index.js';
 import type { CustomerPortalRequest, PortalFlow } from './customer-portal.dto.js';
 
 export const PROJECT_NOT_CONFIGURED = 'Project not found or Stripe not configured';
@@ -16,7 +16,7 @@ export class CustomerPortalService {
   constructor(
     private readonly projects: ProjectsRepository,
     private readonly stripeClients: StripeClientFactory,
-    private readonly bulkhead: ProjectBulkhead,
+    private readonly stripeCalls: StripeCalls,
   ) {}
 
   /** Returns the portal session URL (a login link: callers must not log it). */
@@ -46,7 +46,7 @@ export class CustomerPortalService {
     };
     const options = idempotencyKey ? { idempotencyKey: scopedIdempotencyKey(user, mode, idempotencyKey) } : undefined;
     try {
-      const session = await this.bulkhead.run(user.projectId, () =>
+      const session = await this.stripeCalls.run('billing_portal.sessions.create', user.projectId, () =>
         stripe.billingPortal.sessions.create(params, options),
       );
       return session.url;

@@ -49,6 +49,7 @@ describe('environmentSchema', () => {
       RATE_LIMIT_KEY_PREFIX: 'rate-limit',
       REDIS_URL: undefined,
       STRIPE_MAX_IN_FLIGHT_PER_PROJECT: 20,
+      METRICS_TOKEN: undefined,
     });
   });
 
@@ -324,6 +325,19 @@ describe('environmentSchema', () => {
     });
   });
 
+  describe('METRICS_TOKEN', () => {
+    it('accepts a token of 16 characters or more, and treats a blank one as unset', () => {
+      expect(environmentSchema.parse({ METRICS_TOKEN: 'm'.repeat(16) }).METRICS_TOKEN).toBe('m'.repeat(16));
+      expect(environmentSchema.parse({ METRICS_TOKEN: ' ' }).METRICS_TOKEN).toBeUndefined();
+    });
+
+    it('refuses a token of 15 characters, without echoing it', () => {
+      expect(problems({ METRICS_TOKEN: 'scrape'.padEnd(15, 'x') })).toEqual([
+        'METRICS_TOKEN: must be at least 16 characters',
+      ]);
+    });
+  });
+
   it('reports every bad variable at once', () => {
     expect(problems({ PORT: 'abc', STRIPE_TIMEOUT_MS: '-1', SECRETS_ENCRYPTION_KEY: 'short' })).toEqual([
       'PORT: Invalid input: expected number, received NaN',
@@ -380,6 +394,7 @@ describe('AppConfig', () => {
       redisUrl: 'redis://cache:6379/1',
     });
     expect(config.http.trustProxy).toBe(1);
+    expect(config.metrics).toEqual({ token: undefined });
   });
 
   it('selects postgres when DATABASE_URL is set', () => {
@@ -416,6 +431,12 @@ describe('AppConfig', () => {
     expect(config.secrets.previousKeys[0].equals(Buffer.alloc(32, 2))).toBe(true);
     expect(config.secrets.previousKeys[1].equals(Buffer.alloc(32, 3))).toBe(true);
     expect(config.secrets.currentKey.equals(Buffer.alloc(32, 1))).toBe(true);
+  });
+
+  it('carries METRICS_TOKEN', () => {
+    expect(configWith({ METRICS_TOKEN: 'scrape-token-0123456789' }).metrics).toEqual({
+      token: 'scrape-token-0123456789',
+    });
   });
 
   it('parses STRIPE_API_BASE_URL into a URL', () => {

@@ -136,6 +136,7 @@ export const environmentSchema = z.object({
     z.url({ protocol: /^rediss?$/, hostname: /./, error: 'must be a redis:// or rediss:// URL' }).optional(),
   ),
   STRIPE_MAX_IN_FLIGHT_PER_PROJECT: positiveInt(20),
+  METRICS_TOKEN: optionalNonEmpty.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -172,6 +173,8 @@ export class AppConfig {
   };
   /** Requests per minute on end-user endpoints; counters in Redis when `redisUrl` is set, else in this process. */
   readonly rateLimit: { userPerMinute: number; ipPerMinute: number; keyPrefix: string; redisUrl?: string };
+  /** `token` unset: GET /metrics is open, like the health endpoints; set: it needs `Authorization: Bearer <token>`. */
+  readonly metrics: { token?: string };
 
   constructor(env: Environment, generated: { jwtSecret?: string; encryptionKey?: string } = {}) {
     this.production = env.NODE_ENV === 'production';
@@ -213,6 +216,7 @@ export class AppConfig {
       keyPrefix: env.RATE_LIMIT_KEY_PREFIX,
       redisUrl: env.REDIS_URL,
     };
+    this.metrics = { token: env.METRICS_TOKEN };
   }
 
   /** Whether the embedded database is kept on disk (dev secrets then live beside it). */

@@ -2,7 +2,7 @@ import { Controller, Get, Header, Res, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DatabaseHealthResponse, HealthCheckResponse } from './health.dto.js';
-import { HealthService, LIVENESS_NOTE } from './health.service.js';
+import { HealthService, LIVENESS_NOTE, SHUTTING_DOWN } from './health.service.js';
 
 /** Seconds a load balancer should wait before asking an unready instance again. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -19,8 +19,13 @@ const LIVENESS_EXAMPLE: HealthCheckResponse = {
 };
 
 const LIVENESS_DESCRIPTION =
-  'Liveness: 200 whenever the process serves HTTP. It never touches the database, so a database outage does not ' +
-  'get the service restarted; use GET /api/v1/health/database for readiness.';
+  'Liveness: 200 whenever the process serves HTTP (503 only once it is shutting down). It never touches the ' +
+  'database, so a database outage does not get the service restarted; use GET /api/v1/health/database for readiness.';
+
+const SHUTTING_DOWN_RESPONSE = {
+  description: 'The service is shutting down: the same body with `status: unhealthy` and the reason in `error`.',
+  example: { ...LIVENESS_EXAMPLE, status: 'unhealthy', error: SHUTTING_DOWN } satisfies HealthCheckResponse,
+};
 
 /**
  * `GET /health`, outside the `api` prefix: configureApp excludes the path `health` from it. Version-neutral, so the
@@ -40,8 +45,9 @@ export class LivenessController {
     schema: { type: 'object', additionalProperties: true },
     example: LIVENESS_EXAMPLE,
   })
-  healthCheck(): HealthCheckResponse {
-    return this.health.liveness();
+  @ApiServiceUnavailableResponse({ ...SHUTTING_DOWN_RESPONSE, schema: { type: 'object', additionalProperties: true } })
+  async healthCheck(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResponse> {
+    return answer(reply, await this.health.liveness());
   }
 }
 
@@ -59,8 +65,9 @@ export class HealthController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ operationId: 'apiHealthCheck', summary: 'Health Check', description: LIVENESS_DESCRIPTION })
   @ApiOkResponse({ type: HealthCheckResponse, description: 'The service is alive.', example: LIVENESS_EXAMPLE })
-  apiHealthCheck(): HealthCheckResponse {
-    return this.health.liveness();
+  @ApiServiceUnavailableResponse({ ...SHUTTING_DOWN_RESPONSE, type: HealthCheckResponse })
+  async apiHealthCheck(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResponse> {
+    return answer(reply, await this.health.liveness());
   }
 
   @Get('database')
@@ -71,7 +78,7 @@ export class HealthController {
     description:
       'Readiness: runs `SELECT 1` on the database the service uses (PostgreSQL or embedded PGlite), through the ' +
       'same connection pool as the API. 200 when it answers; 503 with the same body shape, `status: unhealthy` ' +
-      'and the reason in `error` when it fails or does not answer within 5 seconds.',
+      'and the reason in `error` when it fails or does not answer within 5 seconds, or the service is shutting down.',
   })
   @ApiOkResponse({
     type: DatabaseHealthResponse,
@@ -86,7 +93,7 @@ export class HealthController {
   })
   @ApiServiceUnavailableResponse({
     type: DatabaseHealthResponse,
-    description: `The database cannot be reached, refused the query or did not answer in time. Retry-After: ${DATABASE_RETRY_AFTER_SECONDS}.`,
+    description: `The database cannot be reached, refused the query or did not answer in time, or the service is shutting down. Retry-After: ${DATABASE_RETRY_AFTER_SECONDS}.`,
     headers: { 'Retry-After': { description: 'Seconds to wait before checking again', schema: { type: 'integer' } } },
     example: {
       status: 'unhealthy',
@@ -97,10 +104,14 @@ export class HealthController {
     } satisfies DatabaseHealthResponse,
   })
   async databaseHealthCheck(@Res({ passthrough: true }) reply: FastifyReply): Promise<DatabaseHealthResponse> {
-    const result = await this.health.database();
-    if (result.status !== 'healthy') {
-      reply.status(503).header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
-    }
-    return result;
+    const result = await this.health.readiness();
+    if (result.status !== 'healthy') reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+    return answer(reply, result);
   }
+}
+
+/** 503 for an unhealthy answer, with the body unchanged. */
+function answer<T extends { status: string }>(reply: FastifyReply, body: T): T {
+  if (body.status !== 'healthy') reply.status(503);
+  return body;
 }

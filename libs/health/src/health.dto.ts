@@ -7,7 +7,8 @@ export class HealthCheckResponse {
   @ApiProperty({
     type: 'string',
     title: 'Status',
-    description: '`healthy` whenever the service answers at all (liveness).',
+    description:
+      '`healthy` whenever the service answers at all (liveness); `unhealthy` (HTTP 503) once it is shutting down.',
     example: 'healthy',
   })
   status: string;
@@ -73,7 +74,7 @@ export class HealthCheckResponse {
     nullable: true,
     required: false,
     title: 'Error',
-    description: 'Always null: a live service has nothing to report here.',
+    description: '`null`, or why the service is unhealthy (it is shutting down).',
     example: null,
   })
   error: string | null;
@@ -84,7 +85,8 @@ export class DatabaseHealthResponse {
   @ApiProperty({
     type: 'string',
     title: 'Status',
-    description: '`healthy` when the query answered, `unhealthy` (with HTTP 503) when it failed or timed out.',
+    description:
+      '`healthy` when the query answered, `unhealthy` (with HTTP 503) when it failed or timed out, or the service is shutting down.',
     enum: ['healthy', 'unhealthy'],
     example: 'healthy',
   })

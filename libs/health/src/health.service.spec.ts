@@ -1,49 +1,88 @@
-import type { PrismaService } from '../../database/src/index.js';
-import { failureReason, HealthService } from './health.service.js';
+import { Module, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { AppConfig, environmentSchema } from '../../config/src/index.js';
+import { PrismaService } from '../../database/src/index.js';
+import { DatabaseHealthIndicator } from './database.health-indicator.js';
+import { HealthService, LIVENESS_NOTE, SHUTTING_DOWN } from './health.service.js';
 
-function serviceOver(queryRaw: () => Promise<unknown>): HealthService {
-  return new HealthService({ databaseKind: 'postgres', $queryRaw: queryRaw } as unknown as PrismaService);
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** HealthService on real terminus; only the database driver is a stand-in that answers `rows` or fails. */
+async function healthContext(query: () => Promise<unknown>): Promise<INestApplicationContext> {
+  const config = new AppConfig(
+    environmentSchema.parse({
+      SECRETS_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+      DATABASE_URL: 'postgresql://app@db.internal:5432/app',
+    }),
+  );
+  @Module({
+    imports: [TerminusModule.forRoot({ logger: false })],
+    providers: [
+      HealthService,
+      DatabaseHealthIndicator,
+      { provide: AppConfig, useValue: config },
+      { provide: PrismaService, useValue: { databaseKind: 'postgres', $queryRaw: query } },
+    ],
+  })
+  class HealthTestModule {}
+  return NestFactory.createApplicationContext(HealthTestModule, { logger: false });
 }
 
-describe('HealthService.database', () => {
-  it('reports a database that does not answer in time as unhealthy instead of hanging', async () => {
-    const result = await serviceOver(() => new Promise(() => undefined)).database(50);
-    expect(result).toEqual({
+describe('HealthService', () => {
+  let context: INestApplicationContext;
+
+  afterEach(() => context?.close());
+
+  it('answers readiness in the reference shape, not terminus’s {status, info, error, details}', async () => {
+    context = await healthContext(async () => [{ ok: 1, server_version: '16.4' }]);
+    expect(await context.get(HealthService).readiness()).toEqual({
+      status: 'healthy',
+      version: 'PostgreSQL 16.4',
+      connection: 'postgresql',
+      error: null,
+      timestamp: expect.stringMatching(ISO_TIMESTAMP),
+    });
+  });
+
+  it('turns terminus’s 503 for a down database into the unhealthy body with the reason', async () => {
+    context = await healthContext(() => Promise.reject(new Error('boom')));
+    expect(await context.get(HealthService).readiness()).toEqual({
       status: 'unhealthy',
       version: null,
       connection: 'postgresql',
-      error: 'The database did not answer within 50 ms',
-      timestamp: expect.any(String),
+      error: 'The database check failed (Error)',
+      timestamp: expect.stringMatching(ISO_TIMESTAMP),
     });
   });
 
-  it('reports a query that does not return 1 as unhealthy', async () => {
-    const result = await serviceOver(async () => [{ ok: 0, server_version: '16.4' }]).database();
-    expect(result.status).toBe('unhealthy');
-    expect(result.error).toBe('The database check failed (Error)');
-  });
-});
-
-describe('failureReason', () => {
-  const driverError = (cause: Record<string, unknown>) =>
-    Object.assign(new Error("Raw query failed. Message: `Can't reach database server at db.internal:5432`"), {
-      name: 'PrismaClientKnownRequestError',
-      code: 'P2010',
-      meta: { driverAdapterError: { name: 'DriverAdapterError', cause } },
+  it('answers liveness without querying the database', async () => {
+    let queries = 0;
+    context = await healthContext(async () => {
+      queries += 1;
+      return [];
     });
+    const body = await context.get(HealthService).liveness();
+    expect(body).toMatchObject({ status: 'healthy', note: LIVENESS_NOTE, error: null });
+    expect(body.database).toEqual({
+      status: 'not_checked',
+      connection: 'postgresql',
+      readiness: '/api/v1/health/database',
+    });
+    expect(queries).toBe(0);
+  });
 
-  it.each([
-    [
-      { kind: 'DatabaseNotReachable', host: 'db.internal', port: 5432 },
-      'The database server cannot be reached (DatabaseNotReachable)',
-    ],
-    [{ kind: 'AuthenticationFailed', user: 'billing' }, 'The database refused the credentials (AuthenticationFailed)'],
-    [
-      { kind: 'postgres', code: '57P03', message: 'the database system is starting up' },
-      'The database answered with an error (SQLSTATE 57P03)',
-    ],
-    [{ kind: 'GenericJs', id: 1 }, 'The database check failed (PrismaClientKnownRequestError P2010)'],
-  ])('names the kind of %j, never the host or user', (cause, reason) => {
-    expect(failureReason(driverError(cause))).toBe(reason);
+  it('reports both checks unhealthy once the application is shutting down, even with the database up', async () => {
+    const closing = await healthContext(async () => [{ ok: 1, server_version: '16.4' }]);
+    const health = closing.get(HealthService);
+    await closing.close();
+    expect(await health.readiness()).toEqual({
+      status: 'unhealthy',
+      version: null,
+      connection: 'postgresql',
+      error: SHUTTING_DOWN,
+      timestamp: expect.stringMatching(ISO_TIMESTAMP),
+    });
+    expect(await health.liveness()).toMatchObject({ status: 'unhealthy', error: SHUTTING_DOWN });
   });
 });

@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * Health Check
-         * @description Liveness: 200 whenever the process serves HTTP. It never touches the database, so a database outage does not get the service restarted; use GET /api/v1/health/database for readiness.
+         * @description Liveness: 200 whenever the process serves HTTP (503 only once it is shutting down). It never touches the database, so a database outage does not get the service restarted; use GET /api/v1/health/database for readiness.
          */
         get: operations["healthCheck"];
         put?: never;
@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Health Check
-         * @description Liveness: 200 whenever the process serves HTTP. It never touches the database, so a database outage does not get the service restarted; use GET /api/v1/health/database for readiness.
+         * @description Liveness: 200 whenever the process serves HTTP (503 only once it is shutting down). It never touches the database, so a database outage does not get the service restarted; use GET /api/v1/health/database for readiness.
          */
         get: operations["apiHealthCheck"];
         put?: never;
@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * Database Health Check
-         * @description Readiness: runs `SELECT 1` on the database the service uses (PostgreSQL or embedded PGlite), through the same connection pool as the API. 200 when it answers; 503 with the same body shape, `status: unhealthy` and the reason in `error` when it fails or does not answer within 5 seconds.
+         * @description Readiness: runs `SELECT 1` on the database the service uses (PostgreSQL or embedded PGlite), through the same connection pool as the API. 200 when it answers; 503 with the same body shape, `status: unhealthy` and the reason in `error` when it fails or does not answer within 5 seconds, or the service is shutting down.
          */
         get: operations["databaseHealthCheck"];
         put?: never;
@@ -275,7 +275,7 @@ export interface components {
         HealthCheckResponse: {
             /**
              * Status
-             * @description `healthy` whenever the service answers at all (liveness).
+             * @description `healthy` whenever the service answers at all (liveness); `unhealthy` (HTTP 503) once it is shutting down.
              * @example healthy
              */
             status: string;
@@ -331,7 +331,7 @@ export interface components {
             note?: string | null;
             /**
              * Error
-             * @description Always null: a live service has nothing to report here.
+             * @description `null`, or why the service is unhealthy (it is shutting down).
              * @example null
              */
             error?: string | null;
@@ -339,7 +339,7 @@ export interface components {
         DatabaseHealthResponse: {
             /**
              * Status
-             * @description `healthy` when the query answered, `unhealthy` (with HTTP 503) when it failed or timed out.
+             * @description `healthy` when the query answered, `unhealthy` (with HTTP 503) when it failed or timed out, or the service is shutting down.
              * @example healthy
              * @enum {string}
              */
@@ -902,6 +902,37 @@ export interface operations {
                     };
                 };
             };
+            /** @description The service is shutting down: the same body with `status: unhealthy` and the reason in `error`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "unhealthy",
+                     *       "database": {
+                     *         "status": "not_checked",
+                     *         "connection": "postgresql",
+                     *         "readiness": "/api/v1/health/database"
+                     *       },
+                     *       "file_storage": {
+                     *         "status": "not_used"
+                     *       },
+                     *       "redis": {
+                     *         "status": "not_used"
+                     *       },
+                     *       "timestamp": "2026-11-25T12:00:00.000Z",
+                     *       "version": "0.1.0",
+                     *       "note": "Liveness only: the database is checked by GET /api/v1/health/database",
+                     *       "error": "The service is shutting down"
+                     *     }
+                     */
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
     };
     apiHealthCheck: {
@@ -942,6 +973,35 @@ export interface operations {
                     "application/json": components["schemas"]["HealthCheckResponse"];
                 };
             };
+            /** @description The service is shutting down: the same body with `status: unhealthy` and the reason in `error`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "unhealthy",
+                     *       "database": {
+                     *         "status": "not_checked",
+                     *         "connection": "postgresql",
+                     *         "readiness": "/api/v1/health/database"
+                     *       },
+                     *       "file_storage": {
+                     *         "status": "not_used"
+                     *       },
+                     *       "redis": {
+                     *         "status": "not_used"
+                     *       },
+                     *       "timestamp": "2026-11-25T12:00:00.000Z",
+                     *       "version": "0.1.0",
+                     *       "note": "Liveness only: the database is checked by GET /api/v1/health/database",
+                     *       "error": "The service is shutting down"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HealthCheckResponse"];
+                };
+            };
         };
     };
     databaseHealthCheck: {
@@ -971,7 +1031,7 @@ export interface operations {
                     "application/json": components["schemas"]["DatabaseHealthResponse"];
                 };
             };
-            /** @description The database cannot be reached, refused the query or did not answer in time. Retry-After: 5. */
+            /** @description The database cannot be reached, refused the query or did not answer in time, or the service is shutting down. Retry-After: 5. */
             503: {
                 headers: {
                     /** @description Seconds to wait before checking again */

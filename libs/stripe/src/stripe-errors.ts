@@ -86,6 +86,36 @@ export function toHttpException(error: unknown, mode: StripeMode, customerParam 
   return new StripeConfigurationException(`Stripe returned an unexpected ${error.type}`);
 }
 
+/** How a Stripe call ended, as the `outcome` label of the Stripe metrics: a fixed set, never Stripe's message. */
+export type StripeCallOutcome =
+  | 'success'
+  | 'timeout'
+  | 'rate_limited'
+  | 'server_error'
+  | 'connection_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'idempotency_error'
+  | 'invalid_request'
+  | 'bulkhead_full'
+  | 'other_error';
+
+/** The outcome of a failed call; the same classes toHttpException maps to statuses. */
+export function stripeCallOutcome(error: unknown): Exclude<StripeCallOutcome, 'success'> {
+  if (error instanceof StripeBudgetExceededError) return 'timeout';
+  // Refused before reaching Stripe: the project already had its cap of calls in flight.
+  if (error instanceof StripeBulkheadFullError) return 'bulkhead_full';
+  if (!(error instanceof Stripe.errors.StripeError)) return 'other_error';
+  if (error instanceof Stripe.errors.StripeAuthenticationError) return 'authentication_error';
+  if (error instanceof Stripe.errors.StripePermissionError) return 'permission_error';
+  if (error instanceof Stripe.errors.StripeIdempotencyError) return 'idempotency_error';
+  if (error instanceof Stripe.errors.StripeRateLimitError) return 'rate_limited';
+  if (error instanceof Stripe.errors.StripeConnectionError) return 'connection_error';
+  if (error instanceof Stripe.errors.StripeAPIError || (error.statusCode ?? 0) >= 500) return 'server_error';
+  if (error instanceof Stripe.errors.StripeInvalidRequestError) return 'invalid_request';
+  return 'other_error';
+}
+
 function retryAfter(error: InstanceType<typeof Stripe.errors.StripeError>, fallback: number): number {
   const header = error.headers?.['retry-after'];
   const seconds = header === undefined ? Number.NaN : Number.parseInt(String(header), 10);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
 import { credentialProblem, ProjectsRepository } from '../../../projects/src/index.js';
-import { ProjectBulkhead, StripeClientFactory, toHttpException } from '../../../stripe/src/index.js';
+import { StripeCalls, StripeClientFactory, toHttpException } from '../../../stripe/src/index.js';
 import type { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './stripe-tools.dto.js';
 
 export const CREDENTIALS_VALID = 'Credentials are valid';
@@ -21,7 +21,7 @@ export class CredentialValidationService {
   constructor(
     private readonly projects: ProjectsRepository,
     private readonly stripeClients: StripeClientFactory,
-    private readonly bulkhead: ProjectBulkhead,
+    private readonly stripeCalls: StripeCalls,
   ) {}
 
   async validate(
@@ -38,7 +38,7 @@ export class CredentialValidationService {
     const stripe = this.stripeClients.clientForKey(request.secret_key);
     try {
       // A check with a new key still runs on the project's behalf: it counts against the project's in-flight cap.
-      await this.bulkhead.run(projectId, () => stripe.balance.retrieve());
+      await this.stripeCalls.run('balance.retrieve', projectId, () => stripe.balance.retrieve());
       return { valid: true, message: CREDENTIALS_VALID };
     } catch (error) {
       if (error instanceof Stripe.errors.StripeAuthenticationError) return { valid: false, message: KEY_REJECTED };

@@ -6,7 +6,7 @@ import { Issue, RequestValidationException } from '../../../http-errors/src/inde
 import { ProjectsRepository, StripeCredentialsRepository } from '../../../projects/src/index.js';
 import {
   NO_CUSTOMER_DETAIL,
-  ProjectBulkhead,
+  StripeCalls,
   StripeClientFactory,
   StripeConfigurationException,
   toHttpException,
@@ -20,7 +20,7 @@ export class CustomerLinksService {
     private readonly projects: ProjectsRepository,
     private readonly credentials: StripeCredentialsRepository,
     private readonly stripeClients: StripeClientFactory,
-    private readonly bulkhead: ProjectBulkhead,
+    private readonly stripeCalls: StripeCalls,
   ) {}
 
   async link(
@@ -55,7 +55,9 @@ export class CustomerLinksService {
     });
     let customer: Stripe.Customer | Stripe.DeletedCustomer;
     try {
-      customer = await this.bulkhead.run(projectId, () => stripe.customers.retrieve(customerId));
+      customer = await this.stripeCalls.run('customers.retrieve', projectId, () =>
+        stripe.customers.retrieve(customerId),
+      );
     } catch (error) {
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
         throw customerProblem(`no such customer in this project's Stripe ${mode} mode account`);
