@@ -24,8 +24,11 @@ export class DatabaseModule {
             );
             if (config.database.migrateOnStart) {
               try {
-                const pending = await pendingMigrationNames((statement) => connection.query(statement));
-                const applied = pending.length > 0 ? await applyMigrations(connection.migrationTarget) : [];
+                // Any doubt (unreachable, unreadable) goes to the engine, which reports it in Prisma's words.
+                const pending = await pendingMigrationNames((statement) => connection.query(statement)).catch(
+                  () => undefined,
+                );
+                const applied = pending?.length === 0 ? [] : await applyMigrations(connection.migrationTarget);
                 logger.log(
                   applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database schema is up to date',
                 );
