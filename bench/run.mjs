@@ -132,7 +132,15 @@ async function main() {
   }
   printResults(results, stub.sessions);
   const logged = (await readFile(logFile, 'utf8')).split('\n').filter((line) => line.includes('request completed'));
-  console.log(`service request log lines: ${logged.length} (${logFile})`);
+  const statuses = {};
+  for (const line of logged) {
+    const { status } = JSON.parse(line);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  }
+  console.log(`service request log lines: ${logged.length}, by status ${JSON.stringify(statuses)}`);
+  const problems = (await readFile(logFile, 'utf8')).split('\n').filter((line) => /"level":"(warn|error)"/.test(line));
+  if (problems.length > 0)
+    console.log(`service warnings/errors (first 3 of ${problems.length}):\n${problems.slice(0, 3).join('\n')}`);
 
   if (ONLY) return;
   console.log(
