@@ -57,6 +57,20 @@ describe('StripeCalls', () => {
     expect(await counted(registry)).toEqual({ 'balance.retrieve success': 2 });
   });
 
+  it('starts the call without capturing stack traces, and restores the limit for everything else', async () => {
+    const { calls } = stripeCalls();
+    const before = Error.stackTraceLimit;
+    let limitDuringCall: number | undefined;
+    let stackDuringCall: string | undefined;
+    await calls.run('balance.retrieve', PROJECT, async () => {
+      limitDuringCall = Error.stackTraceLimit;
+      stackDuringCall = new Error('call site').stack;
+    });
+    expect({ limitDuringCall, stackDuringCall }).toEqual({ limitDuringCall: 0, stackDuringCall: 'Error: call site' });
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(new Error('after').stack).toContain('\n    at ');
+  });
+
   it('passes a failure on unchanged and counts it by outcome', async () => {
     const { calls, registry } = stripeCalls();
     const failure = new errors.StripeRateLimitError({ message: 'slow down', statusCode: 429 });

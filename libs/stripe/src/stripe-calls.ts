@@ -18,12 +18,26 @@ export class StripeCalls {
   async run<T>(operation: StripeOperation, projectId: string, call: () => Promise<T>): Promise<T> {
     const startedAt = performance.now();
     try {
-      const result = await this.bulkhead.run(projectId, call);
+      const result = await this.bulkhead.run(projectId, () => withoutCallSiteStack(call));
       this.metrics.record(operation, 'success', startedAt);
       return result;
     } catch (error) {
       this.metrics.record(operation, stripeCallOutcome(error), startedAt);
       throw error;
     }
+  }
+}
+
+/**
+ * Starts the SDK call with stack capture off: stripe-node formats a call-site stack trace on every request, for its
+ * error messages, which we never log (measured: 8% of the portal's CPU). The request itself is unaffected.
+ */
+function withoutCallSiteStack<T>(call: () => Promise<T>): Promise<T> {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return call();
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
