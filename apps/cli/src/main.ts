@@ -1,11 +1,7 @@
 import 'reflect-metadata';
-import { HttpException } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { ConfigurationError, loadConfig } from '../../../libs/config/src/index.js';
+import { ConfigurationError } from '../../../libs/config/src/app-config.js';
+import { loadConfig } from '../../../libs/config/src/load-config.js';
 import { parseCommand, USAGE, UsageError } from './cli-arguments.js';
-import { CliModule } from './cli.module.js';
-import { runCommand } from './commands.js';
-import { StderrLogger } from './stderr-logger.js';
 
 async function main(argv: string[]): Promise<number> {
   const command = parseCommand(argv);
@@ -14,6 +10,13 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig(process.env, { warn: (message) => process.stderr.write(`${message}\n`) });
+  // NestJS and the database layer load only for a valid command (about 2 s): usage errors and help answer at once.
+  const [{ NestFactory }, { CliModule }, { runCommand }, { StderrLogger }] = await Promise.all([
+    import('@nestjs/core'),
+    import('./cli.module.js'),
+    import('./commands.js'),
+    import('./stderr-logger.js'),
+  ]);
   const app = await NestFactory.createApplicationContext(CliModule.forCommand(command.name, config), {
     logger: new StderrLogger(),
     abortOnError: false,
@@ -31,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
 /** One line for stderr; Prisma and configuration errors span several. */
 function failureMessage(error: unknown): string {
   if (error instanceof ConfigurationError) return `Invalid configuration: ${error.problems.join('; ')}`;
-  if (error instanceof HttpException) {
+  if (isHttpException(error)) {
     const response = error.getResponse();
     return typeof response === 'object' && 'detail' in response ? String(response.detail) : error.message;
   }
@@ -43,6 +46,11 @@ function failureMessage(error: unknown): string {
     // Prisma prefixes the reason with the call that failed, which tells an operator nothing.
     .filter((line) => line && !/^Invalid `.*` invocation/.test(line));
   return lines.join(' ') || ((error as NodeJS.ErrnoException).code ?? error.name);
+}
+
+/** Nest's HttpException, recognised without loading NestJS for a usage error. */
+function isHttpException(error: unknown): error is Error & { getResponse(): string | object } {
+  return error instanceof Error && typeof (error as { getResponse?: unknown }).getResponse === 'function';
 }
 
 const exitCode = await main(process.argv.slice(2)).catch((error: unknown) => {
