@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { ProjectsRepository } from '../libs/projects/src/index.js';
 import { StripeStub } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken, WRONG_JWT_SECRET } from './support/tokens.js';
+import { freePort as closedPort } from './support/ports.js';
 
 const PATH = '/api/v1/payments/stripe/customer-portal';
 const RETURN_URL = 'https://myapp.example.com/account/billing';
@@ -91,15 +91,6 @@ function expectTooManyRequests(response: request.Response, limit: number, askedA
   expect(reset).toBeGreaterThanOrEqual(askedAt + seconds - 1);
   expect(reset).toBeLessThanOrEqual(askedAt + seconds + 2);
   return seconds;
-}
-
-/** A loopback port nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 describe('rate limits on end-user endpoints', () => {

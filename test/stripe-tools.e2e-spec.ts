@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import request from 'supertest';
 import { PrismaService } from '../libs/database/src/index.js';
 import { ProjectsRepository } from '../libs/projects/src/index.js';
@@ -7,6 +6,7 @@ import { STRIPE_API_VERSION } from '../libs/stripe/src/index.js';
 import { StripeStub } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken } from './support/tokens.js';
+import { freePort as closedPort } from './support/ports.js';
 
 const BASE = '/api/v1/payments/stripe/projects';
 const PUBLIC_BASE_URL = 'https://billing.example.com/base/';
@@ -799,12 +799,3 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
     });
   });
 });
-
-/** A loopback port that nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}

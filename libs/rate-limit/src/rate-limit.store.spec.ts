@@ -2,6 +2,7 @@ import { createServer, type Socket } from 'node:net';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { AppConfig, environmentSchema } from '../../config/src/index.js';
 import { REDIS_CONNECT_TIMEOUT_MS, RateLimitStore } from './rate-limit.store.js';
+import { freePort as closedPort } from '../../../test/support/ports.js';
 
 const PASSWORD = 'redis-password-never-logged';
 
@@ -10,15 +11,6 @@ function storeWith(env: Record<string, string>): RateLimitStore {
     environmentSchema.parse({ SECRETS_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), ...env }),
   );
   return new RateLimitStore(config);
-}
-
-/** A loopback port nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 /** Collects what the store logs, through Nest's Logger. */
