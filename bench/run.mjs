@@ -34,6 +34,9 @@ const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+// Baseline and service alternate for this many rounds: on a shared VM the machine's speed drifts between runs, so each
+// round's ratio compares two neighbouring phases, and the median over the rounds is the verdict.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PORTAL_PATH = '/api/v1/payments/stripe/customer-portal?test_mode=true';
 const RETURN_URL = 'https://myapp.example.com/account/billing';
 const JWT_SECRET = randomBytes(32).toString('base64url');
@@ -121,16 +124,18 @@ async function main() {
     if (check.status !== 200) throw new Error(`${name}: sanity request answered ${check.status} ${check.body}`);
   }
 
-  const results = {};
-  for (const [name, url] of [
+  const servers = [
     ['baseline', baseline.url],
     ['service', serviceUrl],
-  ]) {
-    if (ONLY && ONLY !== name) continue;
-    await load(url, requests, WARMUP);
-    results[name] = await measured(() => load(url, requests, DURATION));
+  ].filter(([name]) => !ONLY || ONLY === name);
+  for (const [, url] of servers) await load(url, requests, WARMUP);
+  const rounds = [];
+  for (let round = 1; round <= ROUNDS; round += 1) {
+    const results = {};
+    for (const [name, url] of servers) results[name] = await measured(() => load(url, requests, DURATION));
+    rounds.push(results);
   }
-  printResults(results, stub.sessions);
+  printResults(rounds, stub.sessions);
   const logged = (await readFile(logFile, 'utf8')).split('\n').filter((line) => line.includes('request completed'));
   const statuses = {};
   for (const line of logged) {
@@ -236,30 +241,47 @@ async function measured(phase) {
   }
 }
 
-function printResults(results, stubSessions) {
-  const rows = Object.entries(results).map(([name, { result, rss, cpuPerRequestUs }]) => ({
-    server: name,
-    'req/s': Math.round(result.requests.average),
-    'p50 ms': result.latency.p50,
-    'p99 ms': result.latency.p99,
-    'max ms': result.latency.max,
-    '2xx': result['2xx'],
-    'errors/non-2xx': `${result.errors + result.timeouts}/${result.non2xx}`,
-    'CPU µs/req': Math.round(cpuPerRequestUs),
-    'RSS before/peak/after': `${mb(rss.before)}/${mb(rss.peak)}/${mb(rss.after)}`,
-  }));
+function printResults(rounds, stubSessions) {
+  const rows = rounds.flatMap((results, index) =>
+    Object.entries(results).map(([name, { result, rss, cpuPerRequestUs }]) => ({
+      round: index + 1,
+      server: name,
+      'req/s': Math.round(result.requests.average),
+      'p50 ms': result.latency.p50,
+      'p99 ms': result.latency.p99,
+      'max ms': result.latency.max,
+      '2xx': result['2xx'],
+      'errors/non-2xx': `${result.errors + result.timeouts}/${result.non2xx}`,
+      'CPU µs/req': Math.round(cpuPerRequestUs),
+      'RSS before/peak/after': `${mb(rss.before)}/${mb(rss.peak)}/${mb(rss.after)}`,
+    })),
+  );
   console.log();
   console.table(rows);
-  if (!results.baseline || !results.service) return;
-  const base = results.baseline.result;
-  const service = results.service.result;
-  const throughput = service.requests.average / base.requests.average;
-  const p99 = service.latency.p99 / base.latency.p99;
-  const errors = service.errors + service.timeouts + service.non2xx;
-  console.log(`throughput service/baseline: ${throughput.toFixed(2)}x (target >= 0.75x)`);
-  console.log(`p99 service/baseline:        ${p99.toFixed(2)}x (target <= 1.5x)`);
+  if (!rounds[0].baseline || !rounds[0].service) return;
+  const ratios = rounds.map(({ baseline, service }) => ({
+    throughput: service.result.requests.average / baseline.result.requests.average,
+    p99: service.result.latency.p99 / baseline.result.latency.p99,
+  }));
+  const errors = rounds.reduce(
+    (sum, { service }) => sum + service.result.errors + service.result.timeouts + service.result.non2xx,
+    0,
+  );
+  const list = (key) => ratios.map((ratio) => `${ratio[key].toFixed(2)}x`).join(', ');
+  console.log(
+    `throughput service/baseline: median ${median(ratios, 'throughput').toFixed(2)}x of ${list('throughput')} (target >= 0.75x)`,
+  );
+  console.log(
+    `p99 service/baseline:        median ${median(ratios, 'p99').toFixed(2)}x of ${list('p99')} (target <= 1.5x)`,
+  );
   console.log(`service errors + non-2xx:    ${errors} (target 0)`);
   console.log(`Stripe stub sessions created: ${stubSessions}`);
+}
+
+function median(items, key) {
+  const sorted = items.map((item) => item[key]).sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** Spawns main.js on a PGlite data dir that already exists (one earlier start) until /health answers 200. */
