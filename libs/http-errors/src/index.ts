@@ -4,7 +4,7 @@ export { issue, PydanticValidationPipe } from './pydantic-validation.pipe.js';
 export { ServiceUnavailableRetryException } from './retryable.exception.js';
 export { Issue, RequestValidationException, type IssueKind, type ValidationIssue } from './validation-errors.js';
 export { IsPresent } from './validators.js';
-export { bodyParserException, registerJsonBodyParser } from './json-body.parser.js';
+export { registerJsonBodyParser } from './json-body.parser.js';
 export { BoundedIntQueryPipe, UuidPathPipe } from './param-pipes.js';
 export { parseQueryBoolean, TestModePipe } from './test-mode.pipe.js';
 export { RateLimitExceeded, RateLimitExceededException } from './rate-limit-exceeded.exception.js';

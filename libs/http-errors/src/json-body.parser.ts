@@ -32,7 +32,7 @@ export function registerJsonBodyParser(fastify: FastifyInstance, limit: string):
 }
 
 /** The API's answer to a body that could not be read: 413, 415 or a Pydantic-shaped 422 `json_invalid`. */
-export function bodyParserException(error: unknown): Error {
+function bodyParserException(error: unknown): Error {
   if (!isBodyParserError(error)) return error instanceof Error ? error : new Error(String(error));
   switch (error.type) {
     case 'entity.too.large':
