@@ -1,0 +1,40 @@
+import { DatabaseUnavailableError, PrismaService } from '../libs/database/src/index.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+/** PrismaService.queryRows: the raw-driver path the portal's one query takes, on whichever engine is configured. */
+describe('raw hot-path queries (PrismaService.queryRows)', () => {
+  let testApp: TestApp;
+  let prisma: PrismaService;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    prisma = testApp.app.get(PrismaService);
+  });
+
+  afterAll(() => testApp?.close());
+
+  it('returns the rows of a prepared statement and counts it as one statement', async () => {
+    const before = prisma.statementCount;
+    const rows = await prisma.queryRows<{ answer: number }>({
+      name: 'raw_queries_spec_answer',
+      text: 'SELECT $1::int + 1 AS answer',
+      values: [41],
+    });
+    expect({ rows, statements: prisma.statementCount - before }).toEqual({ rows: [{ answer: 42 }], statements: 1 });
+  });
+
+  it('lets a statement error (a bug, not an outage) through unchanged, with its SQLSTATE', async () => {
+    const failure = prisma.queryRows({ name: 'raw_queries_spec_typo', text: 'SELEC 1', values: [] });
+    await expect(failure).rejects.toMatchObject({ code: '42601' });
+    await expect(failure).rejects.not.toBeInstanceOf(DatabaseUnavailableError);
+  });
+
+  it('turns a database that can no longer be used into DatabaseUnavailableError', async () => {
+    const closing = await startTestApp();
+    const closed = closing.app.get(PrismaService);
+    await closing.close();
+    await expect(
+      closed.queryRows({ name: 'raw_queries_spec_closed', text: 'SELECT 1', values: [] }),
+    ).rejects.toBeInstanceOf(DatabaseUnavailableError);
+  });
+});
