@@ -207,9 +207,17 @@ describe('GET /metrics', () => {
     await request(server()).get('/api/v1/health').expect(200);
     await request(server()).get('/api/v1/health/database').expect(200);
     await request(server()).get('/openapi.json').expect(200);
+    await request(server()).get('/openapi.yaml').expect(200);
+    await request(server()).get('/docs').expect(200);
+    await request(server()).get('/docs/swagger-ui.css').expect(200);
+    await request(server()).get('/docs/swagger-ui-init.js').expect(200);
     const after = await scrape();
 
-    for (const route of ['/health', '/api/v1/health', '/api/v1/health/database', '/openapi.json']) {
+    for (const route of ['/health', '/api/v1/health', '/api/v1/health/database', '/openapi.json', '/openapi.yaml']) {
+      expect(delta(before, after, 'http_requests_total', http('GET', route, 200))).toBe(1);
+    }
+    // Swagger UI's files share the static route's template: a label never grows with the URLs requested.
+    for (const route of ['/docs', '/docs/*', '/docs/swagger-ui-init.js']) {
       expect(delta(before, after, 'http_requests_total', http('GET', route, 200))).toBe(1);
     }
     // The scrape that produced `before` is counted in `after`.

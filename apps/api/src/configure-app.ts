@@ -16,7 +16,6 @@ import {
   PydanticValidationPipe,
   registerJsonBodyParser,
 } from '../../../libs/http-errors/src/index.js';
-import { RouteTemplates } from '../../../libs/metrics/src/index.js';
 import { AppModule } from './app.module.js';
 
 /** Largest JSON body accepted; larger ones get 413. */
@@ -51,11 +50,6 @@ export async function createApiApp(
     });
   }
   configureApp(app);
-  // Swagger's routes bypass Nest's controllers: named here so the HTTP metrics do not count them as unmatched.
-  // (Not in configureApp: the OpenAPI generator runs that in preview mode, where providers are not instantiated.)
-  const routes = app.get(RouteTemplates);
-  const { ui, json, yaml } = DOCUMENTATION_PATHS;
-  for (const path of [ui, `${ui}/*`, json, yaml]) routes.addRoute('GET', `/${path}`);
   return app;
 }
 
