@@ -147,9 +147,9 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
   describe('POST /projects/{project_id}/validate-credentials', () => {
     it('accepts a test key Stripe knows, checking it with one balance read through an uncached client', async () => {
       const { projectId, token } = await newDeveloper();
-      const started = Math.floor(Date.now() / 1000);
-
+      const sentAt = Date.now();
       const response = await validate(token, projectId, { secret_key: keys.test, is_test_mode: true }).expect(200);
+      const answeredAt = Date.now();
 
       expect(response.body).toEqual(VALID);
       expect(stripe.requests).toHaveLength(1);
@@ -160,8 +160,9 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
       expect(response.headers['x-ratelimit-limit']).toBe('10');
       expect(response.headers['x-ratelimit-remaining']).toBe('9');
       const reset = Number(response.headers['x-ratelimit-reset']);
-      expect(reset).toBeGreaterThanOrEqual(started + 59);
-      expect(reset).toBeLessThanOrEqual(started + 62);
+      // A one-minute window opened while the request was in flight; the reset is in whole seconds, rounded up.
+      expect(reset).toBeGreaterThanOrEqual(Math.ceil(sentAt / 1000) + 59);
+      expect(reset).toBeLessThanOrEqual(Math.ceil(answeredAt / 1000) + 60);
       expectNoKeyIn(response.text);
     });
 
@@ -267,9 +268,9 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
           ]);
         }
         expect(stripe.requests).toHaveLength(10);
-        const before = Math.floor(Date.now() / 1000);
-
+        const sentAt = Date.now();
         const limited = await validate(token, projectId, { secret_key: keys.test }).expect(429);
+        const answeredAt = Date.now();
 
         const retryAfter = limited.body.retry_after;
         expect(limited.body).toEqual({
@@ -283,8 +284,9 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
         expect(limited.headers['x-ratelimit-limit']).toBe('10');
         expect(limited.headers['x-ratelimit-remaining']).toBe('0');
         const reset = Number(limited.headers['x-ratelimit-reset']);
-        expect(reset).toBeGreaterThanOrEqual(before + retryAfter - 1);
-        expect(reset).toBeLessThanOrEqual(before + retryAfter + 2);
+        // Retry-After is the time left rounded up: the window ends between retryAfter - 1 and retryAfter from then.
+        expect(reset).toBeGreaterThanOrEqual(Math.ceil(sentAt / 1000) + retryAfter - 1);
+        expect(reset).toBeLessThanOrEqual(Math.ceil(answeredAt / 1000) + retryAfter);
         expect(stripe.requests).toHaveLength(10);
         expectNoKeyIn(limited.text);
       });
