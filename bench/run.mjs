@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request as httpRequest, get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { clearInterval, setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -71,13 +71,15 @@ async function main() {
     // One address and 20 users send thousands of requests a second: limits high enough never to refuse, still counted.
     RATE_LIMIT_USER_PER_MINUTE: '1000000000',
     RATE_LIMIT_IP_PER_MINUTE: '1000000000',
+    ...JSON.parse(process.env.BENCH_ENV ?? '{}'),
     ...serviceDb.env,
   });
-  // Production logging (LOG_LEVEL's default, one JSON line per request, synchronous writes), to a file, not the console.
+  // Production logging (LOG_LEVEL's default, one JSON line per request, asynchronous writes), to a file, not the console.
   const logDir = await mkdtemp(join(tmpdir(), 'bench-logs-'));
   cleanups.push(() => rm(logDir, { recursive: true, force: true }));
   const logFile = join(logDir, 'service.log');
-  const app = await createApiApp(config, { logDestination: pino.destination({ dest: logFile, sync: true }) });
+  const logStream = pino.destination({ dest: logFile, sync: false });
+  const app = await createApiApp(config, { logDestination: logStream });
   await app.listen(0, '127.0.0.1');
   cleanups.push(() => app.close());
   const serviceUrl = await app.getUrl();
@@ -136,6 +138,7 @@ async function main() {
     rounds.push(results);
   }
   printResults(rounds, stub.sessions);
+  await new Promise((resolve, reject) => logStream.flush((error) => (error ? reject(error) : resolve())));
   const logged = (await readFile(logFile, 'utf8')).split('\n').filter((line) => line.includes('request completed'));
   const statuses = {};
   for (const line of logged) {
@@ -229,21 +232,30 @@ async function measured(phase) {
   const cpuBefore = process.cpuUsage();
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  // Garbage collection pauses of this process: what a request allocates shows up here.
+  let gcMs = 0;
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   try {
     const result = await phase();
     const after = process.memoryUsage().rss;
     const cpu = process.cpuUsage(cpuBefore);
+    const requests = Math.max(1, result.requests.total);
     // CPU time of this process (server + in-process stub) per answered request: steadier than req/s on a busy machine.
-    const cpuPerRequestUs = (cpu.user + cpu.system) / Math.max(1, result.requests.total);
-    return { result, rss: { before, peak: Math.max(peak, after), after }, cpuPerRequestUs };
+    const cpuPerRequestUs = (cpu.user + cpu.system) / requests;
+    const gcPerRequestUs = (gcMs * 1000) / requests;
+    return { result, rss: { before, peak: Math.max(peak, after), after }, cpuPerRequestUs, gcPerRequestUs };
   } finally {
     clearInterval(sampler);
+    gcObserver.disconnect();
   }
 }
 
 function printResults(rounds, stubSessions) {
   const rows = rounds.flatMap((results, index) =>
-    Object.entries(results).map(([name, { result, rss, cpuPerRequestUs }]) => ({
+    Object.entries(results).map(([name, { result, rss, cpuPerRequestUs, gcPerRequestUs }]) => ({
       round: index + 1,
       server: name,
       'req/s': Math.round(result.requests.average),
@@ -253,6 +265,7 @@ function printResults(rounds, stubSessions) {
       '2xx': result['2xx'],
       'errors/non-2xx': `${result.errors + result.timeouts}/${result.non2xx}`,
       'CPU µs/req': Math.round(cpuPerRequestUs),
+      'GC µs/req': Math.round(gcPerRequestUs),
       'RSS before/peak/after': `${mb(rss.before)}/${mb(rss.peak)}/${mb(rss.after)}`,
     })),
   );
@@ -307,7 +320,7 @@ async function measureStartup() {
 async function startOnce(env) {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [join(root, 'dist/apps/api/src/main.js')], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', join(root, 'dist/apps/api/src/main.js')], {
     env: { ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -229,7 +229,7 @@ describe('Dockerfile', () => {
       .filter((step) => !step.sources.includes('dist'))
       .flatMap((step) => step.sources);
     expect(fromContext.filter((source) => ignored.includes(source))).toEqual([]);
-    expect(runtimeCmd).toEqual(['node', 'dist/apps/api/src/main.js']);
+    expect(runtimeCmd).toEqual(['node', '--max-semi-space-size=64', 'dist/apps/api/src/main.js']);
   });
 });
 
