@@ -1,10 +1,9 @@
-import { applyDecorators, Injectable, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { applyDecorators, Injectable, UseGuards } from '@nestjs/common';
 import { EndUserAuth, isEndUser, type Principal } from '../../auth/src/index.js';
 import { AppConfig } from '../../config/src/index.js';
 import { clientAddressBucket } from './client-address.js';
 import { ApiRateLimitExceeded } from './rate-limit-docs.js';
-import { enforceRateLimit, type HeaderSink } from './rate-limit-headers.js';
-import type { RequestRateLimiter } from './rate-limiter.js';
+import { RateLimitGuard } from './rate-limit.guard.js';
 import { RateLimitStore } from './rate-limit.store.js';
 
 /** End-user limits count per minute (RATE_LIMIT_USER_PER_MINUTE, RATE_LIMIT_IP_PER_MINUTE). */
@@ -21,49 +20,40 @@ export function rateLimitExceededDetail(retryAfterSeconds: number): string {
  * TRUST_PROXY lets a trusted proxy's X-Forwarded-For say), bucketed by clientAddressBucket.
  */
 @Injectable()
-export class ClientAddressRateLimitGuard implements CanActivate {
-  private readonly limiter: RequestRateLimiter;
-
+export class ClientAddressRateLimitGuard extends RateLimitGuard<{ ip?: string }> {
   constructor(store: RateLimitStore, config: AppConfig) {
-    this.limiter = store.limiter({
-      name: 'end-user-ip',
-      points: config.rateLimit.ipPerMinute,
-      durationSeconds: END_USER_RATE_LIMIT_WINDOW_SECONDS,
-    });
+    super(
+      store,
+      {
+        name: 'end-user-ip',
+        points: config.rateLimit.ipPerMinute,
+        durationSeconds: END_USER_RATE_LIMIT_WINDOW_SECONDS,
+      },
+      rateLimitExceededDetail,
+    );
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const http = context.switchToHttp();
-    const request = http.getRequest<{ ip?: string }>();
-    const outcome = await this.limiter.consume(clientAddressBucket(request.ip));
-    enforceRateLimit(request, http.getResponse<HeaderSink>(), outcome, rateLimitExceededDetail);
-    return true;
+  protected keyOf(request: { ip?: string }): string {
+    return clientAddressBucket(request.ip);
   }
 }
 
 /** Per end user of a project (the pair: the same user id in another project is someone else), AFTER authentication. */
 @Injectable()
-export class EndUserRateLimitGuard implements CanActivate {
-  private readonly limiter: RequestRateLimiter;
-
+export class EndUserRateLimitGuard extends RateLimitGuard<{ user?: Principal }> {
   constructor(store: RateLimitStore, config: AppConfig) {
-    this.limiter = store.limiter({
-      name: 'end-user',
-      points: config.rateLimit.userPerMinute,
-      durationSeconds: END_USER_RATE_LIMIT_WINDOW_SECONDS,
-    });
+    super(
+      store,
+      { name: 'end-user', points: config.rateLimit.userPerMinute, durationSeconds: END_USER_RATE_LIMIT_WINDOW_SECONDS },
+      rateLimitExceededDetail,
+    );
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const http = context.switchToHttp();
-    const request = http.getRequest<{ user?: Principal }>();
-    const principal = request.user;
+  protected keyOf({ user: principal }: { user?: Principal }): string {
     // Guard order is part of the contract; without an end-user principal this guard was wired before authentication.
     if (!principal || !isEndUser(principal)) throw new Error('EndUserRateLimitGuard must run after EndUserAuth');
     // Both are lower-case UUIDs (checked when the token is read), so the pair cannot collide with another.
-    const outcome = await this.limiter.consume(`${principal.projectId}:${principal.userId}`);
-    enforceRateLimit(request, http.getResponse<HeaderSink>(), outcome, rateLimitExceededDetail);
-    return true;
+    return `${principal.projectId}:${principal.userId}`;
   }
 }
 

@@ -7,7 +7,7 @@ export {
   rateLimitExceededDetail,
 } from './end-user-rate-limit.js';
 export { ApiRateLimitExceeded, RATE_LIMIT_HEADERS } from './rate-limit-docs.js';
-export { enforceRateLimit, mostRestrictive, type HeaderSink } from './rate-limit-headers.js';
+export { RateLimitGuard } from './rate-limit.guard.js';
 export { RateLimitModule } from './rate-limit.module.js';
 export { REDIS_COMMAND_TIMEOUT_MS, REDIS_CONNECT_TIMEOUT_MS, RateLimitStore } from './rate-limit.store.js';
 export { outcomeOf, RequestRateLimiter, type RateLimitOutcome, type RateLimitPolicy } from './rate-limiter.js';

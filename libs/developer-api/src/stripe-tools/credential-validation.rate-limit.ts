@@ -1,12 +1,6 @@
-import { applyDecorators, Injectable, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { applyDecorators, Injectable, UseGuards } from '@nestjs/common';
 import { DeveloperAuth, type Principal } from '../../../auth/src/index.js';
-import {
-  ApiRateLimitExceeded,
-  enforceRateLimit,
-  RateLimitStore,
-  type HeaderSink,
-  type RequestRateLimiter,
-} from '../../../rate-limit/src/index.js';
+import { ApiRateLimitExceeded, RateLimitGuard, RateLimitStore } from '../../../rate-limit/src/index.js';
 
 /** Credential validations a developer may run per window, across all their projects. */
 export const CREDENTIAL_VALIDATION_LIMIT = 10;
@@ -22,26 +16,23 @@ const tooManyValidations = (retryAfterSeconds: number) =>
  * rate-limit store (Redis when configured, so the limit holds across replicas).
  */
 @Injectable()
-export class CredentialValidationRateLimit implements CanActivate {
-  private readonly limiter: RequestRateLimiter;
-
+export class CredentialValidationRateLimit extends RateLimitGuard<{ user?: Principal }> {
   constructor(store: RateLimitStore) {
-    this.limiter = store.limiter({
-      name: 'credential-validation',
-      points: CREDENTIAL_VALIDATION_LIMIT,
-      durationSeconds: CREDENTIAL_VALIDATION_WINDOW_SECONDS,
-    });
+    super(
+      store,
+      {
+        name: 'credential-validation',
+        points: CREDENTIAL_VALIDATION_LIMIT,
+        durationSeconds: CREDENTIAL_VALIDATION_WINDOW_SECONDS,
+      },
+      tooManyValidations,
+    );
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const http = context.switchToHttp();
-    const request = http.getRequest<{ user?: Principal }>();
-    const principal = request.user;
+  protected keyOf({ user: principal }: { user?: Principal }): string {
     // Guard order is part of the contract; without a principal this guard was wired before authentication.
     if (!principal) throw new Error('CredentialValidationRateLimit must run after authentication');
-    const outcome = await this.limiter.consume(principal.userId);
-    enforceRateLimit(request, http.getResponse<HeaderSink>(), outcome, tooManyValidations);
-    return true;
+    return principal.userId;
   }
 }
 
