@@ -43,10 +43,15 @@ export class DatabaseHealthIndicator {
     private readonly prisma: PrismaService,
   ) {}
 
+  /** The database the service is configured with, in the health bodies' words. */
+  get connection(): DatabaseConnectionKind {
+    return this.prisma.databaseKind === 'postgres' ? 'postgresql' : 'pglite';
+  }
+
   /** Never throws: a failure or a timeout is reported `down` with its reason. */
   async isHealthy(timeoutMs = DATABASE_HEALTH_TIMEOUT_MS): Promise<HealthIndicatorResult<typeof DATABASE_KEY>> {
     const indicator = this.indicators.check(DATABASE_KEY);
-    const connection: DatabaseConnectionKind = this.prisma.databaseKind === 'postgres' ? 'postgresql' : 'pglite';
+    const connection = this.connection;
     try {
       const rows = await withTimeout(
         this.prisma.$queryRaw<{ ok: number; server_version: string }[]>`

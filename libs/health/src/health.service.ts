@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
-import { AppConfig } from '../../config/src/index.js';
 import {
   DATABASE_HEALTH_TIMEOUT_MS,
   DATABASE_KEY,
@@ -24,24 +23,20 @@ export const SHUTTING_DOWN = 'The service is shutting down';
 @Injectable()
 export class HealthService {
   private readonly version = serviceVersion();
-  private readonly connection: DatabaseConnectionKind;
 
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: DatabaseHealthIndicator,
-    config: AppConfig,
-  ) {
-    this.connection = config.database.kind === 'postgres' ? 'postgresql' : 'pglite';
-  }
+  ) {}
 
   /** Liveness: no indicator, so nothing here touches the database; only a shutdown makes it unhealthy. */
   async liveness(): Promise<HealthCheckResponse> {
-    return toLivenessResponse(await this.check([]), this.connection, this.version);
+    return toLivenessResponse(await this.check([]), this.database.connection, this.version);
   }
 
   /** Readiness: the database indicator, a real query with a timeout. */
   async readiness(timeoutMs = DATABASE_HEALTH_TIMEOUT_MS): Promise<DatabaseHealthResponse> {
-    return toDatabaseResponse(await this.check([() => this.database.isHealthy(timeoutMs)]), this.connection);
+    return toDatabaseResponse(await this.check([() => this.database.isHealthy(timeoutMs)]), this.database.connection);
   }
 
   /** Terminus throws a 503 carrying the result when a check is down or the app is shutting down; both are answers. */
