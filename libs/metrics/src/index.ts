@@ -1,3 +1,4 @@
+export { CountedDurations } from './counted-durations.js';
 export { HttpMetrics, UNMATCHED_ROUTE } from './http-metrics.js';
 export { MetricsController } from './metrics.controller.js';
 export { MetricsRegistry } from './metrics-registry.js';

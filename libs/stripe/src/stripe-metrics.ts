@@ -1,16 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram } from 'prom-client';
-import { MetricsRegistry } from '../../metrics/src/index.js';
+import { Gauge } from 'prom-client';
+import { CountedDurations, MetricsRegistry } from '../../metrics/src/index.js';
 import { StripeClientFactory } from './stripe-client.factory.js';
 import type { StripeCallOutcome } from './stripe-errors.js';
 
 /** The Stripe API operations this service calls: the `operation` label. */
 export type StripeOperation = 'billing_portal.sessions.create' | 'customers.retrieve' | 'balance.retrieve';
-
-interface Series {
-  requests: { inc(): void };
-  duration: { observe(seconds: number): void };
-}
 
 /**
  * `stripe_requests_total` and `stripe_request_duration_seconds` by operation and outcome (one call: the SDK's retries
@@ -18,24 +13,20 @@ interface Series {
  */
 @Injectable()
 export class StripeMetrics {
-  private readonly requests: Counter<'operation' | 'outcome'>;
-  private readonly duration: Histogram<'operation' | 'outcome'>;
-  private readonly series = new Map<StripeOperation, Map<StripeCallOutcome, Series>>();
+  private readonly calls: CountedDurations<'operation' | 'outcome'>;
 
   constructor(registry: MetricsRegistry, clients: StripeClientFactory) {
-    const labelNames = ['operation', 'outcome'] as const;
-    this.requests = new Counter({
-      name: 'stripe_requests_total',
-      help: 'Stripe API calls by operation and outcome (success, timeout, rate_limited, server_error, ...)',
-      labelNames,
-      registers: [registry],
-    });
-    this.duration = new Histogram({
-      name: 'stripe_request_duration_seconds',
-      help: 'Duration of Stripe API calls, retries included, by operation and outcome',
-      labelNames,
-      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30],
-      registers: [registry],
+    this.calls = new CountedDurations(registry, {
+      labelNames: ['operation', 'outcome'],
+      counter: {
+        name: 'stripe_requests_total',
+        help: 'Stripe API calls by operation and outcome (success, timeout, rate_limited, server_error, ...)',
+      },
+      histogram: {
+        name: 'stripe_request_duration_seconds',
+        help: 'Duration of Stripe API calls, retries included, by operation and outcome',
+        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30],
+      },
     });
     new Gauge({
       name: 'stripe_client_cache_size',
@@ -50,18 +41,6 @@ export class StripeMetrics {
 
   /** Records one finished call that started at `startedAt` (performance.now()). */
   record(operation: StripeOperation, outcome: StripeCallOutcome, startedAt: number): void {
-    const seconds = (performance.now() - startedAt) / 1000;
-    let byOutcome = this.series.get(operation);
-    if (!byOutcome) this.series.set(operation, (byOutcome = new Map()));
-    let series = byOutcome.get(outcome);
-    if (!series) {
-      series = {
-        requests: this.requests.labels(operation, outcome),
-        duration: this.duration.labels(operation, outcome),
-      };
-      byOutcome.set(outcome, series);
-    }
-    series.requests.inc();
-    series.duration.observe(seconds);
+    this.calls.observe([operation, outcome], (performance.now() - startedAt) / 1000);
   }
 }
