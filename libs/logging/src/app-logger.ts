@@ -50,8 +50,15 @@ export function createAppLogger(level: AppConfig['logLevel'] | 'silent', destina
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ?? stdoutDestination(),
   );
+}
+
+let stdout: DestinationStream | undefined;
+
+/** One stdout stream per process: loggers sharing it share its buffer, so their lines keep the order they were logged. */
+function stdoutDestination(): DestinationStream {
+  return (stdout ??= pino.destination({ dest: 1, sync: false }));
 }
 
 /** Nest's framework and application logs (start-up, filters) as JSON lines through the same pino logger. */
