@@ -24,9 +24,9 @@ import {
   UuidPathPipe,
 } from '../../../http-errors/src/index.js';
 import { PROJECT_NOT_FOUND } from '../../../projects/src/index.js';
+import { RATE_LIMIT_HEADERS } from '../../../rate-limit/src/index.js';
 import { NO_CUSTOMER_DETAIL } from '../../../stripe/src/index.js';
 import { CredentialValidationService, KEY_REJECTED } from './credential-validation.service.js';
-import { RATE_LIMIT_HEADERS } from '../../../rate-limit/src/index.js';
 import {
   CREDENTIAL_VALIDATION_LIMIT,
   CREDENTIAL_VALIDATION_WINDOW_SECONDS,
