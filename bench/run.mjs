@@ -1,34 +1,25 @@
-import 'reflect-metadata';
 import { fork, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest, get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
-import { clearInterval, setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
-import { pino } from 'pino';
-import { startBaseline } from './baseline.mjs';
 import { startStripeStub } from './stripe-stub.mjs';
 
 /*
- * npm run bench: the customer-portal endpoint of the real service (in-process, from dist/) against a bare node:http
- * baseline doing only the essential work, both on the same Stripe stub and database kind, driven by autocannon from a
- * child process. Prints numbers; it asserts nothing. See bench/README.md.
+ * npm run bench: the customer-portal endpoint of the real service (from dist/) against a bare node:http baseline doing
+ * only the essential work, both on the same Stripe stub and database kind, each server in a process of its own
+ * (server.mjs), driven by autocannon from another child process. Prints numbers; it asserts nothing. See
+ * bench/README.md.
  */
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = (path) => join(root, 'dist', path);
-const { createApiApp } = await import(dist('apps/api/src/configure-app.js'));
-const { loadConfig } = await import(dist('libs/config/src/index.js'));
-const { ProjectsRepository } = await import(dist('libs/projects/src/index.js'));
-const { applyMigrations } = await import(dist('libs/database/src/index.js'));
 
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -41,8 +32,12 @@ const PORTAL_PATH = '/api/v1/payments/stripe/customer-portal?test_mode=true';
 const RETURN_URL = 'https://myapp.example.com/account/billing';
 const JWT_SECRET = randomBytes(32).toString('base64url');
 const serverUrl = process.env.DATABASE_URL;
-// BENCH_ONLY=service (or baseline) measures one side only, e.g. under `node --cpu-prof`; ratios need both.
+// BENCH_ONLY=service (or baseline) measures one side only; ratios need both.
 const ONLY = process.env.BENCH_ONLY;
+// The service's production flag (package.json start:prod, Dockerfile); the baseline gets the same runtime.
+const NODE_FLAGS = ['--max-semi-space-size=64'];
+// Extra flags for the server processes only, e.g. BENCH_NODE_FLAGS=--cpu-prof to profile them.
+const EXTRA_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 const cleanups = [];
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -61,29 +56,6 @@ async function main() {
   const stub = await startStripeStub();
   cleanups.push(() => stub.close());
 
-  // The service, wired as in production, on its own database.
-  const serviceDb = await freshDatabase('bench_service');
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    JWT_SECRET,
-    SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    STRIPE_API_BASE_URL: stub.baseUrl,
-    // One address and 20 users send thousands of requests a second: limits high enough never to refuse, still counted.
-    RATE_LIMIT_USER_PER_MINUTE: '1000000000',
-    RATE_LIMIT_IP_PER_MINUTE: '1000000000',
-    ...JSON.parse(process.env.BENCH_ENV ?? '{}'),
-    ...serviceDb.env,
-  });
-  // Production logging (LOG_LEVEL's default, one JSON line per request, asynchronous writes), to a file, not the console.
-  const logDir = await mkdtemp(join(tmpdir(), 'bench-logs-'));
-  cleanups.push(() => rm(logDir, { recursive: true, force: true }));
-  const logFile = join(logDir, 'service.log');
-  const logStream = pino.destination({ dest: logFile, sync: false });
-  const app = await createApiApp(config, { logDestination: logStream });
-  await app.listen(0, '127.0.0.1');
-  cleanups.push(() => app.close());
-  const serviceUrl = await app.getUrl();
-
   // The same tenants for both: a test key and one customer per project, one end user each.
   const tenants = Array.from({ length: PROJECTS }, (_, i) => ({
     projectId: randomUUID(),
@@ -92,17 +64,35 @@ async function main() {
     secretKey: `sk_test_bench${String(i).padStart(3, '0')}${randomBytes(12).toString('hex')}`,
     customerId: `cus_bench${String(i).padStart(3, '0')}`,
   }));
-  const repository = app.get(ProjectsRepository);
-  for (const [i, t] of tenants.entries()) {
-    await repository.createProject({ id: t.projectId, name: `Bench ${i}`, ownerId: t.ownerId });
-    await repository.setModeCredentials(t.projectId, 'test', { secretKey: t.secretKey });
-    await repository.linkCustomer(t.projectId, t.userId, 'test', t.customerId);
-  }
 
+  const logDir = await mkdtemp(join(tmpdir(), 'bench-logs-'));
+  cleanups.push(() => rm(logDir, { recursive: true, force: true }));
+  const serviceDb = await freshDatabase('bench_service');
+  const service = await startServer({
+    kind: 'service',
+    tenants,
+    logFile: join(logDir, 'service.log'),
+    env: {
+      NODE_ENV: 'production',
+      JWT_SECRET,
+      SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      STRIPE_API_BASE_URL: stub.baseUrl,
+      // One address and 20 users send thousands of requests a second: limits high enough never to refuse, still counted.
+      RATE_LIMIT_USER_PER_MINUTE: '1000000000',
+      RATE_LIMIT_IP_PER_MINUTE: '1000000000',
+      ...serviceDb.env,
+    },
+  });
   // The baseline: its own database with the same schema and rows, the key stored in plaintext.
-  const baselineDb = await baselineDatabase(tenants);
-  const baseline = await startBaseline({ jwtSecret: JWT_SECRET, query: baselineDb.query, stripeUrl: stub.baseUrl });
-  cleanups.push(() => baseline.close());
+  const baselineDb = await freshDatabase('bench_baseline');
+  const baseline = await startServer({
+    kind: 'baseline',
+    tenants,
+    jwtSecret: JWT_SECRET,
+    stripeUrl: stub.baseUrl,
+    databaseUrl: baselineDb.url,
+    poolSize: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+  });
 
   const now = Math.floor(Date.now() / 1000);
   const tokens = tenants.map((t) =>
@@ -118,35 +108,30 @@ async function main() {
     body: JSON.stringify({ return_url: RETURN_URL }),
   }));
 
-  for (const [name, url] of [
-    ['baseline', baseline.url],
-    ['service', serviceUrl],
+  for (const [name, server] of [
+    ['baseline', baseline],
+    ['service', service],
   ]) {
-    const check = await post(url, requests[0]);
+    const check = await post(server.url, requests[0]);
     if (check.status !== 200) throw new Error(`${name}: sanity request answered ${check.status} ${check.body}`);
   }
 
   const servers = [
-    ['baseline', baseline.url],
-    ['service', serviceUrl],
+    ['baseline', baseline],
+    ['service', service],
   ].filter(([name]) => !ONLY || ONLY === name);
-  for (const [, url] of servers) await load(url, requests, WARMUP);
+  for (const [, server] of servers) await load(server.url, requests, WARMUP);
   const rounds = [];
   for (let round = 1; round <= ROUNDS; round += 1) {
     const results = {};
-    for (const [name, url] of servers) results[name] = await measured(() => load(url, requests, DURATION));
+    for (const [name, server] of servers)
+      results[name] = await measured(server, () => load(server.url, requests, DURATION));
     rounds.push(results);
   }
   printResults(rounds, stub.sessions);
-  await new Promise((resolve, reject) => logStream.flush((error) => (error ? reject(error) : resolve())));
-  const logged = (await readFile(logFile, 'utf8')).split('\n').filter((line) => line.includes('request completed'));
-  const statuses = {};
-  for (const line of logged) {
-    const { status } = JSON.parse(line);
-    statuses[status] = (statuses[status] ?? 0) + 1;
-  }
-  console.log(`service request log lines: ${logged.length}, by status ${JSON.stringify(statuses)}`);
-  const problems = (await readFile(logFile, 'utf8')).split('\n').filter((line) => /"level":"(warn|error)"/.test(line));
+  const { statuses, problems } = await service.ask({ logs: true });
+  const logged = Object.values(statuses).reduce((sum, n) => sum + n, 0);
+  console.log(`service request log lines: ${logged}, by status ${JSON.stringify(statuses)}`);
   if (problems.length > 0)
     console.log(`service warnings/errors (first 3 of ${problems.length}):\n${problems.slice(0, 3).join('\n')}`);
 
@@ -154,6 +139,33 @@ async function main() {
   console.log(
     `\nstart-up: ${(await measureStartup()).toFixed(0)} ms from spawning main.js to the first 200 on /health`,
   );
+}
+
+/** Forks server.mjs, starts the server in it and returns {url, ask(message)}; killed at the end. */
+async function startServer(options) {
+  const child = fork(join(root, 'bench', 'server.mjs'), {
+    execArgv: [...NODE_FLAGS, ...EXTRA_FLAGS],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  cleanups.push(async () => {
+    // SIGINT lets the server's process exit through Node, so --cpu-prof writes its profile.
+    if (child.exitCode === null) child.kill('SIGINT');
+    await exited;
+  });
+  const ask = (message) =>
+    new Promise((resolve, reject) => {
+      const onExit = (code) => reject(new Error(`${options.kind} exited with ${code}`));
+      child.once('exit', onExit);
+      child.once('message', ({ reply, error }) => {
+        child.off('exit', onExit);
+        if (error) reject(new Error(`${options.kind}: ${error}`));
+        else resolve(reply);
+      });
+      child.send(message);
+    });
+  const { url } = await ask({ start: options });
+  return { url, ask };
 }
 
 /** A fresh PostgreSQL database (dropped at the end) when DATABASE_URL is set, else in-memory PGlite. */
@@ -177,45 +189,6 @@ async function adminQuery(sql) {
   }
 }
 
-/** The baseline's database (pg Pool or its own PGlite), migrated, with the tenants' rows; returns its query. */
-async function baselineDatabase(tenants) {
-  let query;
-  if (serverUrl) {
-    const { url } = await freshDatabase('bench_baseline');
-    await applyMigrations({ kind: 'postgres', url });
-    const pool = new pg.Pool({ connectionString: url, max: config().poolSize });
-    cleanups.push(() => pool.end());
-    query = (sql, params) => pool.query(sql, params);
-  } else {
-    const pglite = new PGlite();
-    await pglite.waitReady;
-    cleanups.push(() => pglite.close());
-    await applyMigrations({ kind: 'pglite', pglite });
-    query = (sql, params) => pglite.query(sql, params);
-  }
-  for (const t of tenants) {
-    await query(`INSERT INTO projects (id, name, owner_id, updated_at) VALUES ($1, 'Bench', $2, now())`, [
-      t.projectId,
-      t.ownerId,
-    ]);
-    await query(`INSERT INTO stripe_configs (project_id, test_secret_key_enc, updated_at) VALUES ($1, $2, now())`, [
-      t.projectId,
-      t.secretKey,
-    ]);
-    await query(
-      `INSERT INTO stripe_customers (id, project_id, user_id, mode, stripe_customer_id, updated_at)
-       VALUES ($1, $2, $3, 'test', $4, now())`,
-      [randomUUID(), t.projectId, t.userId, t.customerId],
-    );
-  }
-  return { query };
-}
-
-/** The service's pool size, so the baseline's pg Pool has as many connections. */
-function config() {
-  return { poolSize: Number(process.env.DATABASE_POOL_SIZE ?? 10) };
-}
-
 /** Runs autocannon in a child process for `duration` seconds against `url`. */
 function load(url, requests, duration) {
   return new Promise((resolve, reject) => {
@@ -226,36 +199,27 @@ function load(url, requests, duration) {
   });
 }
 
-/** The phase's result with this process's RSS before, at peak (sampled every 50 ms) and after. */
-async function measured(phase) {
-  const before = process.memoryUsage().rss;
-  const cpuBefore = process.cpuUsage();
-  let peak = before;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-  // Garbage collection pauses of this process: what a request allocates shows up here.
-  let gcMs = 0;
-  const gcObserver = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) gcMs += entry.duration;
-  });
-  gcObserver.observe({ entryTypes: ['gc'] });
-  try {
-    const result = await phase();
-    const after = process.memoryUsage().rss;
-    const cpu = process.cpuUsage(cpuBefore);
-    const requests = Math.max(1, result.requests.total);
-    // CPU time of this process (server + in-process stub) per answered request: steadier than req/s on a busy machine.
-    const cpuPerRequestUs = (cpu.user + cpu.system) / requests;
-    const gcPerRequestUs = (gcMs * 1000) / requests;
-    return { result, rss: { before, peak: Math.max(peak, after), after }, cpuPerRequestUs, gcPerRequestUs };
-  } finally {
-    clearInterval(sampler);
-    gcObserver.disconnect();
-  }
+/** The phase's result with the server process's CPU time, GC pauses and RSS, and the stub's (this process's) CPU. */
+async function measured(server, phase) {
+  await server.ask({ measure: 'begin' });
+  const stubCpuBefore = process.cpuUsage();
+  const result = await phase();
+  const stubCpu = process.cpuUsage(stubCpuBefore);
+  const { cpuUs, gcMs, rss } = await server.ask({ measure: 'end' });
+  const requests = Math.max(1, result.requests.total);
+  return {
+    result,
+    rss,
+    // CPU time of the server's process per answered request: steadier than req/s on a busy machine.
+    cpuPerRequestUs: cpuUs / requests,
+    gcPerRequestUs: (gcMs * 1000) / requests,
+    stubCpuPerRequestUs: (stubCpu.user + stubCpu.system) / requests,
+  };
 }
 
 function printResults(rounds, stubSessions) {
   const rows = rounds.flatMap((results, index) =>
-    Object.entries(results).map(([name, { result, rss, cpuPerRequestUs, gcPerRequestUs }]) => ({
+    Object.entries(results).map(([name, { result, rss, cpuPerRequestUs, gcPerRequestUs, stubCpuPerRequestUs }]) => ({
       round: index + 1,
       server: name,
       'req/s': Math.round(result.requests.average),
@@ -266,6 +230,7 @@ function printResults(rounds, stubSessions) {
       'errors/non-2xx': `${result.errors + result.timeouts}/${result.non2xx}`,
       'CPU µs/req': Math.round(cpuPerRequestUs),
       'GC µs/req': Math.round(gcPerRequestUs),
+      'stub CPU µs/req': Math.round(stubCpuPerRequestUs),
       'RSS before/peak/after': `${mb(rss.before)}/${mb(rss.peak)}/${mb(rss.after)}`,
     })),
   );
@@ -320,7 +285,7 @@ async function measureStartup() {
 async function startOnce(env) {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', join(root, 'dist/apps/api/src/main.js')], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, join(root, 'dist/apps/api/src/main.js')], {
     env: { ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
