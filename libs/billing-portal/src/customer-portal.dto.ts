@@ -2,17 +2,20 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsIn,
+  isIn,
   IsObject,
   IsOptional,
   IsString,
   Matches,
   MaxLength,
+  maxLength,
   MinLength,
+  minLength,
   ValidateBy,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { Issue, IsPresent, issue } from '../../http-errors/src/index.js';
+import { Issue, IsPresent, issue, type AcceptsCommonBodies } from '../../http-errors/src/index.js';
 import { RETURN_URL_MAX_LENGTH, returnUrlProblem } from './return-url.js';
 
 /** Locales Stripe's Customer Portal can be shown in (`auto`: the customer's or browser's). */
@@ -113,6 +116,23 @@ export class PortalFlow {
 
 /** Request to create a customer portal session. */
 export class CustomerPortalRequest {
+  /**
+   * `{"return_url": ...}` with an optional `locale`, valid by the same rules as the decorators below: the body of
+   * nearly every call, built without class-validator (see AcceptsCommonBodies). Anything else, `flow` included, is
+   * left to class-validator.
+   */
+  static acceptCommonBody(body: object): CustomerPortalRequest | undefined {
+    const keys = Object.keys(body);
+    if (keys.length > 2 || !keys.every((key) => key === 'return_url' || key === 'locale')) return undefined;
+    const { return_url: returnUrl, locale } = body as Partial<Record<'return_url' | 'locale', unknown>>;
+    if (typeof returnUrl !== 'string' || !minLength(returnUrl, 1) || !maxLength(returnUrl, RETURN_URL_MAX_LENGTH)) {
+      return undefined;
+    }
+    if (returnUrlProblem(returnUrl) !== undefined) return undefined;
+    if (keys.length === 2 && !isIn(locale, PORTAL_LOCALES)) return undefined;
+    return Object.assign(new CustomerPortalRequest(), body);
+  }
+
   @ApiProperty({
     description:
       'Absolute http(s) URL the user returns to after leaving the portal (no credentials, at most 2048 characters).',
@@ -147,6 +167,8 @@ export class CustomerPortalRequest {
   @IsOptional()
   flow?: PortalFlow;
 }
+
+CustomerPortalRequest satisfies AcceptsCommonBodies<CustomerPortalRequest>;
 
 /** Customer portal session response. */
 export class CustomerPortalResponse {

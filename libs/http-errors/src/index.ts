@@ -1,6 +1,6 @@
 export { ErrorDetail, HTTPValidationError, ValidationErrorItem } from './error-responses.js';
 export { HttpExceptionFilter } from './http-exception.filter.js';
-export { issue, PydanticValidationPipe } from './pydantic-validation.pipe.js';
+export { issue, PydanticValidationPipe, type AcceptsCommonBodies } from './pydantic-validation.pipe.js';
 export { ServiceUnavailableRetryException } from './retryable.exception.js';
 export { Issue, RequestValidationException, type IssueKind, type ValidationIssue } from './validation-errors.js';
 export { IsPresent } from './validators.js';
