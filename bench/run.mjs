@@ -34,6 +34,8 @@ const JWT_SECRET = randomBytes(32).toString('base64url');
 const serverUrl = process.env.DATABASE_URL;
 // BENCH_ONLY=service (or baseline) measures one side only; ratios need both.
 const ONLY = process.env.BENCH_ONLY;
+// The baseline's query as a named statement (as the service's): the layers alone, without the statement advantage.
+const PREPARED_BASELINE = process.env.BENCH_BASELINE_PREPARED === '1';
 // The service's production flag (package.json start:prod, Dockerfile); the baseline gets the same runtime.
 const NODE_FLAGS = ['--max-semi-space-size=64'];
 // Extra flags for the server processes only, e.g. BENCH_NODE_FLAGS=--cpu-prof to profile them.
@@ -51,7 +53,8 @@ try {
 async function main() {
   console.log(
     `bench: ${PROJECTS} projects, ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per server, ` +
-      `database ${serverUrl ? 'PostgreSQL' : 'PGlite memory://'}, Node ${process.version}`,
+      `database ${serverUrl ? 'PostgreSQL' : 'PGlite memory://'}, ` +
+      `baseline query ${PREPARED_BASELINE ? 'prepared (named statement)' : 'unprepared'}, Node ${process.version}`,
   );
   const stub = await startStripeStub();
   cleanups.push(() => stub.close());
@@ -92,6 +95,7 @@ async function main() {
     stripeUrl: stub.baseUrl,
     databaseUrl: baselineDb.url,
     poolSize: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+    prepared: PREPARED_BASELINE,
   });
 
   const now = Math.floor(Date.now() / 1000);

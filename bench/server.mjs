@@ -7,6 +7,7 @@ import { clearInterval, setInterval } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { pino } from 'pino';
 import { startBaseline } from './baseline.mjs';
 
@@ -76,19 +77,32 @@ async function startService({ env, tenants, logFile }) {
   };
 }
 
-/** The bare baseline on its own database (pg Pool or its own PGlite) with the same schema and rows. */
-async function startBaselineServer({ jwtSecret, stripeUrl, databaseUrl, poolSize, tenants }) {
+/**
+ * The bare baseline on its own database (pg Pool or its own PGlite) with the same schema and rows. `prepared`
+ * (BENCH_BASELINE_PREPARED=1) sends its one query as a named statement, parsed and planned once, as the service does:
+ * the comparison of the layers alone, without the service's statement advantage.
+ */
+async function startBaselineServer({ jwtSecret, stripeUrl, databaseUrl, poolSize, tenants, prepared }) {
   const { applyMigrations } = await import(dist('libs/database/src/index.js'));
   let query;
+  let portalQuery;
   if (databaseUrl) {
     await applyMigrations({ kind: 'postgres', url: databaseUrl });
     const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
     query = (sql, params) => pool.query(sql, params);
+    portalQuery = prepared ? (text, values) => pool.query({ name: 'baseline_portal', text, values }) : query;
   } else {
     const pglite = new PGlite();
     await pglite.waitReady;
     await applyMigrations({ kind: 'pglite', pglite });
     query = (sql, params) => pglite.query(sql, params);
+    portalQuery = query;
+    if (prepared) {
+      const client = new pg.Client(createPgConfig(pglite));
+      await client.connect();
+      portalQuery = (text, values) =>
+        pglite.runExclusive(() => client.query({ name: 'baseline_portal', text, values }));
+    }
   }
   for (const t of tenants) {
     await query(`INSERT INTO projects (id, name, owner_id, updated_at) VALUES ($1, 'Bench', $2, now())`, [
@@ -105,7 +119,7 @@ async function startBaselineServer({ jwtSecret, stripeUrl, databaseUrl, poolSize
       [randomUUID(), t.projectId, t.userId, t.customerId],
     );
   }
-  const baseline = await startBaseline({ jwtSecret, query, stripeUrl });
+  const baseline = await startBaseline({ jwtSecret, query: portalQuery, stripeUrl });
   return { url: baseline.url, logs: async () => ({ statuses: {}, problems: [] }) };
 }
 
