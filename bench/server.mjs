@@ -100,8 +100,11 @@ async function startBaselineServer({ jwtSecret, stripeUrl, databaseUrl, poolSize
     if (prepared) {
       const client = new pg.Client(createPgConfig(pglite));
       await client.connect();
+      // Both of PGlite's locks, as its own query() and the service take them.
       portalQuery = (text, values) =>
-        pglite.runExclusive(() => client.query({ name: 'baseline_portal', text, values }));
+        pglite._runExclusiveTransaction(() =>
+          pglite.runExclusive(() => client.query({ name: 'baseline_portal', text, values })),
+        );
     }
   }
   for (const t of tenants) {

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseUnavailableError, PrismaService } from '../libs/database/src/index.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -27,6 +29,38 @@ describe('raw hot-path queries (PrismaService.queryRows)', () => {
     const failure = prisma.queryRows({ name: 'raw_queries_spec_typo', text: 'SELEC 1', values: [] });
     await expect(failure).rejects.toMatchObject({ code: '42601' });
     await expect(failure).rejects.not.toBeInstanceOf(DatabaseUnavailableError);
+  });
+
+  // Embedded PGlite has one session for everything: a hot-path statement sent while a Prisma transaction is open would
+  // run inside it, see its uncommitted rows, and could abort it with an error of its own.
+  it('never runs inside a Prisma transaction that is still open', async () => {
+    const projectId = randomUUID();
+    const seen = async () =>
+      (
+        await prisma.queryRows<{ n: number }>({
+          name: 'raw_queries_spec_project_count',
+          text: 'SELECT count(*)::int AS n FROM projects WHERE id = $1::uuid',
+          values: [projectId],
+        })
+      )[0].n;
+    let inserted!: () => void;
+    const insertedYet = new Promise<void>((resolve) => (inserted = resolve));
+    const rolledBack = prisma
+      .$transaction(async (tx) => {
+        await tx.project.create({ data: { id: projectId, name: 'Uncommitted', ownerId: randomUUID() } });
+        inserted();
+        await sleep(200);
+        throw new Error('roll back');
+      })
+      .catch((error: Error) => error.message);
+
+    await insertedYet;
+    const duringTransaction = await seen();
+    expect({ duringTransaction, transaction: await rolledBack, afterwards: await seen() }).toEqual({
+      duringTransaction: 0,
+      transaction: 'roll back',
+      afterwards: 0,
+    });
   });
 
   it('turns a database that can no longer be used into DatabaseUnavailableError', async () => {

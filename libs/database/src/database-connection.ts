@@ -101,14 +101,22 @@ async function pgliteConnection(pglite: PGlite, close: () => Promise<void>): Pro
     kind: 'pglite',
     adapter: new PrismaPGlite(pglite),
     migrationTarget: { kind: 'pglite', pglite },
-    // PGlite's protocol entry points do not take its query lock: runExclusive keeps Prisma's statements from interleaving.
     query: async <Row>(statement: SqlStatement) =>
-      (await pglite.runExclusive(() => client.query<Row & pg.QueryResultRow>(statement))).rows,
+      (await exclusively(pglite, () => client.query<Row & pg.QueryResultRow>(statement))).rows,
     close: async () => {
       await client.end();
       await close();
     },
   };
+}
+
+/**
+ * PGlite has one session, and its protocol entry points take none of its locks. The hot path takes both, as
+ * `pglite.query` does: the transaction lock, so it never runs inside an open Prisma transaction (it would see
+ * uncommitted rows, and an error of its own would abort that transaction), then the query lock (runExclusive).
+ */
+function exclusively<T>(pglite: PGlite, run: () => Promise<T>): Promise<T> {
+  return pglite._runExclusiveTransaction(() => pglite.runExclusive(run));
 }
 
 // PGlite is single-process: a lock beside the data files keeps a second process from opening (and corrupting) them.
