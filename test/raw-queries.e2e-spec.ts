@@ -63,6 +63,37 @@ describe('raw hot-path queries (PrismaService.queryRows)', () => {
     });
   });
 
+  it('leaves the database as it was when a statement fails while Prisma works alongside', async () => {
+    const projectId = randomUUID();
+    const divide = (by: number) =>
+      prisma.queryRows<{ q: number }>({
+        name: 'raw_queries_spec_divide',
+        text: 'SELECT 10 / $1::int AS q',
+        values: [by],
+      });
+    const existing = await prisma.project.create({ data: { name: 'Existing', ownerId: randomUUID() } });
+
+    const [failure, rolledBack, found] = await Promise.all([
+      divide(0).catch((error: { code?: string }) => error.code),
+      prisma
+        .$transaction(async (tx) => {
+          await tx.project.create({ data: { id: projectId, name: 'Rolled back', ownerId: randomUUID() } });
+          throw new Error('roll back');
+        })
+        .catch((error: Error) => error.message),
+      prisma.project.findUnique({ where: { id: existing.id }, select: { name: true } }),
+    ]);
+
+    expect({ failure, rolledBack, found }).toEqual({
+      failure: '22012',
+      rolledBack: 'roll back',
+      found: { name: 'Existing' },
+    });
+    // The failed statement was parsed before it failed: the next call reuses it.
+    expect(await divide(5)).toEqual([{ q: 2 }]);
+    expect(await prisma.project.count({ where: { id: projectId } })).toBe(0);
+  });
+
   it('turns a database that can no longer be used into DatabaseUnavailableError', async () => {
     const closing = await startTestApp();
     const closed = closing.app.get(PrismaService);

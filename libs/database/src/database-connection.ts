@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { PGlite, protocol } from '@electric-sql/pglite';
 import { Logger } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -26,7 +25,7 @@ export class EmbeddedDatabaseBusyError extends Error {
 export interface SqlStatement {
   readonly name: string;
   readonly text: string;
-  readonly values: unknown[];
+  readonly values: (string | number | null)[];
 }
 
 /**
@@ -66,19 +65,14 @@ export async function openDatabase(
   }
   if (database.dataDir === 'memory://') {
     const pglite = await PGlite.create('memory://');
-    try {
-      return await pgliteConnection(pglite, () => pglite.close());
-    } catch (error) {
-      await pglite.close();
-      throw error;
-    }
+    return pgliteConnection(pglite, () => pglite.close());
   }
   const dataDir = resolve(database.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const release = await lockDataDir(dataDir, onLockLost);
   try {
     const pglite = await PGlite.create(join(dataDir, 'pgdata'));
-    return await pgliteConnection(pglite, async () => {
+    return pgliteConnection(pglite, async () => {
       await pglite.close();
       await release();
     });
@@ -88,35 +82,62 @@ export async function openDatabase(
   }
 }
 
-/**
- * Prisma talks to PGlite through its adapter; hot-path statements go through node-postgres on the same PGlite, so a
- * named statement is parsed and planned once, which PGlite's own `query` cannot do (it parses every call): the portal
- * query took 75 instead of 180 us (bench/README.md).
- */
-async function pgliteConnection(pglite: PGlite, close: () => Promise<void>): Promise<DatabaseConnection> {
-  const client = new pg.Client(createPgConfig(pglite));
-  client.on('error', (error) => new Logger('Database').warn(`Embedded database connection failed: ${error.message}`));
-  await client.connect();
+function pgliteConnection(pglite: PGlite, close: () => Promise<void>): DatabaseConnection {
+  const statements = new PglitePreparedStatements(pglite);
   return {
     kind: 'pglite',
     adapter: new PrismaPGlite(pglite),
     migrationTarget: { kind: 'pglite', pglite },
-    query: async <Row>(statement: SqlStatement) =>
-      (await exclusively(pglite, () => client.query<Row & pg.QueryResultRow>(statement))).rows,
-    close: async () => {
-      await client.end();
-      await close();
-    },
+    query: (statement) => statements.query(statement),
+    close,
   };
 }
 
 /**
- * PGlite has one session, and its protocol entry points take none of its locks. The hot path takes both, as
- * `pglite.query` does: the transaction lock, so it never runs inside an open Prisma transaction (it would see
- * uncommitted rows, and an error of its own would abort that transaction), then the query lock (runExclusive).
+ * Named statements on PGlite, parsed and planned once, which its own `query` cannot do (it parses and plans every
+ * call): the portal query took 74 instead of 183 us (bench/README.md). Each call is one exchange, sent whole (Parse
+ * the first time, Bind, Describe, Execute, Sync), under both of PGlite's locks as `pglite.query` takes them: the
+ * transaction lock, so it never runs inside an open Prisma transaction (PGlite has one session), then the query lock.
+ * Values are read with node-postgres's type parsers, as on PostgreSQL.
  */
-function exclusively<T>(pglite: PGlite, run: () => Promise<T>): Promise<T> {
-  return pglite._runExclusiveTransaction(() => pglite.runExclusive(run));
+class PglitePreparedStatements {
+  private readonly prepared = new Set<string>();
+
+  constructor(private readonly pglite: PGlite) {}
+
+  async query<Row>({ name, text, values }: SqlStatement): Promise<Row[]> {
+    const { serialize } = protocol;
+    const exchange = Buffer.concat([
+      ...(this.prepared.has(name) ? [] : [serialize.parse({ name, text })]),
+      serialize.bind({ statement: name, values: values.map((value) => (value === null ? null : String(value))) }),
+      serialize.describe({ type: 'P' }),
+      serialize.execute({}),
+      serialize.sync(),
+    ]);
+    const { messages } = await this.pglite._runExclusiveTransaction(() =>
+      this.pglite.runExclusive(() => this.pglite.execProtocol(exchange, { throwOnError: false })),
+    );
+    // Parsed even when Bind or Execute then failed: sending its Parse again would be refused.
+    if (messages.some((message) => message.name === 'parseComplete')) this.prepared.add(name);
+    const failure = messages.find((message) => message instanceof protocol.messages.DatabaseError);
+    if (failure) throw failure;
+    return rowsOf<Row>(messages);
+  }
+}
+
+function rowsOf<Row>(messages: readonly object[]): Row[] {
+  let columns: { name: string; parse: (text: string) => unknown }[] = [];
+  const rows: Row[] = [];
+  for (const message of messages) {
+    if (message instanceof protocol.messages.RowDescriptionMessage) {
+      columns = message.fields.map((field) => ({ name: field.name, parse: pg.types.getTypeParser(field.dataTypeID) }));
+    } else if (message instanceof protocol.messages.DataRowMessage) {
+      const row: Record<string, unknown> = {};
+      message.fields.forEach((text, i) => (row[columns[i].name] = text === null ? null : columns[i].parse(text)));
+      rows.push(row as Row);
+    }
+  }
+  return rows;
 }
 
 // PGlite is single-process: a lock beside the data files keeps a second process from opening (and corrupting) them.
