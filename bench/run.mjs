@@ -28,6 +28,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 // Baseline and service alternate for this many rounds: on a shared VM the machine's speed drifts between runs, so each
 // round's ratio compares two neighbouring phases, and the median over the rounds is the verdict.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const POOL_SIZE = Number(process.env.DATABASE_POOL_SIZE ?? 10);
 const PORTAL_PATH = '/api/v1/payments/stripe/customer-portal?test_mode=true';
 const RETURN_URL = 'https://myapp.example.com/account/billing';
 const JWT_SECRET = randomBytes(32).toString('base64url');
@@ -83,6 +84,8 @@ async function main() {
       // One address and 20 users send thousands of requests a second: limits high enough never to refuse, still counted.
       RATE_LIMIT_USER_PER_MINUTE: '1000000000',
       RATE_LIMIT_IP_PER_MINUTE: '1000000000',
+      // The baseline's pg Pool has as many connections.
+      DATABASE_POOL_SIZE: String(POOL_SIZE),
       ...serviceDb.env,
     },
   });
@@ -94,7 +97,7 @@ async function main() {
     jwtSecret: JWT_SECRET,
     stripeUrl: stub.baseUrl,
     databaseUrl: baselineDb.url,
-    poolSize: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+    poolSize: POOL_SIZE,
     prepared: PREPARED_BASELINE,
   });
 

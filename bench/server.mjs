@@ -25,6 +25,9 @@ const dist = (path) => join(root, 'dist', path);
 let server;
 let measurement;
 
+// The bench stops this process with SIGINT: exit through Node, so that --cpu-prof (BENCH_NODE_FLAGS) writes its profile.
+process.once('SIGINT', () => process.exit(0));
+
 process.on('message', (message) => {
   handle(message).then(
     (reply) => process.send({ reply }),
@@ -140,6 +143,7 @@ function beginMeasurement() {
   return {
     end() {
       clearInterval(sampler);
+      for (const entry of gcObserver.takeRecords()) gcMs += entry.duration;
       gcObserver.disconnect();
       const after = process.memoryUsage().rss;
       const cpu = process.cpuUsage(cpuBefore);
