@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import fc from 'fast-check';
-import { PydanticValidationPipe } from '../../http-errors/src/index.js';
+import { IsPresent, PydanticValidationPipe, RequestValidationException } from '../../http-errors/src/index.js';
 import { CustomerPortalRequest, PORTAL_LOCALES } from './customer-portal.dto.js';
 import { RETURN_URL_MAX_LENGTH } from './return-url.js';
 
@@ -98,6 +98,16 @@ describe('CustomerPortalRequest.acceptCommonBody', () => {
     ['a __proto__ key', JSON.parse(`{"__proto__": {"admin": true}, "return_url": "${RETURN_URL}"}`) as object],
   ])('leaves %s to class-validator', (_name, body) => {
     expect(CustomerPortalRequest.acceptCommonBody(body)).toBeUndefined();
+  });
+
+  it('is not inherited: the pipe sends a subclass with rules of its own to class-validator', async () => {
+    class WithReference extends CustomerPortalRequest {
+      @IsPresent()
+      reference!: string;
+    }
+    await expect(
+      pipe.transform({ return_url: RETURN_URL }, { type: 'body', metatype: WithReference, data: undefined }),
+    ).rejects.toBeInstanceOf(RequestValidationException);
   });
 
   it('is what the validation pipe returns for a common body', async () => {

@@ -30,8 +30,11 @@ export class PydanticValidationPipe extends ValidationPipe {
       if (nestingDepthExceeds(value, MAX_BODY_DEPTH)) {
         throw RequestValidationException.at(['body'], Issue.jsonTooDeep(MAX_BODY_DEPTH));
       }
-      const accepted = (metadata.metatype as Partial<AcceptsCommonBodies<object>>).acceptCommonBody?.(value);
-      if (accepted !== undefined) return accepted;
+      // Own, not inherited: a subclass adds rules its parent's check knows nothing of.
+      if (Object.hasOwn(metadata.metatype, 'acceptCommonBody')) {
+        const accepted = (metadata.metatype as Partial<AcceptsCommonBodies<object>>).acceptCommonBody?.(value);
+        if (accepted !== undefined) return accepted;
+      }
     }
     return super.transform(value, metadata);
   }
