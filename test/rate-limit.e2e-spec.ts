@@ -6,6 +6,7 @@ import { StripeStub } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken, WRONG_JWT_SECRET } from './support/tokens.js';
 import { freePort as closedPort } from './support/ports.js';
+import { expectResetWithin, timed, type Timed } from './support/rate-limit-reset.js';
 
 const PATH = '/api/v1/payments/stripe/customer-portal';
 const RETURN_URL = 'https://myapp.example.com/account/billing';
@@ -69,32 +70,6 @@ const shown = (response: request.Response): { limit?: string; remaining?: string
   limit: response.headers['x-ratelimit-limit'],
   remaining: response.headers['x-ratelimit-remaining'],
 });
-
-/** A response with the clock read before sending it and after it arrived: the server's clock read lies between. */
-interface Timed {
-  response: request.Response;
-  sentAt: number;
-  answeredAt: number;
-}
-
-async function timed(pending: PromiseLike<request.Response>): Promise<Timed> {
-  const sentAt = Date.now();
-  const response = await pending;
-  return { response, sentAt, answeredAt: Date.now() };
-}
-
-/** X-RateLimit-Reset is a Unix time in whole seconds, rounded up. */
-const resetBounds = ({ sentAt, answeredAt }: Timed, minSeconds: number, maxSeconds: number) => ({
-  earliest: Math.ceil((sentAt + minSeconds * 1000) / 1000),
-  latest: Math.ceil((answeredAt + maxSeconds * 1000) / 1000),
-});
-
-function expectResetWithin(timedResponse: Timed, minSeconds: number, maxSeconds: number): void {
-  const reset = Number(timedResponse.response.headers['x-ratelimit-reset']);
-  const { earliest, latest } = resetBounds(timedResponse, minSeconds, maxSeconds);
-  expect(reset).toBeGreaterThanOrEqual(earliest);
-  expect(reset).toBeLessThanOrEqual(latest);
-}
 
 /** The reference's 429: exact body, Retry-After equal to retry_after, headers of the exhausted limit. */
 function expectTooManyRequests(timedResponse: Timed, limit: number): number {

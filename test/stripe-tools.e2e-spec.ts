@@ -7,6 +7,7 @@ import { StripeStub } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken } from './support/tokens.js';
 import { freePort as closedPort } from './support/ports.js';
+import { expectResetWithin, timed } from './support/rate-limit-reset.js';
 
 const BASE = '/api/v1/payments/stripe/projects';
 const PUBLIC_BASE_URL = 'https://billing.example.com/base/';
@@ -147,9 +148,8 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
   describe('POST /projects/{project_id}/validate-credentials', () => {
     it('accepts a test key Stripe knows, checking it with one balance read through an uncached client', async () => {
       const { projectId, token } = await newDeveloper();
-      const sentAt = Date.now();
-      const response = await validate(token, projectId, { secret_key: keys.test, is_test_mode: true }).expect(200);
-      const answeredAt = Date.now();
+      const answer = await timed(validate(token, projectId, { secret_key: keys.test, is_test_mode: true }).expect(200));
+      const { response } = answer;
 
       expect(response.body).toEqual(VALID);
       expect(stripe.requests).toHaveLength(1);
@@ -159,10 +159,8 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
       expect(sent.headers['x-stripe-client-telemetry']).toBeUndefined();
       expect(response.headers['x-ratelimit-limit']).toBe('10');
       expect(response.headers['x-ratelimit-remaining']).toBe('9');
-      const reset = Number(response.headers['x-ratelimit-reset']);
-      // A one-minute window opened while the request was in flight; the reset is in whole seconds, rounded up.
-      expect(reset).toBeGreaterThanOrEqual(Math.ceil(sentAt / 1000) + 59);
-      expect(reset).toBeLessThanOrEqual(Math.ceil(answeredAt / 1000) + 60);
+      // A one-minute window opened while the request was in flight.
+      expectResetWithin(answer, 59, 60);
       expectNoKeyIn(response.text);
     });
 
@@ -268,9 +266,8 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
           ]);
         }
         expect(stripe.requests).toHaveLength(10);
-        const sentAt = Date.now();
-        const limited = await validate(token, projectId, { secret_key: keys.test }).expect(429);
-        const answeredAt = Date.now();
+        const answer = await timed(validate(token, projectId, { secret_key: keys.test }).expect(429));
+        const limited = answer.response;
 
         const retryAfter = limited.body.retry_after;
         expect(limited.body).toEqual({
@@ -283,10 +280,8 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
         expect(limited.headers['retry-after']).toBe(String(retryAfter));
         expect(limited.headers['x-ratelimit-limit']).toBe('10');
         expect(limited.headers['x-ratelimit-remaining']).toBe('0');
-        const reset = Number(limited.headers['x-ratelimit-reset']);
         // Retry-After is the time left rounded up: the window ends between retryAfter - 1 and retryAfter from then.
-        expect(reset).toBeGreaterThanOrEqual(Math.ceil(sentAt / 1000) + retryAfter - 1);
-        expect(reset).toBeLessThanOrEqual(Math.ceil(answeredAt / 1000) + retryAfter);
+        expectResetWithin(answer, retryAfter - 1, retryAfter);
         expect(stripe.requests).toHaveLength(10);
         expectNoKeyIn(limited.text);
       });
