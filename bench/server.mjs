@@ -6,8 +6,8 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import pg from 'pg';
 import { pino } from 'pino';
 import { startBaseline } from './baseline.mjs';
 
@@ -16,7 +16,7 @@ import { startBaseline } from './baseline.mjs';
  * V8 heap, nor JIT state, nor an event loop. The parent drives it over IPC:
  *   {start: {kind: 'service' | 'baseline', ...}} -> {url}
  *   {measure: 'begin'} / {measure: 'end'} -> {cpuUs, gcMs, rss: {before, peak, after}}
- *   {logs: true} -> {statuses, problems} (service only: its request log, flushed)
+ *   {logs: true} -> {statuses, problems} (the service only: its request log, flushed)
  */
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -125,8 +125,8 @@ async function startBaselineServer({ jwtSecret, stripeUrl, databaseUrl, poolSize
       [randomUUID(), t.projectId, t.userId, t.customerId],
     );
   }
-  const baseline = await startBaseline({ jwtSecret, query: portalQuery, stripeUrl });
-  return { url: baseline.url, logs: async () => ({ statuses: {}, problems: [] }) };
+  const { url } = await startBaseline({ jwtSecret, query: portalQuery, stripeUrl });
+  return { url };
 }
 
 /** CPU time, garbage-collection pauses and RSS (before, peak sampled every 50 ms, after) of this process. */

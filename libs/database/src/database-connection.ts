@@ -29,8 +29,8 @@ export interface SqlStatement {
 }
 
 /**
- * An open database: the Prisma driver adapter for it, node-postgres on the same database for hot-path statements
- * (measured: Prisma adds 0.3-1.1 ms per query, see bench/README.md), and how to release it.
+ * An open database: the Prisma driver adapter for it, the raw driver for hot-path statements (node-postgres, or
+ * PGlite's protocol; measured: Prisma adds 0.3-1.1 ms per query, see bench/README.md), and how to release it.
  */
 export interface DatabaseConnection {
   readonly kind: 'postgres' | 'pglite';
