@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import { createApiApp } from '../../apps/api/src/configure-app.js';
-import { loadConfig, type AppConfig } from '../../libs/config/src/index.js';
+import { loadConfig, type AppConfig } from '#libs/config';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { TEST_JWT_SECRET } from './tokens.js';
 

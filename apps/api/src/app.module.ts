@@ -1,10 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { BillingPortalModule } from '../../../libs/billing-portal/src/index.js';
-import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
-import { DatabaseModule } from '../../../libs/database/src/index.js';
-import { DeveloperApiModule } from '../../../libs/developer-api/src/index.js';
-import { HealthModule } from '../../../libs/health/src/index.js';
-import { MetricsModule } from '../../../libs/metrics/src/index.js';
+import { BillingPortalModule } from '#libs/billing-portal';
+import { AppConfig, ConfigModule } from '#libs/config';
+import { DatabaseModule } from '#libs/database';
+import { DeveloperApiModule } from '#libs/developer-api';
+import { HealthModule } from '#libs/health';
+import { MetricsModule } from '#libs/metrics';
 
 @Module({})
 export class AppModule {

@@ -3,19 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { DatabaseExceptionFilter } from '../../../libs/database/src/index.js';
-import type { AppConfig } from '../../../libs/config/src/index.js';
-import {
-  createAppLogger,
-  PinoNestLogger,
-  registerRequestLogging,
-  requestIdOf,
-} from '../../../libs/logging/src/index.js';
-import {
-  HttpExceptionFilter,
-  PydanticValidationPipe,
-  registerJsonBodyParser,
-} from '../../../libs/http-errors/src/index.js';
+import { DatabaseExceptionFilter } from '#libs/database';
+import type { AppConfig } from '#libs/config';
+import { createAppLogger, PinoNestLogger, registerRequestLogging, requestIdOf } from '#libs/logging';
+import { HttpExceptionFilter, PydanticValidationPipe, registerJsonBodyParser } from '#libs/http-errors';
 import { AppModule } from './app.module.js';
 
 /** Largest JSON body accepted; larger ones get 413. */

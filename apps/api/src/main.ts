@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import type { Server } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppConfig, ConfigurationError, loadConfig } from '../../../libs/config/src/index.js';
-import { createAppLogger, PinoNestLogger } from '../../../libs/logging/src/index.js';
+import { AppConfig, ConfigurationError, loadConfig } from '#libs/config';
+import { createAppLogger, PinoNestLogger } from '#libs/logging';
 import { createApiApp } from './configure-app.js';
 
 async function bootstrap(): Promise<void> {

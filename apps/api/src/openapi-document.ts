@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { AppConfig, environmentSchema } from '../../../libs/config/src/index.js';
+import { AppConfig, environmentSchema } from '#libs/config';
 import { AppModule } from './app.module.js';
 import { configureApp, httpAdapter } from './configure-app.js';
 

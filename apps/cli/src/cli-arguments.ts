@@ -1,9 +1,9 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { MintRequest } from '../../../libs/auth/src/index.js';
-import type { StripeMode } from '../../../libs/config/src/index.js';
+import type { MintRequest } from '#libs/auth';
+import type { StripeMode } from '#libs/config';
 // Straight from the module, not the library's index: parsing must not load NestJS (usage errors answer at once).
 import { credentialProblem, type CredentialField } from '../../../libs/projects/src/stripe-credentials.js';
-import type { ModeCredentials, NewProject } from '../../../libs/projects/src/index.js';
+import type { ModeCredentials, NewProject } from '#libs/projects';
 
 export const USAGE = `Usage: npm run -s cli -- <command> [options] [--json]
 

@@ -1,8 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { AccessTokenSigner } from '../../../libs/auth/src/index.js';
-import { AppConfig, ConfigModule } from '../../../libs/config/src/index.js';
-import { DatabaseModule } from '../../../libs/database/src/index.js';
-import { ProjectsModule } from '../../../libs/projects/src/index.js';
+import { AccessTokenSigner } from '#libs/auth';
+import { AppConfig, ConfigModule } from '#libs/config';
+import { DatabaseModule } from '#libs/database';
+import { ProjectsModule } from '#libs/projects';
 import type { CommandName } from './cli-arguments.js';
 
 const REPOSITORY_COMMANDS: readonly CommandName[] = [

@@ -1,8 +1,8 @@
 import { Logger, type INestApplicationContext } from '@nestjs/common';
-import { AccessTokenSigner } from '../../../libs/auth/src/index.js';
-import { AppConfig } from '../../../libs/config/src/index.js';
-import { applyMigrations, openDatabase } from '../../../libs/database/src/index.js';
-import { maskSecret, ProjectsRepository } from '../../../libs/projects/src/index.js';
+import { AccessTokenSigner } from '#libs/auth';
+import { AppConfig } from '#libs/config';
+import { applyMigrations, openDatabase } from '#libs/database';
+import { maskSecret, ProjectsRepository } from '#libs/projects';
 import type { Command } from './cli-arguments.js';
 
 /** What a command prints: `json` with --json, otherwise `text`. */

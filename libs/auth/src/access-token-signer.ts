@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
-import { AppConfig } from '../../config/src/index.js';
+import { AppConfig } from '#libs/config';
 
 export interface MintRequest {
   userId: string;

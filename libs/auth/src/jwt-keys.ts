@@ -1,6 +1,6 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Algorithm } from 'jsonwebtoken';
-import { AppConfig } from '../../config/src/index.js';
+import { AppConfig } from '#libs/config';
 
 /**
  * The verification key for each accepted algorithm. A token's `alg` picks its key, so an HS256 token can never be

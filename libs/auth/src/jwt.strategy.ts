@@ -4,7 +4,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import jwt from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { AppConfig } from '../../config/src/index.js';
+import { AppConfig } from '#libs/config';
 import { verificationKeys } from './jwt-keys.js';
 import type { Principal } from './principal.js';
 

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ErrorDetail } from '../../http-errors/src/index.js';
+import { ErrorDetail } from '#libs/http-errors';
 import { INVALID_CREDENTIALS, JwtAuthGuard } from './jwt-auth.guard.js';
 import { isEndUser, type Principal } from './principal.js';
 

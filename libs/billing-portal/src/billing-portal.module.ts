@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../../auth/src/index.js';
-import { ProjectsModule } from '../../projects/src/index.js';
-import { RateLimitModule } from '../../rate-limit/src/index.js';
-import { StripeModule } from '../../stripe/src/index.js';
+import { AuthModule } from '#libs/auth';
+import { ProjectsModule } from '#libs/projects';
+import { RateLimitModule } from '#libs/rate-limit';
+import { StripeModule } from '#libs/stripe';
 import { CustomerPortalController } from './customer-portal.controller.js';
 import { CustomerPortalService } from './customer-portal.service.js';
 

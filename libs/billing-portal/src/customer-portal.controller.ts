@@ -12,16 +12,16 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { CurrentPrincipal, type EndUserPrincipal } from '../../auth/src/index.js';
+import { CurrentPrincipal, type EndUserPrincipal } from '#libs/auth';
 import {
   ApiBodyLimit,
   ApiDatabaseUnavailable,
   ErrorDetail,
   HTTPValidationError,
   TestModePipe,
-} from '../../http-errors/src/index.js';
-import { RATE_LIMIT_HEADERS, RateLimitedEndUserAuth } from '../../rate-limit/src/index.js';
-import { BULKHEAD_FULL_DETAIL } from '../../stripe/src/index.js';
+} from '#libs/http-errors';
+import { RATE_LIMIT_HEADERS, RateLimitedEndUserAuth } from '#libs/rate-limit';
+import { BULKHEAD_FULL_DETAIL } from '#libs/stripe';
 import { CustomerPortalRequest, CustomerPortalResponse } from './customer-portal.dto.js';
 import { CustomerPortalService, PROJECT_NOT_CONFIGURED } from './customer-portal.service.js';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyKeyPipe } from './idempotency-key.pipe.js';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import fc from 'fast-check';
-import { IsPresent, PydanticValidationPipe, RequestValidationException } from '../../http-errors/src/index.js';
+import { IsPresent, PydanticValidationPipe, RequestValidationException } from '#libs/http-errors';
 import { CustomerPortalRequest, PORTAL_LOCALES } from './customer-portal.dto.js';
 import { RETURN_URL_MAX_LENGTH } from './return-url.js';
 

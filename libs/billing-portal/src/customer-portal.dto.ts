@@ -15,7 +15,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { Issue, IsPresent, issue, type AcceptsCommonBodies } from '../../http-errors/src/index.js';
+import { Issue, IsPresent, issue, type AcceptsCommonBodies } from '#libs/http-errors';
 import { RETURN_URL_MAX_LENGTH, returnUrlProblem } from './return-url.js';
 
 /** Locales Stripe's Customer Portal can be shown in (`auto`: the customer's or browser's). */

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import type Stripe from 'stripe';
-import type { EndUserPrincipal } from '../../auth/src/index.js';
-import type { StripeMode } from '../../config/src/index.js';
-import { Issue, RequestValidationException } from '../../http-errors/src/index.js';
-import { ProjectsRepository } from '../../projects/src/index.js';
-import { NO_CUSTOMER_DETAIL, StripeCalls, StripeClientFactory, toHttpException } from '../../stripe/src/index.js';
+import type { EndUserPrincipal } from '#libs/auth';
+import type { StripeMode } from '#libs/config';
+import { Issue, RequestValidationException } from '#libs/http-errors';
+import { ProjectsRepository } from '#libs/projects';
+import { NO_CUSTOMER_DETAIL, StripeCalls, StripeClientFactory, toHttpException } from '#libs/stripe';
 import type { CustomerPortalRequest, PortalFlow } from './customer-portal.dto.js';
 
 export const PROJECT_NOT_CONFIGURED = 'Project not found or Stripe not configured';

@@ -7,7 +7,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
 import lockfile from 'proper-lockfile';
-import type { AppConfig } from '../../config/src/index.js';
+import type { AppConfig } from '#libs/config';
 import type { MigrationTarget } from './migrator.js';
 
 /** Another process (usually the running service) holds the embedded data directory. */

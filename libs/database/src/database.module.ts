@@ -1,5 +1,5 @@
 import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
-import { AppConfig } from '../../config/src/index.js';
+import { AppConfig } from '#libs/config';
 import { openDatabase, type DatabaseConnection } from './database-connection.js';
 import { applyMigrations, pendingMigrationNames } from './migrator.js';
 import { PrismaService } from './prisma.service.js';

@@ -1,7 +1,7 @@
 import { Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiParam } from '@nestjs/swagger';
-import { ErrorDetail, UuidPathPipe } from '../../http-errors/src/index.js';
-import { PROJECT_NOT_FOUND } from '../../projects/src/index.js';
+import { ErrorDetail, UuidPathPipe } from '#libs/http-errors';
+import { PROJECT_NOT_FOUND } from '#libs/projects';
 
 /** The `project_id` path parameter of developer routes: a UUID (422 `uuid_parsing` otherwise). */
 export const ProjectIdParam = (): ParameterDecorator => Param('project_id', new UuidPathPipe('project_id'));

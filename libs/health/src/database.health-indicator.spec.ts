@@ -1,5 +1,5 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
-import type { PrismaService } from '../../database/src/index.js';
+import type { PrismaService } from '#libs/database';
 import { DatabaseHealthIndicator, failureReason } from './database.health-indicator.js';
 
 // A stand-in for the database driver only: the hanging and wrong answers a real server is hard to produce on demand.

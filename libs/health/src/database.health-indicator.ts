@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { PrismaService } from '../../database/src/index.js';
+import { PrismaService } from '#libs/database';
 
 /** A readiness probe must answer even when the database hangs: past this, the check reports a timeout. */
 export const DATABASE_HEALTH_TIMEOUT_MS = 5_000;

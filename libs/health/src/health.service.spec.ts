@@ -1,8 +1,8 @@
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { AppConfig, environmentSchema } from '../../config/src/index.js';
-import { PrismaService } from '../../database/src/index.js';
+import { AppConfig, environmentSchema } from '#libs/config';
+import { PrismaService } from '#libs/database';
 import { DatabaseHealthIndicator } from './database.health-indicator.js';
 import { HealthService, LIVENESS_NOTE, SHUTTING_DOWN } from './health.service.js';
 

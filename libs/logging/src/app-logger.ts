@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
-import type { AppConfig } from '../../config/src/index.js';
+import type { AppConfig } from '#libs/config';
 
 /** Nest's level names (LOG_LEVEL) in pino's terms. */
 const PINO_LEVELS: Record<AppConfig['logLevel'], Level> = {

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { httpAdapter } from '../../../apps/api/src/configure-app.js';
 import request from 'supertest';
-import { AppConfig, ConfigModule, environmentSchema } from '../../config/src/index.js';
+import { AppConfig, ConfigModule, environmentSchema } from '#libs/config';
 import { MetricsModule } from './metrics.module.js';
 import { MetricsRegistry } from './metrics-registry.js';
 

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { INVALID_CREDENTIALS } from '../../auth/src/index.js';
-import { AppConfig } from '../../config/src/index.js';
+import { INVALID_CREDENTIALS } from '#libs/auth';
+import { AppConfig } from '#libs/config';
 
 /** With METRICS_TOKEN set, GET /metrics needs `Authorization: Bearer <token>`; without it the endpoint is open. */
 @Injectable()

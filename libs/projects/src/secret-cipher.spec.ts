@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { AppConfig, environmentSchema } from '../../config/src/index.js';
+import { AppConfig, environmentSchema } from '#libs/config';
 import { SecretCipher, SecretDecryptionError } from './secret-cipher.js';
 
 const CURRENT_KEY = Buffer.alloc(32, 0x11).toString('base64');

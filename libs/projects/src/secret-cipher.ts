@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../../config/src/index.js';
+import { AppConfig } from '#libs/config';
 
 const FORMAT = 'v1';
 const IV_BYTES = 12;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { StripeMode } from '../../config/src/index.js';
+import type { StripeMode } from '#libs/config';
 import { PrismaService } from '../../database/src/prisma.service.js';
 import { SecretCipher, stripeSecretContext } from './secret-cipher.js';
 

@@ -1,4 +1,4 @@
-import type { StripeMode } from '../../config/src/index.js';
+import type { StripeMode } from '#libs/config';
 
 /** Key prefixes Stripe issues per mode; a key of the wrong kind or mode is refused before it is stored. */
 const PREFIXES = {

@@ -1,6 +1,6 @@
 import { applyDecorators, Injectable, UseGuards } from '@nestjs/common';
-import { EndUserAuth, isEndUser, type Principal } from '../../auth/src/index.js';
-import { AppConfig } from '../../config/src/index.js';
+import { EndUserAuth, isEndUser, type Principal } from '#libs/auth';
+import { AppConfig } from '#libs/config';
 import { clientAddressBucket } from './client-address.js';
 import { ApiRateLimitExceeded } from './rate-limit-docs.js';
 import { RateLimitGuard } from './rate-limit.guard.js';

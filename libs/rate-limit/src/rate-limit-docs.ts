@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { RateLimitExceeded } from '../../http-errors/src/index.js';
+import { RateLimitExceeded } from '#libs/http-errors';
 
 /** Headers every answer of a rate-limited route carries (for 200, pass them to the route's ApiOkResponse). */
 export const RATE_LIMIT_HEADERS = {

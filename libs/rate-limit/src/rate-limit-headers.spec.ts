@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { RateLimitExceededException } from '../../http-errors/src/index.js';
+import { RateLimitExceededException } from '#libs/http-errors';
 import { enforceRateLimit, mostRestrictive } from './rate-limit-headers.js';
 import type { RateLimitOutcome } from './rate-limiter.js';
 

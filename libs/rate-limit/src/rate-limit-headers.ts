@@ -1,4 +1,4 @@
-import { RateLimitExceededException } from '../../http-errors/src/index.js';
+import { RateLimitExceededException } from '#libs/http-errors';
 import type { RateLimitOutcome } from './rate-limiter.js';
 
 /** `response.header(name, value)`: on Express responses and Fastify replies alike. */

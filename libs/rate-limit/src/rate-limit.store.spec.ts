@@ -1,6 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { AppConfig, environmentSchema } from '../../config/src/index.js';
+import { AppConfig, environmentSchema } from '#libs/config';
 import { REDIS_CONNECT_TIMEOUT_MS, RateLimitStore } from './rate-limit.store.js';
 import { freePort as closedPort } from '../../../test/support/ports.js';
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
-import { AppConfig } from '../../config/src/index.js';
+import { AppConfig } from '#libs/config';
 import { RequestRateLimiter, type CounterStoreHealth, type RateLimitPolicy } from './rate-limiter.js';
 
 /** A Redis command slower than this counts as failed: the request is counted in memory instead of waiting. */

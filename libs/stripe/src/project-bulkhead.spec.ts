@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { AppConfig, environmentSchema } from '../../config/src/index.js';
+import { AppConfig, environmentSchema } from '#libs/config';
 import { ProjectBulkhead, StripeBulkheadFullError } from './project-bulkhead.js';
 import { StripeBudgetExceededError } from './stripe-call.js';
 

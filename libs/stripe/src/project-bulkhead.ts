@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../../config/src/index.js';
+import { AppConfig } from '#libs/config';
 import { withinBudget } from './stripe-call.js';
 
 /** Raised, without calling Stripe, when the project already has as many Stripe calls in flight as it may. */

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { AppConfig, environmentSchema } from '../../config/src/index.js';
-import { MetricsRegistry } from '../../metrics/src/index.js';
+import { AppConfig, environmentSchema } from '#libs/config';
+import { MetricsRegistry } from '#libs/metrics';
 import { ProjectBulkhead, StripeBulkheadFullError } from './project-bulkhead.js';
 import { StripeBudgetExceededError } from './stripe-call.js';
 import { StripeCalls } from './stripe-calls.js';

@@ -1,7 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Stripe from 'stripe';
-import { AppConfig, environmentSchema, type StripeMode } from '../../config/src/index.js';
+import { AppConfig, environmentSchema, type StripeMode } from '#libs/config';
 import { STRIPE_API_VERSION, StripeClientFactory, type ProjectStripeCredentials } from './stripe-client.factory.js';
 
 const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');

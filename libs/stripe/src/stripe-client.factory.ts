@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import Stripe from 'stripe';
-import { AppConfig, type StripeMode } from '../../config/src/index.js';
+import { AppConfig, type StripeMode } from '#libs/config';
 
 /** The Stripe API version every client is pinned to, so a Dashboard upgrade never changes our wire. */
 export const STRIPE_API_VERSION = '2026-10-28.endive' as const;

@@ -1,6 +1,6 @@
 import { ConflictException, HttpException, NotFoundException } from '@nestjs/common';
 import Stripe from 'stripe';
-import { ServiceUnavailableRetryException } from '../../http-errors/src/index.js';
+import { ServiceUnavailableRetryException } from '#libs/http-errors';
 import { StripeBulkheadFullError } from './project-bulkhead.js';
 import { StripeBudgetExceededError } from './stripe-call.js';
 import {

@@ -1,7 +1,7 @@
 import { ConflictException, HttpException, HttpStatus, NotFoundException } from '@nestjs/common';
 import Stripe from 'stripe';
-import type { StripeMode } from '../../config/src/index.js';
-import { ServiceUnavailableRetryException } from '../../http-errors/src/index.js';
+import type { StripeMode } from '#libs/config';
+import { ServiceUnavailableRetryException } from '#libs/http-errors';
 import { StripeBulkheadFullError } from './project-bulkhead.js';
 import { StripeBudgetExceededError } from './stripe-call.js';
 

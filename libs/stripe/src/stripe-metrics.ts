@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { CountedDurations, MetricsRegistry } from '../../metrics/src/index.js';
+import { CountedDurations, MetricsRegistry } from '#libs/metrics';
 import { StripeClientFactory } from './stripe-client.factory.js';
 import type { StripeCallOutcome } from './stripe-errors.js';
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../../../auth/src/index.js';
-import { ProjectsModule } from '../../../projects/src/index.js';
+import { AuthModule } from '#libs/auth';
+import { ProjectsModule } from '#libs/projects';
 import { ProjectsPaymentConfigController } from './projects-payment-config.controller.js';
 import { ProjectsController } from './projects.controller.js';
 

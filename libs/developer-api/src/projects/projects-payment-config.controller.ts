@@ -1,9 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, DeveloperAuth, type Principal } from '../../../auth/src/index.js';
-import { ProjectRegistryRepository } from '../../../projects/src/index.js';
+import { CurrentPrincipal, DeveloperAuth, type Principal } from '#libs/auth';
+import { ProjectRegistryRepository } from '#libs/projects';
 import { ProjectPaymentConfigListResponse, toProjectPaymentConfigResponse } from './projects.dto.js';
-import { ApiDatabaseUnavailable } from '../../../http-errors/src/index.js';
+import { ApiDatabaseUnavailable } from '#libs/http-errors';
 
 @ApiTags('Payments')
 @DeveloperAuth()

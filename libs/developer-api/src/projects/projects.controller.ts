@@ -11,7 +11,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { CurrentPrincipal, DeveloperAuth, type Principal } from '../../../auth/src/index.js';
+import { CurrentPrincipal, DeveloperAuth, type Principal } from '#libs/auth';
 import {
   ApiBodyLimit,
   ApiDatabaseUnavailable,
@@ -19,8 +19,8 @@ import {
   ErrorDetail,
   HTTPValidationError,
   UuidPathPipe,
-} from '../../../http-errors/src/index.js';
-import { PROJECT_NOT_FOUND, ProjectRegistryRepository } from '../../../projects/src/index.js';
+} from '#libs/http-errors';
+import { PROJECT_NOT_FOUND, ProjectRegistryRepository } from '#libs/projects';
 import {
   CreateProjectRequest,
   ProjectListResponse,

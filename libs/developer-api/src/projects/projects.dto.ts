@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { Issue, IsPresent, issue } from '../../../http-errors/src/index.js';
-import type { ProjectPaymentStatus, ProjectRecord } from '../../../projects/src/index.js';
+import { Issue, IsPresent, issue } from '#libs/http-errors';
+import type { ProjectPaymentStatus, ProjectRecord } from '#libs/projects';
 
 export const PROJECT_NAME_MAX_LENGTH = 200;
 export const PROJECT_DESCRIPTION_MAX_LENGTH = 2000;

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../../../auth/src/index.js';
-import { ProjectsModule } from '../../../projects/src/index.js';
+import { AuthModule } from '#libs/auth';
+import { ProjectsModule } from '#libs/projects';
 import { StripeConfigController } from './stripe-config.controller.js';
 import { StripeConfigService } from './stripe-config.service.js';
 

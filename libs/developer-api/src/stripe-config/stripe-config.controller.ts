@@ -11,14 +11,9 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentPrincipal, DeveloperAuth, type Principal } from '../../../auth/src/index.js';
-import {
-  ApiBodyLimit,
-  ApiDatabaseUnavailable,
-  ErrorDetail,
-  HTTPValidationError,
-} from '../../../http-errors/src/index.js';
-import { PROJECT_NOT_FOUND, STRIPE_CONFIG_NOT_FOUND } from '../../../projects/src/index.js';
+import { CurrentPrincipal, DeveloperAuth, type Principal } from '#libs/auth';
+import { ApiBodyLimit, ApiDatabaseUnavailable, ErrorDetail, HTTPValidationError } from '#libs/http-errors';
+import { PROJECT_NOT_FOUND, STRIPE_CONFIG_NOT_FOUND } from '#libs/projects';
 import { StripeConfigHistoryResponse, StripeConfigRequest, StripeConfigResponse } from './stripe-config.dto.js';
 import { StripeConfigService } from './stripe-config.service.js';
 import { ApiProjectIdParam, ApiProjectNotFound, ProjectIdParam } from '../owned-project.js';

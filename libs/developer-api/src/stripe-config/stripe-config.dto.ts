@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, ValidateBy } from 'class-validator';
-import type { StripeMode } from '../../../config/src/index.js';
-import { Issue, issue } from '../../../http-errors/src/index.js';
-import { credentialProblem, type CredentialField } from '../../../projects/src/index.js';
+import type { StripeMode } from '#libs/config';
+import { Issue, issue } from '#libs/http-errors';
+import { credentialProblem, type CredentialField } from '#libs/projects';
 
 // class-validator runs a property's rules bottom-up and reports the first failure: the type check is listed last.
 

@@ -4,7 +4,7 @@ import {
   StripeConfigRepository,
   type MaskedStripeConfig,
   type StripeConfigPatch,
-} from '../../../projects/src/index.js';
+} from '#libs/projects';
 import type { StripeConfigHistoryResponse, StripeConfigRequest, StripeConfigResponse } from './stripe-config.dto.js';
 
 /** A developer's view of their project's Stripe configuration; every call checks ownership first. */

@@ -1,6 +1,6 @@
 import { applyDecorators, Injectable, UseGuards } from '@nestjs/common';
-import { DeveloperAuth, type Principal } from '../../../auth/src/index.js';
-import { ApiRateLimitExceeded, RateLimitGuard, RateLimitStore } from '../../../rate-limit/src/index.js';
+import { DeveloperAuth, type Principal } from '#libs/auth';
+import { ApiRateLimitExceeded, RateLimitGuard, RateLimitStore } from '#libs/rate-limit';
 
 /** Credential validations a developer may run per window, across all their projects. */
 export const CREDENTIAL_VALIDATION_LIMIT = 10;

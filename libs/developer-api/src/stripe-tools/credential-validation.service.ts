@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
-import { credentialProblem, ProjectsRepository } from '../../../projects/src/index.js';
-import { StripeCalls, StripeClientFactory, toHttpException } from '../../../stripe/src/index.js';
+import { credentialProblem, ProjectsRepository } from '#libs/projects';
+import { StripeCalls, StripeClientFactory, toHttpException } from '#libs/stripe';
 import type { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './stripe-tools.dto.js';
 
 export const CREDENTIALS_VALID = 'Credentials are valid';

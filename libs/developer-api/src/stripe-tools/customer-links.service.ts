@@ -1,16 +1,16 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import Stripe from 'stripe';
-import { PROJECT_NOT_CONFIGURED } from '../../../billing-portal/src/index.js';
-import type { StripeMode } from '../../../config/src/index.js';
-import { Issue, RequestValidationException } from '../../../http-errors/src/index.js';
-import { ProjectsRepository, StripeCredentialsRepository } from '../../../projects/src/index.js';
+import { PROJECT_NOT_CONFIGURED } from '#libs/billing-portal';
+import type { StripeMode } from '#libs/config';
+import { Issue, RequestValidationException } from '#libs/http-errors';
+import { ProjectsRepository, StripeCredentialsRepository } from '#libs/projects';
 import {
   NO_CUSTOMER_DETAIL,
   StripeCalls,
   StripeClientFactory,
   StripeConfigurationException,
   toHttpException,
-} from '../../../stripe/src/index.js';
+} from '#libs/stripe';
 import type { StripeCustomerLinkResponse } from './stripe-tools.dto.js';
 
 /** Maps a project's end users to Stripe customers that exist in the project's own Stripe account. */

@@ -13,8 +13,8 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { CurrentPrincipal, DeveloperAuth, type Principal } from '../../../auth/src/index.js';
-import { PROJECT_NOT_CONFIGURED } from '../../../billing-portal/src/index.js';
+import { CurrentPrincipal, DeveloperAuth, type Principal } from '#libs/auth';
+import { PROJECT_NOT_CONFIGURED } from '#libs/billing-portal';
 import {
   ApiBodyLimit,
   ApiDatabaseUnavailable,
@@ -22,10 +22,10 @@ import {
   HTTPValidationError,
   TestModePipe,
   UuidPathPipe,
-} from '../../../http-errors/src/index.js';
-import { PROJECT_NOT_FOUND } from '../../../projects/src/index.js';
-import { RATE_LIMIT_HEADERS } from '../../../rate-limit/src/index.js';
-import { NO_CUSTOMER_DETAIL } from '../../../stripe/src/index.js';
+} from '#libs/http-errors';
+import { PROJECT_NOT_FOUND } from '#libs/projects';
+import { RATE_LIMIT_HEADERS } from '#libs/rate-limit';
+import { NO_CUSTOMER_DETAIL } from '#libs/stripe';
 import { CredentialValidationService, KEY_REJECTED } from './credential-validation.service.js';
 import {
   CREDENTIAL_VALIDATION_LIMIT,

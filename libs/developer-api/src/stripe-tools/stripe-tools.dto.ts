@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsBoolean, IsString, Matches, MinLength } from 'class-validator';
-import { Issue, IsPresent, issue } from '../../../http-errors/src/index.js';
+import { Issue, IsPresent, issue } from '#libs/http-errors';
 
 // class-validator runs a property's rules bottom-up and reports the first failure: presence is listed last.
 

@@ -1,6 +1,6 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
-import { AppConfig } from '../../../config/src/index.js';
-import { ProjectsRepository } from '../../../projects/src/index.js';
+import { AppConfig } from '#libs/config';
+import { ProjectsRepository } from '#libs/projects';
 import type { StripeWebhookUrlsResponse } from './stripe-tools.dto.js';
 
 export const PUBLIC_BASE_URL_MISSING =
