@@ -1,5 +1,5 @@
 # The service image, for users' machines: `docker build -t stripe-subscriptions .` or `docker compose up --build`.
-# test/deployment.e2e-spec.ts builds the runtime stage's file tree without Docker and starts the service from it.
+# test/deployment.system-spec.ts builds the runtime stage's file tree without Docker and starts the service from it.
 
 # Build stage: every dependency, the Prisma client generated, TypeScript compiled into dist/.
 FROM node:20-bookworm-slim AS build

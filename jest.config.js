@@ -24,10 +24,13 @@ export default {
   maxWorkers: '100%',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
+    // In-process end-to-end: the whole app on a loopback port, embedded PGlite (or DATABASE_URL), the Stripe stub.
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    // Spawned processes and long runs (CLI binary, start-up, shutdown, deployment tree, soak, browser): npm run test:system.
     {
       ...common,
-      displayName: 'e2e',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      displayName: 'system',
+      testMatch: ['<rootDir>/test/**/*.system-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.js',
     },
   ],
