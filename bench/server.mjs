@@ -54,16 +54,17 @@ async function handle(message) {
 async function startService({ env, tenants, logFile }) {
   const { createApiApp } = await import(dist('apps/api/src/configure-app.js'));
   const { loadConfig } = await import(dist('libs/config/src/index.js'));
-  const { ProjectsRepository } = await import(dist('libs/projects/src/index.js'));
+  const { OPERATOR, ProjectsRepository, StripeConfigService, StripeCustomersRepository } = await import(
+    dist('libs/projects/src/index.js')
+  );
   // Production logging (LOG_LEVEL's default, one JSON line per request, asynchronous writes), to a file.
   const logStream = pino.destination({ dest: logFile, sync: false });
   const app = await createApiApp(loadConfig(env), { logDestination: logStream });
   await app.listen(0, '127.0.0.1');
-  const repository = app.get(ProjectsRepository);
   for (const [i, t] of tenants.entries()) {
-    await repository.createProject({ id: t.projectId, name: `Bench ${i}`, ownerId: t.ownerId });
-    await repository.setModeCredentials(t.projectId, 'test', { secretKey: t.secretKey });
-    await repository.linkCustomer(t.projectId, t.userId, 'test', t.customerId);
+    await app.get(ProjectsRepository).create({ id: t.projectId, name: `Bench ${i}`, ownerId: t.ownerId });
+    await app.get(StripeConfigService).update(t.projectId, OPERATOR, { test_secret_key: t.secretKey });
+    await app.get(StripeCustomersRepository).link(t.projectId, t.userId, 'test', t.customerId);
   }
   return {
     url: await app.getUrl(),

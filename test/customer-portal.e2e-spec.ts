@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
-import { PrismaService } from '../libs/database/src/index.js';
-import { ProjectsRepository } from '../libs/projects/src/index.js';
-import { STRIPE_API_VERSION, StripeClientFactory } from '../libs/stripe/src/index.js';
+import { PrismaService } from '#libs/database';
+import { STRIPE_API_VERSION, StripeClientFactory } from '#libs/stripe';
 import { StripeStub } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken, unsignedToken, WRONG_JWT_SECRET } from './support/tokens.js';
+import { fixtures, type Fixtures } from './support/fixtures.js';
 
 const PATH = '/api/v1/payments/stripe/customer-portal';
 const RETURN_URL = 'https://myapp.example.com/account/billing';
@@ -26,7 +26,7 @@ const keys = {
 describe('POST /api/v1/payments/stripe/customer-portal', () => {
   const stripe = new StripeStub();
   let testApp: TestApp;
-  let projects: ProjectsRepository;
+  let projects: Fixtures;
   let prisma: PrismaService;
 
   const projectA = randomUUID();
@@ -56,7 +56,7 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
       RATE_LIMIT_USER_PER_MINUTE: '100000',
       RATE_LIMIT_IP_PER_MINUTE: '100000',
     });
-    projects = testApp.app.get(ProjectsRepository);
+    projects = fixtures(testApp.app);
     prisma = testApp.app.get(PrismaService);
 
     for (const [id, name] of [
@@ -182,7 +182,7 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
           configuration: 'bpc_1Bconfig',
         });
       } finally {
-        await projects.setModeCredentials(projectB, 'test', { secretKey: keys.bTest });
+        await projects.setModeCredentials(projectB, 'test', { secretKey: keys.bTest, portalConfigurationId: '' });
       }
     });
 

@@ -10,7 +10,7 @@ import {
   prismaDirectory,
   schemaDrift,
   type MigrationTarget,
-} from '../libs/database/src/index.js';
+} from '#libs/database';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const MIGRATIONS = join(prismaDirectory(), 'migrations');

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import request from 'supertest';
-import { ProjectsRepository } from '../libs/projects/src/index.js';
 import { StripeStub } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { endUserToken } from './support/tokens.js';
+import { fixtures } from './support/fixtures.js';
 
 const PATH = '/api/v1/payments/stripe/customer-portal';
 const CLOSED_PORT_URL = 'http://127.0.0.1:9';
@@ -18,7 +18,7 @@ describe('when Stripe cannot be reached', () => {
 
   beforeAll(async () => {
     testApp = await startTestApp({ STRIPE_API_BASE_URL: CLOSED_PORT_URL, STRIPE_MAX_NETWORK_RETRIES: '1' });
-    const projects = testApp.app.get(ProjectsRepository);
+    const projects = fixtures(testApp.app);
     await projects.createProject({ id: project, name: 'p', ownerId: randomUUID() });
     await projects.setModeCredentials(project, 'test', { secretKey: 'sk_test_unreachable0000' });
     await projects.linkCustomer(project, user, 'test', 'cus_unreachable');
@@ -108,7 +108,7 @@ if (process.env.DATABASE_URL) {
       const viaRelay = new URL(direct);
       viaRelay.host = `127.0.0.1:${relayPort}`;
       testApp = await startTestApp({ DATABASE_URL: viaRelay.toString(), STRIPE_API_BASE_URL: await stripe.start() });
-      const projects = testApp.app.get(ProjectsRepository);
+      const projects = fixtures(testApp.app);
       await projects.createProject({ id: project, name: 'recovery', ownerId: randomUUID() });
       await projects.setModeCredentials(project, 'test', { secretKey: RECOVERY_KEY });
       await projects.linkCustomer(project, user, 'test', 'cus_recovery');

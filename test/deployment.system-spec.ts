@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix } from 'node:path';
 import pg from 'pg';
 import { parse as parseYaml } from 'yaml';
-import { environmentSchema } from '../libs/config/src/index.js';
+import { environmentSchema } from '#libs/config';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { accessToken } from './support/tokens.js';
 import { freePort } from './support/ports.js';

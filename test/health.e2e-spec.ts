@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import request from 'supertest';
-import { PrismaService } from '../libs/database/src/index.js';
-import { LIVENESS_NOTE } from '../libs/health/src/index.js';
+import { PrismaService } from '#libs/database';
+import { LIVENESS_NOTE } from '#libs/health';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { ProjectsRepository } from '../libs/projects/src/index.js';
-import { StripeClientFactory } from '../libs/stripe/src/index.js';
+import { StripeClientFactory } from '#libs/stripe';
 import { parseExposition, sampleValue, type Sample } from './support/prometheus.js';
 import { StripeStub } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken } from './support/tokens.js';
+import { fixtures } from './support/fixtures.js';
 
 const PORTAL = '/api/v1/payments/stripe/customer-portal';
 const RETURN_URL = 'https://myapp.example.com/account/billing';
@@ -51,7 +51,7 @@ describe('GET /metrics', () => {
       STRIPE_API_BASE_URL: await stripe.start(),
       STRIPE_TIMEOUT_MS: String(STRIPE_BUDGET_MS),
     });
-    const projects = testApp.app.get(ProjectsRepository);
+    const projects = fixtures(testApp.app);
     for (const id of [projectA, projectB, projectUnconfigured]) {
       await projects.createProject({ id, name: 'metrics', ownerId: owner });
     }

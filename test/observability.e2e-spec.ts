@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { ProjectsRepository } from '../libs/projects/src/index.js';
 import { StripeStub } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken } from './support/tokens.js';
+import { fixtures } from './support/fixtures.js';
 
 const PORTAL = '/api/v1/payments/stripe/customer-portal';
 const BASE = '/api/v1/payments/stripe/projects';
@@ -53,7 +53,7 @@ describe('structured logs, request ids and HTTP hardening', () => {
     );
     stripe.addAccount(secrets.test, ['cus_logsUser']);
     stripe.addAccount(secrets.checked, []);
-    const projects = testApp.app.get(ProjectsRepository);
+    const projects = fixtures(testApp.app);
     project = randomUUID();
     await projects.createProject({ id: project, name: 'Logs', ownerId: developer });
     await projects.setModeCredentials(project, 'test', { secretKey: secrets.test });

@@ -3,10 +3,10 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { ProjectsRepository } from '../libs/projects/src/index.js';
 import { StripeStub, type StripeFailure } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { TEST_JWT_SECRET, WRONG_JWT_SECRET } from './support/tokens.js';
+import { fixtures } from './support/fixtures.js';
 
 /**
  * Property-based fuzzing of POST /api/v1/payments/stripe/customer-portal over real HTTP: whatever the token, query
@@ -500,7 +500,7 @@ describe('POST /api/v1/payments/stripe/customer-portal (property-based fuzzing)'
       RATE_LIMIT_USER_PER_MINUTE: '1000000',
       RATE_LIMIT_IP_PER_MINUTE: '1000000',
     });
-    const projects = testApp.app.get(ProjectsRepository);
+    const projects = fixtures(testApp.app);
     await projects.createProject({ id: projectA, name: 'A', ownerId: owner });
     await projects.createProject({ id: projectUnconfigured, name: 'unconfigured', ownerId: owner });
     await projects.setModeCredentials(projectA, 'test', { secretKey: keys.aTest });

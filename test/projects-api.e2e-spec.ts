@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { PrismaService } from '../libs/database/src/index.js';
-import { ProjectsRepository } from '../libs/projects/src/index.js';
+import { PrismaService } from '#libs/database';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken, WRONG_JWT_SECRET } from './support/tokens.js';
+import { fixtures, type Fixtures } from './support/fixtures.js';
 
 const PROJECTS = '/api/v1/projects';
 const PAYMENT_PROJECTS = '/api/v1/payments/projects';
@@ -29,7 +29,7 @@ interface ProjectBody {
 describe('developer projects API', () => {
   let testApp: TestApp;
   let prisma: PrismaService;
-  let stripeSetup: ProjectsRepository;
+  let stripeSetup: Fixtures;
 
   const server = () => testApp.app.getHttpServer();
   const developerToken = (developerId: string) => accessToken({ sub: developerId });
@@ -53,7 +53,7 @@ describe('developer projects API', () => {
   beforeAll(async () => {
     testApp = await startTestApp();
     prisma = testApp.app.get(PrismaService);
-    stripeSetup = testApp.app.get(ProjectsRepository);
+    stripeSetup = fixtures(testApp.app);
   });
 
   afterAll(async () => {
@@ -457,9 +457,6 @@ describe('developer projects API', () => {
         await stripeSetup.setModeCredentials(project.id, 'live', { secretKey: 'sk_live_AAAAAAAAAAAAAAAAAAAAllll' });
         await stripeSetup.linkCustomer(project.id, randomUUID(), 'test', `cus_test_${project.name}`);
         await stripeSetup.linkCustomer(project.id, randomUUID(), 'live', `cus_live_${project.name}`);
-        await prisma.stripeConfigChange.create({
-          data: { projectId: project.id, actorId: developer, action: 'update', fields: ['test_secret_key'] },
-        });
       }
       const rowsOf = async (projectId: string) => ({
         projects: await prisma.project.count({ where: { id: projectId } }),
@@ -467,13 +464,14 @@ describe('developer projects API', () => {
         customers: await prisma.stripeCustomer.count({ where: { projectId } }),
         changes: await prisma.stripeConfigChange.count({ where: { projectId } }),
       });
-      expect(await rowsOf(doomed.id)).toEqual({ projects: 1, configs: 1, customers: 2, changes: 1 });
+      // Two history entries: one per stored mode.
+      expect(await rowsOf(doomed.id)).toEqual({ projects: 1, configs: 1, customers: 2, changes: 2 });
 
       const response = await as(developer).delete(`${PROJECTS}/${doomed.id}`).expect(204);
 
       expect(response.text).toBe('');
       expect(await rowsOf(doomed.id)).toEqual({ projects: 0, configs: 0, customers: 0, changes: 0 });
-      expect(await rowsOf(survivor.id)).toEqual({ projects: 1, configs: 1, customers: 2, changes: 1 });
+      expect(await rowsOf(survivor.id)).toEqual({ projects: 1, configs: 1, customers: 2, changes: 2 });
       expect((await as(developer).get(`${PROJECTS}/${doomed.id}`).expect(404)).body).toEqual(NOT_FOUND);
       expect((await as(developer).get(PROJECTS).expect(200)).body.projects).toEqual([survivor]);
       const payments = await as(developer).get(PAYMENT_PROJECTS).expect(200);

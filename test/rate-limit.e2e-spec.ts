@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { ProjectsRepository } from '../libs/projects/src/index.js';
 import { StripeStub } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken, WRONG_JWT_SECRET } from './support/tokens.js';
 import { freePort as closedPort } from './support/ports.js';
 import { expectResetWithin, timed, type Timed } from './support/rate-limit-reset.js';
+import { fixtures } from './support/fixtures.js';
 
 const PATH = '/api/v1/payments/stripe/customer-portal';
 const RETURN_URL = 'https://myapp.example.com/account/billing';
@@ -32,7 +32,7 @@ class Tenants {
     stripe.addAccount(keys.a, customers);
     stripe.addAccount(keys.b, customers);
     for (const { app } of apps) {
-      const projects = app.get(ProjectsRepository);
+      const projects = fixtures(app);
       const owner = randomUUID();
       for (const [projectId, key] of [
         [this.projectA, keys.a],

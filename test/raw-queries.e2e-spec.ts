@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DatabaseUnavailableError, PrismaService } from '../libs/database/src/index.js';
+import { DatabaseUnavailableError, PrismaService } from '#libs/database';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /** PrismaService.queryRows: the raw-driver path the portal's one query takes, on whichever engine is configured. */

@@ -6,7 +6,7 @@ import {
   type ErrorDetail,
   type HTTPValidationError,
   type StripeConfigResponse,
-} from '../libs/sdk/src/index.js';
+} from '#libs/sdk';
 import { StripeStub } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken } from './support/tokens.js';

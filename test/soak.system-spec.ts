@@ -3,11 +3,11 @@ import { Agent, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { ProjectsRepository } from '../libs/projects/src/index.js';
-import { ProjectBulkhead } from '../libs/stripe/src/index.js';
+import { ProjectBulkhead } from '#libs/stripe';
 import { StripeStub } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { endUserToken } from './support/tokens.js';
+import { fixtures } from './support/fixtures.js';
 
 // CI runs the full minute of load; SOAK_SECONDS=10 shortens it locally.
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
@@ -59,7 +59,7 @@ describe('soak: the customer portal under steady load through the real stack', (
       RATE_LIMIT_IP_PER_MINUTE: '1000000000',
     });
     port = (testApp.app.getHttpServer().address() as AddressInfo).port;
-    const projects = testApp.app.get(ProjectsRepository);
+    const projects = fixtures(testApp.app);
     for (let p = 0; p < PROJECTS; p += 1) {
       const projectId = randomUUID();
       const key = `sk_test_SOAK${p}${'x'.repeat(20)}`;

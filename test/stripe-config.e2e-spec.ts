@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { ProjectsRepository } from '../libs/projects/src/index.js';
 import { StripeStub } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken } from './support/tokens.js';
+import { fixtures } from './support/fixtures.js';
+import { parseCommand, UsageError, type Command } from '../apps/cli/src/cli-arguments.js';
+import { runCommand } from '../apps/cli/src/commands.js';
+import { ProjectNotFound } from '#libs/projects';
+
+type RunnableCommand = Exclude<Command, { name: 'help' }>;
 
 const PORTAL = '/api/v1/payments/stripe/customer-portal';
 const configPath = (projectId: string) => `/api/v1/payments/stripe/projects/${projectId}/config`;
@@ -59,7 +64,7 @@ describe('Stripe configuration API', () => {
   beforeEach(async () => {
     stripe.reset();
     project = randomUUID();
-    const projects = testApp.app.get(ProjectsRepository);
+    const projects = fixtures(testApp.app);
     await projects.createProject({ id: project, name: 'Configured', ownerId: developer });
     await projects.linkCustomer(project, endUser, 'test', 'cus_configUser');
   });
@@ -236,6 +241,7 @@ describe('Stripe configuration API', () => {
       changes: [
         {
           id: expect.any(String),
+          actor_type: 'developer',
           actor_id: developer,
           action: 'deactivate',
           fields: ['is_active'],
@@ -243,6 +249,7 @@ describe('Stripe configuration API', () => {
         },
         {
           id: expect.any(String),
+          actor_type: 'developer',
           actor_id: developer,
           action: 'update',
           fields: ['test_webhook_secret'],
@@ -250,6 +257,7 @@ describe('Stripe configuration API', () => {
         },
         {
           id: expect.any(String),
+          actor_type: 'developer',
           actor_id: developer,
           action: 'update',
           fields: ['test_secret_key', 'test_publishable_key'],
@@ -331,6 +339,23 @@ describe('Stripe configuration API', () => {
       },
     );
 
+    it("validates the body before ownership: another developer's project with a bad key is a 422, a good one a 404", async () => {
+      const other = asDeveloper(accessToken({ sub: otherDeveloper }));
+      const invalid = await other.put(configPath(project), { test_secret_key: keys.live }).expect(422);
+      expect(invalid.body).toEqual({
+        detail: [
+          {
+            loc: ['body', 'test_secret_key'],
+            msg: 'Value error, test_secret_key must start with sk_test_ or rk_test_ for test mode',
+            type: 'value_error',
+          },
+        ],
+      });
+      const valid = await other.put(configPath(project), { test_secret_key: keys.test }).expect(404);
+      expect(valid.body).toEqual({ detail: 'Project not found' });
+      expect((await asDeveloper().get(configPath(project)).expect(200)).text).toBe('null');
+    });
+
     it('answers 404 for a project that does not exist', async () => {
       expect((await asDeveloper().get(configPath(randomUUID())).expect(404)).body).toEqual({
         detail: 'Project not found',
@@ -361,5 +386,103 @@ describe('Stripe configuration API', () => {
         });
       },
     );
+  });
+
+  describe('operator changes (the CLI)', () => {
+    const stripeSet = (...options: string[]) =>
+      runCommand(testApp.app, parseCommand(['stripe', 'set', '--project', project, ...options]) as RunnableCommand);
+
+    it('goes through the same write path: kept when left out, "" clears, recorded as an operator change', async () => {
+      await asDeveloper()
+        .put(configPath(project), { test_secret_key: keys.test, test_publishable_key: keys.publishable })
+        .expect(200);
+      const set = await stripeSet('--mode', 'test', '--webhook-secret', keys.webhook, '--publishable-key', '');
+      expect(set.json).toEqual({
+        project_id: project,
+        mode: 'test',
+        fields: ['test_publishable_key', 'test_webhook_secret'],
+        secret_key: 'sk_test_...aaaa',
+      });
+      expect(set.text).toBe(
+        `Set test_publishable_key, test_webhook_secret of project ${project}; its test secret key is sk_test_...aaaa`,
+      );
+
+      const config = await asDeveloper().get(configPath(project)).expect(200);
+      expect(config.body).toMatchObject({
+        test_secret_key_masked: 'sk_test_...aaaa',
+        test_publishable_key_masked: null,
+        test_webhook_secret_masked: 'whsec_...eeee',
+        is_active: true,
+      });
+      const history = await asDeveloper()
+        .get(`${configPath(project)}/history`)
+        .expect(200);
+      expect(history.body).toEqual({
+        total: 2,
+        changes: [
+          {
+            id: expect.any(String),
+            actor_type: 'operator',
+            actor_id: null,
+            action: 'update',
+            fields: ['test_publishable_key', 'test_webhook_secret'],
+            created_at: expect.any(String),
+          },
+          {
+            id: expect.any(String),
+            actor_type: 'developer',
+            actor_id: developer,
+            action: 'update',
+            fields: ['test_secret_key', 'test_publishable_key'],
+            created_at: expect.any(String),
+          },
+        ],
+      });
+      expectNoSecrets(history.text + JSON.stringify(set));
+    });
+
+    it('reactivates a deactivated configuration and rotates the key the portal uses, as PUT does', async () => {
+      await asDeveloper().put(configPath(project), { test_secret_key: keys.test }).expect(200);
+      await asDeveloper().delete(configPath(project)).expect(204);
+      await openPortal().expect(404);
+
+      await stripeSet('--mode', 'test', '--secret-key', keys.testRotated);
+      await openPortal().expect(200);
+      expect(stripe.requests.map((sent) => sent.apiKey)).toEqual([keys.testRotated]);
+    });
+
+    it('names a project that does not exist, and changes nothing for a refused one', async () => {
+      const missing = randomUUID();
+      await expect(
+        runCommand(
+          testApp.app,
+          parseCommand([
+            'stripe',
+            'set',
+            '--project',
+            missing,
+            '--mode',
+            'live',
+            '--secret-key',
+            keys.live,
+          ]) as RunnableCommand,
+        ),
+      ).rejects.toThrow(new ProjectNotFound(missing));
+      expect((await asDeveloper().get(configPath(project)).expect(200)).text).toBe('null');
+    });
+
+    it.each([
+      [
+        ['--mode', 'test'],
+        'Nothing to set: give --secret-key, --publishable-key, --webhook-secret or --portal-configuration',
+      ],
+      [
+        ['--mode', 'test', '--secret-key', keys.live],
+        '--secret-key must start with sk_test_ or rk_test_ for test mode',
+      ],
+      [['--mode', 'test', '--secret-key', '  '], '--secret-key must not be blank'],
+    ])('refuses %j as a usage error: %s', (options, message) => {
+      expect(() => parseCommand(['stripe', 'set', '--project', project, ...options])).toThrow(new UsageError(message));
+    });
   });
 });

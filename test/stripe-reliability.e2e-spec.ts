@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { ProjectsRepository } from '../libs/projects/src/index.js';
-import { BULKHEAD_FULL_DETAIL, ProjectBulkhead } from '../libs/stripe/src/index.js';
+import { BULKHEAD_FULL_DETAIL, ProjectBulkhead } from '#libs/stripe';
 import { StripeStub } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken } from './support/tokens.js';
+import { fixtures } from './support/fixtures.js';
 
 // The production retry setting (startTestApp turns retries off by default), a short budget and a small cap.
 const BUDGET_MS = 3000;
@@ -85,7 +85,7 @@ describe('Stripe under faults: time budget, retries, rate limits and the per-pro
       RATE_LIMIT_IP_PER_MINUTE: '1000000',
     });
     bulkhead = testApp.app.get(ProjectBulkhead);
-    const projects = testApp.app.get(ProjectsRepository);
+    const projects = fixtures(testApp.app);
     for (const [name, tenant] of Object.entries(tenants)) {
       await projects.createProject({ id: tenant.projectId, name, ownerId: owner });
       await projects.setModeCredentials(tenant.projectId, 'test', { secretKey: tenant.key });

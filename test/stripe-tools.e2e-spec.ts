@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { PrismaService } from '../libs/database/src/index.js';
-import { ProjectsRepository } from '../libs/projects/src/index.js';
-import { STRIPE_API_VERSION } from '../libs/stripe/src/index.js';
+import { PrismaService } from '#libs/database';
+import { STRIPE_API_VERSION } from '#libs/stripe';
 import { StripeStub } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken } from './support/tokens.js';
 import { freePort as closedPort } from './support/ports.js';
 import { expectResetWithin, timed } from './support/rate-limit-reset.js';
+import { fixtures } from './support/fixtures.js';
 
 const BASE = '/api/v1/payments/stripe/projects';
 const PUBLIC_BASE_URL = 'https://billing.example.com/base/';
@@ -85,7 +85,7 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
   const newDeveloper = async (app = testApp) => {
     const developer = randomUUID();
     const projectId = randomUUID();
-    await app.app.get(ProjectsRepository).createProject({ id: projectId, name: 'tools', ownerId: developer });
+    await fixtures(app.app).createProject({ id: projectId, name: 'tools', ownerId: developer });
     return { developer, projectId, token: accessToken({ sub: developer }) };
   };
 
@@ -105,7 +105,7 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
     });
     bareApp = await startTestApp({ STRIPE_API_BASE_URL: `http://127.0.0.1:${await closedPort()}` });
 
-    const projects = testApp.app.get(ProjectsRepository);
+    const projects = fixtures(testApp.app);
     for (const id of [projectA, projectUnconfigured, projectInactive, projectOnlyTest]) {
       await projects.createProject({ id, name: 'A', ownerId: owner });
     }
@@ -289,7 +289,7 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
       it('counts every validation of the developer, whatever the project, key or outcome', async () => {
         const { developer, projectId, token } = await newDeveloper();
         const second = randomUUID();
-        await testApp.app.get(ProjectsRepository).createProject({ id: second, name: 'second', ownerId: developer });
+        await fixtures(testApp.app).createProject({ id: second, name: 'second', ownerId: developer });
         for (let call = 0; call < 5; call += 1) {
           await validate(token, projectId, { secret_key: 'pk_test_wrongKind' }).expect(200);
           await validate(token, second, { secret_key: keys.unknown }).expect(200, REJECTED);
@@ -466,7 +466,7 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
     });
 
     it("checks the customer with the project's current key right after a key rotation", async () => {
-      const projects = testApp.app.get(ProjectsRepository);
+      const projects = fixtures(testApp.app);
       const project = randomUUID();
       const user = randomUUID();
       await projects.createProject({ id: project, name: 'rotating', ownerId: owner });

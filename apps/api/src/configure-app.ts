@@ -6,7 +6,12 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { DatabaseExceptionFilter } from '#libs/database';
 import type { AppConfig } from '#libs/config';
 import { createAppLogger, PinoNestLogger, registerRequestLogging, requestIdOf } from '#libs/logging';
-import { HttpExceptionFilter, PydanticValidationPipe, registerJsonBodyParser } from '#libs/http-errors';
+import {
+  DomainErrorFilter,
+  HttpExceptionFilter,
+  PydanticValidationPipe,
+  registerJsonBodyParser,
+} from '#libs/http-errors';
 import { AppModule } from './app.module.js';
 
 /** Largest JSON body accepted; larger ones get 413. */
@@ -78,7 +83,7 @@ export function configureApp(app: NestFastifyApplication): OpenAPIObject {
   app.setGlobalPrefix('api', { exclude: ['health', 'metrics'] });
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(new PydanticValidationPipe());
-  app.useGlobalFilters(new HttpExceptionFilter(), new DatabaseExceptionFilter());
+  app.useGlobalFilters(new HttpExceptionFilter(), new DatabaseExceptionFilter(), new DomainErrorFilter());
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup(DOCUMENTATION_PATHS.ui, app, document, {
     useGlobalPrefix: false,

@@ -3,14 +3,16 @@ import type { MintRequest } from '#libs/auth';
 import type { StripeMode } from '#libs/config';
 // Straight from the module, not the library's index: parsing must not load NestJS (usage errors answer at once).
 import { credentialProblem, type CredentialField } from '../../../libs/projects/src/stripe-credentials.js';
-import type { ModeCredentials, NewProject } from '#libs/projects';
+import type { NewProject, StripeConfigPatch } from '#libs/projects';
 
 export const USAGE = `Usage: npm run -s cli -- <command> [options] [--json]
 
 Commands:
   project create --name <name> --owner <developer-uuid> [--id <uuid>] [--description <text>]
-  stripe set --project <uuid> --mode test|live --secret-key <sk_...> [--publishable-key <pk_...>]
+  stripe set --project <uuid> --mode test|live [--secret-key <sk_...>] [--publishable-key <pk_...>]
              [--webhook-secret <whsec_...>] [--portal-configuration <bpc_...>]
+             as the API's PUT .../config: at least one option; a value replaces the stored one, "" clears it,
+             an option left out keeps it; recorded in the configuration history as an operator change
   customer link --project <uuid> --user <uuid> --mode test|live --customer <cus_...>
   customer unlink --project <uuid> --user <uuid> --mode test|live
   token mint --user <uuid> [--project <uuid>] [--ttl <seconds, 1..86400, default 1800>]
@@ -32,7 +34,7 @@ export class UsageError extends Error {
 export type Command =
   | { name: 'help' }
   | { name: 'project create'; json: boolean; project: NewProject }
-  | { name: 'stripe set'; json: boolean; projectId: string; mode: StripeMode; credentials: ModeCredentials }
+  | { name: 'stripe set'; json: boolean; projectId: string; mode: StripeMode; patch: StripeConfigPatch }
   | { name: 'customer link'; json: boolean; projectId: string; userId: string; mode: StripeMode; customerId: string }
   | { name: 'customer unlink'; json: boolean; projectId: string; userId: string; mode: StripeMode }
   | { name: 'token mint'; json: boolean; mint: MintRequest }
@@ -72,18 +74,18 @@ const COMMANDS: { [name in CommandName]: { options: Options; build(values: Value
     build: (values) => {
       const projectId = uuid(values, 'project');
       const mode = stripeMode(values);
-      return {
-        name: 'stripe set',
-        json: values.json === true,
-        projectId,
-        mode,
-        credentials: {
-          secretKey: credential(values, 'secret-key', 'secretKey', mode, true),
-          publishableKey: credential(values, 'publishable-key', 'publishableKey', mode),
-          webhookSecret: credential(values, 'webhook-secret', 'webhookSecret', mode),
-          portalConfigurationId: credential(values, 'portal-configuration', 'portalConfigurationId', mode),
-        },
+      const patch: StripeConfigPatch = {
+        [`${mode}_secret_key`]: credential(values, 'secret-key', 'secretKey', mode),
+        [`${mode}_publishable_key`]: credential(values, 'publishable-key', 'publishableKey', mode),
+        [`${mode}_webhook_secret`]: credential(values, 'webhook-secret', 'webhookSecret', mode),
+        [`${mode}_portal_configuration_id`]: credential(values, 'portal-configuration', 'portalConfigurationId', mode),
       };
+      if (Object.values(patch).every((value) => value === undefined)) {
+        throw new UsageError(
+          'Nothing to set: give --secret-key, --publishable-key, --webhook-secret or --portal-configuration',
+        );
+      }
+      return { name: 'stripe set', json: values.json === true, projectId, mode, patch };
     },
   },
   'customer link': {
@@ -195,17 +197,12 @@ function ttl(values: Values): number {
   return seconds;
 }
 
-function credential(values: Values, option: string, field: CredentialField, mode: StripeMode, isRequired: true): string;
-function credential(values: Values, option: string, field: CredentialField, mode: StripeMode): string | undefined;
-function credential(
-  values: Values,
-  option: string,
-  field: CredentialField,
-  mode: StripeMode,
-  isRequired = false,
-): string | undefined {
-  const value = isRequired ? required(values, option) : optional(values, option);
-  const problem = value === undefined ? undefined : credentialProblem(field, mode, value);
+/** A Stripe key or id for the mode, "" to clear it, or undefined (left out) to keep the stored one. */
+function credential(values: Values, option: string, field: CredentialField, mode: StripeMode): string | undefined {
+  const value = values[option];
+  if (value === undefined || value === '') return value;
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${option} must not be blank`);
+  const problem = credentialProblem(field, mode, value);
   if (problem) throw new UsageError(`--${option} ${problem}`);
   return value;
 }

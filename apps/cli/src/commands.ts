@@ -2,7 +2,13 @@ import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { AccessTokenSigner } from '#libs/auth';
 import { AppConfig } from '#libs/config';
 import { applyMigrations, openDatabase } from '#libs/database';
-import { maskSecret, ProjectsRepository } from '#libs/projects';
+import {
+  OPERATOR,
+  ProjectsRepository,
+  StripeConfigRepository,
+  StripeConfigService,
+  StripeCustomersRepository,
+} from '#libs/projects';
 import type { Command } from './cli-arguments.js';
 
 /** What a command prints: `json` with --json, otherwise `text`. */
@@ -17,21 +23,25 @@ export async function runCommand(
 ): Promise<Outcome> {
   switch (command.name) {
     case 'project create': {
-      const { id } = await app.get(ProjectsRepository).createProject(command.project);
+      const { id } = await app.get(ProjectsRepository).create(command.project);
       return { json: { id }, text: `Created project ${id}` };
     }
     case 'stripe set': {
-      const { projectId, mode, credentials } = command;
-      await app.get(ProjectsRepository).setModeCredentials(projectId, mode, credentials);
-      const secretKey = maskSecret(credentials.secretKey);
+      const { projectId, mode, patch } = command;
+      // The API's own write path: same semantics, same history (as an operator change).
+      const config = await app.get(StripeConfigService).update(projectId, OPERATOR, patch);
+      const fields = Object.keys(patch).filter((field) => patch[field as keyof typeof patch] !== undefined);
+      const secretKey = config.masked[`${mode}_secret_key`];
       return {
-        json: { project_id: projectId, mode, secret_key: secretKey },
-        text: `Set ${mode} Stripe credentials for project ${projectId} (secret key ${secretKey})`,
+        json: { project_id: projectId, mode, fields, secret_key: secretKey },
+        text:
+          `Set ${fields.join(', ')} of project ${projectId}; ` +
+          `its ${mode} secret key is ${secretKey === null ? 'not set' : secretKey}`,
       };
     }
     case 'customer link': {
       const { projectId, userId, mode, customerId } = command;
-      await app.get(ProjectsRepository).linkCustomer(projectId, userId, mode, customerId);
+      await app.get(StripeCustomersRepository).link(projectId, userId, mode, customerId);
       return {
         json: { project_id: projectId, user_id: userId, mode, stripe_customer_id: customerId },
         text: `Linked user ${userId} to ${customerId} in ${mode} mode of project ${projectId}`,
@@ -39,7 +49,7 @@ export async function runCommand(
     }
     case 'customer unlink': {
       const { projectId, userId, mode } = command;
-      const unlinked = await app.get(ProjectsRepository).unlinkCustomer(projectId, userId, mode);
+      const unlinked = await app.get(StripeCustomersRepository).unlink(projectId, userId, mode);
       return {
         json: { unlinked },
         text: unlinked
@@ -52,7 +62,7 @@ export async function runCommand(
       return { json: { token, expires_in: command.mint.ttlSeconds }, text: token };
     }
     case 'secrets reencrypt': {
-      const { reencrypted, configurations } = await app.get(ProjectsRepository).reencryptSecrets();
+      const { reencrypted, configurations } = await app.get(StripeConfigRepository).reencryptSecrets();
       return {
         json: { reencrypted, configurations },
         text: `Re-encrypted ${reencrypted} secret(s) across ${configurations} Stripe configuration(s)`,

@@ -4,7 +4,7 @@ import type Stripe from 'stripe';
 import type { EndUserPrincipal } from '#libs/auth';
 import type { StripeMode } from '#libs/config';
 import { Issue, RequestValidationException } from '#libs/http-errors';
-import { ProjectsRepository } from '#libs/projects';
+import { StripeConfigRepository } from '#libs/projects';
 import { NO_CUSTOMER_DETAIL, StripeCalls, StripeClientFactory, toHttpException } from '#libs/stripe';
 import type { CustomerPortalRequest, PortalFlow } from './customer-portal.dto.js';
 
@@ -14,7 +14,7 @@ export const PROJECT_NOT_CONFIGURED = 'Project not found or Stripe not configure
 @Injectable()
 export class CustomerPortalService {
   constructor(
-    private readonly projects: ProjectsRepository,
+    private readonly configs: StripeConfigRepository,
     private readonly stripeClients: StripeClientFactory,
     private readonly stripeCalls: StripeCalls,
   ) {}
@@ -26,7 +26,7 @@ export class CustomerPortalService {
     request: CustomerPortalRequest,
     idempotencyKey?: string,
   ): Promise<string> {
-    const context = await this.projects.findPortalContext(user.projectId, user.userId, mode);
+    const context = await this.configs.findPortalContext(user.projectId, user.userId, mode);
     if (context.status === 'not-configured') throw new NotFoundException({ detail: PROJECT_NOT_CONFIGURED });
     assertAllowedOrigin(request.return_url, context.allowedReturnUrlOrigins);
     if (!context.stripeCustomerId) throw new NotFoundException({ detail: NO_CUSTOMER_DETAIL });

@@ -1,4 +1,5 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
+import type { StripeMode } from '#libs/config';
 import { Issue, RequestValidationException } from './validation-errors.js';
 
 // Pydantic's accepted boolean spellings, compared case-insensitively.
@@ -23,5 +24,15 @@ export class TestModePipe implements PipeTransform<unknown, boolean> {
     const parsed = parseQueryBoolean(raw, true);
     if (parsed === undefined) throw RequestValidationException.at(['query', 'test_mode'], Issue.boolParsing);
     return parsed;
+  }
+}
+
+/** `?test_mode=` as the Stripe mode it selects: `test` (the default) or `live`; a 422 like TestModePipe otherwise. */
+@Injectable()
+export class StripeModePipe implements PipeTransform<unknown, StripeMode> {
+  private readonly testMode = new TestModePipe();
+
+  transform(raw: unknown): StripeMode {
+    return this.testMode.transform(raw) ? 'test' : 'live';
   }
 }

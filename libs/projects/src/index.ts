@@ -1,26 +1,35 @@
 export {
-  ProjectRegistryRepository,
+  CustomerAlreadyLinked,
+  CustomerNotLinked,
+  DomainError,
+  NO_CUSTOMER_DETAIL,
+  PROJECT_NOT_FOUND,
+  ProjectAlreadyExists,
+  ProjectNotFound,
+  STRIPE_CONFIG_NOT_FOUND,
+  StripeConfigNotFound,
+} from './domain-errors.js';
+export { ProjectsModule } from './projects.module.js';
+export {
+  ProjectsRepository,
+  type NewProject,
   type ProjectFields,
   type ProjectPage,
   type ProjectPaymentStatus,
   type ProjectRecord,
-} from './project-registry.repository.js';
-export { ProjectsModule } from './projects.module.js';
-export {
-  PROJECT_NOT_FOUND,
-  ProjectsRepository,
-  type ModeCredentials,
-  type NewProject,
-  type PortalContext,
 } from './projects.repository.js';
 export { SecretCipher, SecretDecryptionError, stripeSecretContext } from './secret-cipher.js';
 export {
-  STRIPE_CONFIG_NOT_FOUND,
+  OPERATOR,
   StripeConfigRepository,
+  type ConfigActor,
   type MaskedStripeConfig,
+  type PortalContext,
+  type StoredStripeCredentials,
   type StripeConfigChangeEntry,
   type StripeConfigField,
   type StripeConfigPatch,
 } from './stripe-config.repository.js';
+export { StripeConfigService } from './stripe-config.service.js';
 export { credentialProblem, maskSecret, type CredentialField } from './stripe-credentials.js';
-export { StripeCredentialsRepository, type StoredStripeCredentials } from './stripe-credentials.repository.js';
+export { StripeCustomersRepository } from './stripe-customers.repository.js';

@@ -1,18 +1,13 @@
 import { Module } from '@nestjs/common';
-import { ProjectRegistryRepository } from './project-registry.repository.js';
 import { ProjectsRepository } from './projects.repository.js';
 import { SecretCipher } from './secret-cipher.js';
 import { StripeConfigRepository } from './stripe-config.repository.js';
-import { StripeCredentialsRepository } from './stripe-credentials.repository.js';
+import { StripeConfigService } from './stripe-config.service.js';
+import { StripeCustomersRepository } from './stripe-customers.repository.js';
 
+/** One repository per aggregate (project, Stripe configuration, customer link) and the configuration's one writer. */
 @Module({
-  providers: [
-    ProjectRegistryRepository,
-    ProjectsRepository,
-    SecretCipher,
-    StripeConfigRepository,
-    StripeCredentialsRepository,
-  ],
-  exports: [ProjectRegistryRepository, ProjectsRepository, StripeConfigRepository, StripeCredentialsRepository],
+  providers: [ProjectsRepository, SecretCipher, StripeConfigRepository, StripeConfigService, StripeCustomersRepository],
+  exports: [ProjectsRepository, StripeConfigRepository, StripeConfigService, StripeCustomersRepository],
 })
 export class ProjectsModule {}

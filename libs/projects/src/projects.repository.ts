@@ -1,212 +1,159 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import type { StripeMode } from '#libs/config';
-import { Prisma } from '../../database/src/generated/prisma/client.js';
+import { Injectable } from '@nestjs/common';
+import type { Prisma } from '../../database/src/generated/prisma/client.js';
 import { PrismaService } from '../../database/src/prisma.service.js';
-import { SecretCipher, stripeSecretContext } from './secret-cipher.js';
-
-export const PROJECT_NOT_FOUND = 'Project not found';
+import { ProjectAlreadyExists, ProjectNotFound } from './domain-errors.js';
+import { isUniqueViolation } from './prisma-errors.js';
 
 export interface NewProject {
+  /** Chosen by an operator (CLI); generated otherwise. */
   id?: string;
-  name: string;
   ownerId: string;
-  description?: string;
+  name: string;
+  description?: string | null;
 }
 
-export interface ModeCredentials {
-  secretKey: string;
-  publishableKey?: string;
-  webhookSecret?: string;
-  portalConfigurationId?: string;
+/** What a developer writes: PUT replaces both, so an absent description becomes null. */
+export interface ProjectFields {
+  name: string;
+  description?: string | null;
 }
 
-/** What the customer portal needs for one (project, user, mode), read in one round trip. */
-export type PortalContext =
-  | { status: 'not-configured' }
-  | {
-      status: 'configured';
-      /** Origins a return_url may point at; empty means any. */
-      allowedReturnUrlOrigins: string[];
-      /** The user's Stripe customer in this project and mode, if any. */
-      stripeCustomerId: string | null;
-      /** `decryptSecretKey` decrypts on call: the Stripe client cache usually makes that unnecessary. */
-      credentials: { decryptSecretKey: () => string; version: number; portalConfigurationId: string | null };
-    };
-
-interface PortalContextRow {
-  is_active: boolean | null;
-  allowed_return_url_origins: string[] | null;
-  secret_key_enc: string | null;
-  portal_configuration_id: string | null;
-  credentials_version: number | null;
-  stripe_customer_id: string | null;
+export interface ProjectRecord {
+  id: string;
+  name: string;
+  description: string | null;
+  ownerId: string;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
-/** The portal's one round trip per mode, as named prepared statements (parsed and planned once per connection). */
-const PORTAL_CONTEXT_SQL = {
-  test: { name: 'portal_context_test', text: portalContextSql('test') },
-  live: { name: 'portal_context_live', text: portalContextSql('live') },
+export interface ProjectPage {
+  projects: ProjectRecord[];
+  total: number;
+}
+
+/** A project with whether, and for which modes, Stripe is configured; no secret leaves this class. */
+export interface ProjectPaymentStatus {
+  id: string;
+  name: string;
+  description: string | null;
+  createdAt: Date;
+  hasPaymentConfig: boolean;
+  hasTestCredentials: boolean;
+  hasLiveCredentials: boolean;
+  testConfiguredAt: Date | null;
+  liveConfiguredAt: Date | null;
+  isActive: boolean;
+}
+
+const PROJECT_COLUMNS = {
+  id: true,
+  name: true,
+  description: true,
+  ownerId: true,
+  createdAt: true,
+  updatedAt: true,
 } as const;
 
-// No join on projects: a configuration row exists only while its project does (ON DELETE CASCADE); one table fewer
-// to plan and read.
-function portalContextSql(mode: StripeMode): string {
-  return `
-    SELECT c.is_active, c.allowed_return_url_origins, c.${mode}_secret_key_enc AS secret_key_enc,
-           c.${mode}_portal_configuration_id AS portal_configuration_id, c.credentials_version, cu.stripe_customer_id
-      FROM stripe_configs c
-      LEFT JOIN stripe_customers cu ON cu.project_id = c.project_id AND cu.user_id = $2::uuid AND cu.mode = '${mode}'
-     WHERE c.project_id = $1::uuid`;
-}
+// Newest first; the id breaks ties between projects created in the same millisecond so pages never overlap.
+const NEWEST_FIRST: Prisma.ProjectOrderByWithRelationInput[] = [{ createdAt: 'desc' }, { id: 'desc' }];
 
-const SECRET_COLUMNS = ['testSecretKey', 'testWebhookSecret', 'liveSecretKey', 'liveWebhookSecret'] as const;
-type SecretColumn = (typeof SECRET_COLUMNS)[number];
-
-/** The only place that reads or writes projects, their Stripe configuration and customer mappings. */
+/**
+ * The project aggregate. Every developer read and write carries the owner in its WHERE clause: a project that does
+ * not exist and one owned by someone else are the same ProjectNotFound, so a developer cannot learn that another's
+ * project exists.
+ */
 @Injectable()
 export class ProjectsRepository {
-  constructor(
-    private readonly prisma: PrismaService,
-    private readonly cipher: SecretCipher,
-  ) {}
+  constructor(private readonly prisma: PrismaService) {}
 
-  /**
-   * Ownership is part of the query: a project that does not exist and one owned by someone else are the same 404,
-   * so a developer cannot learn that another's project exists.
-   */
-  async requireOwnedProject(projectId: string, ownerId: string): Promise<{ id: string; name: string }> {
-    const project = await this.prisma.project.findFirst({
-      where: { id: projectId, ownerId },
-      select: { id: true, name: true },
+  async create(project: NewProject): Promise<ProjectRecord> {
+    try {
+      return await this.prisma.project.create({
+        data: {
+          id: project.id,
+          ownerId: project.ownerId,
+          name: project.name,
+          description: project.description ?? null,
+        },
+        select: PROJECT_COLUMNS,
+      });
+    } catch (error) {
+      if (project.id !== undefined && isUniqueViolation(error)) throw new ProjectAlreadyExists(project.id);
+      throw error;
+    }
+  }
+
+  /** One page of the owner's projects and their total, read in one transaction so the two agree. */
+  async listOwned(ownerId: string, page: { page: number; pageSize: number }): Promise<ProjectPage> {
+    const where = { ownerId };
+    const [projects, total] = await this.prisma.$transaction([
+      this.prisma.project.findMany({
+        where,
+        orderBy: NEWEST_FIRST,
+        skip: (page.page - 1) * page.pageSize,
+        take: page.pageSize,
+        select: PROJECT_COLUMNS,
+      }),
+      this.prisma.project.count({ where }),
+    ]);
+    return { projects, total };
+  }
+
+  findOwned(id: string, ownerId: string): Promise<ProjectRecord | null> {
+    return this.prisma.project.findFirst({ where: { id, ownerId }, select: PROJECT_COLUMNS });
+  }
+
+  /** Replaces name and description in one statement. */
+  async replaceOwned(id: string, ownerId: string, fields: ProjectFields): Promise<ProjectRecord> {
+    const [project] = await this.prisma.project.updateManyAndReturn({
+      where: { id, ownerId },
+      data: { name: fields.name, description: fields.description ?? null },
+      select: PROJECT_COLUMNS,
     });
-    if (!project) throw new NotFoundException({ detail: PROJECT_NOT_FOUND });
+    if (!project) throw new ProjectNotFound();
     return project;
   }
 
-  async createProject(project: NewProject): Promise<{ id: string }> {
-    try {
-      return await this.prisma.project.create({
-        data: { id: project.id, name: project.name, ownerId: project.ownerId, description: project.description },
-        select: { id: true },
-      });
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictException({ detail: `Project ${project.id} already exists` });
-      throw error;
-    }
+  /**
+   * Deletes the project in one statement; the foreign keys' ON DELETE CASCADE removes its Stripe configuration,
+   * customer mappings and configuration history in the same transaction.
+   */
+  async deleteOwned(id: string, ownerId: string): Promise<void> {
+    const { count } = await this.prisma.project.deleteMany({ where: { id, ownerId } });
+    if (count === 0) throw new ProjectNotFound();
   }
 
-  /** Sets one mode's credentials (encrypting secrets), activates the configuration and bumps its version. */
-  async setModeCredentials(projectId: string, mode: StripeMode, credentials: ModeCredentials): Promise<void> {
-    const columns = {
-      [`${mode}SecretKey`]: this.cipher.encrypt(
-        credentials.secretKey,
-        stripeSecretContext(projectId, `${mode}SecretKey`),
-      ),
-      [`${mode}PublishableKey`]: credentials.publishableKey ?? null,
-      [`${mode}WebhookSecret`]: credentials.webhookSecret
-        ? this.cipher.encrypt(credentials.webhookSecret, stripeSecretContext(projectId, `${mode}WebhookSecret`))
-        : null,
-      [`${mode}PortalConfigurationId`]: credentials.portalConfigurationId ?? null,
-      [`${mode}ConfiguredAt`]: new Date(),
-    };
-    try {
-      await this.prisma.stripeConfig.upsert({
-        where: { projectId },
-        create: { projectId, ...columns },
-        update: { ...columns, isActive: true, credentialsVersion: { increment: 1 } },
-      });
-    } catch (error) {
-      if (isForeignKeyViolation(error)) throw new NotFoundException({ detail: `Project ${projectId} not found` });
-      throw error;
-    }
-  }
-
-  async linkCustomer(projectId: string, userId: string, mode: StripeMode, stripeCustomerId: string): Promise<void> {
-    try {
-      await this.prisma.stripeCustomer.upsert({
-        where: { projectId_userId_mode: { projectId, userId, mode } },
-        create: { projectId, userId, mode, stripeCustomerId },
-        update: { stripeCustomerId },
-      });
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new ConflictException({
-          detail: `Stripe customer ${stripeCustomerId} is already linked to another user of this project in ${mode} mode`,
-        });
-      }
-      if (isForeignKeyViolation(error)) throw new NotFoundException({ detail: `Project ${projectId} not found` });
-      throw error;
-    }
-  }
-
-  /** Removes the mapping; false when there was none. */
-  async unlinkCustomer(projectId: string, userId: string, mode: StripeMode): Promise<boolean> {
-    const { count } = await this.prisma.stripeCustomer.deleteMany({ where: { projectId, userId, mode } });
-    return count > 0;
-  }
-
-  /** Project, configuration, the mode's credentials and the user's customer: one query, one round trip. */
-  async findPortalContext(projectId: string, userId: string, mode: StripeMode): Promise<PortalContext> {
-    const rows = await this.prisma.queryRows<PortalContextRow>({
-      ...PORTAL_CONTEXT_SQL[mode],
-      values: [projectId, userId],
-    });
-    const row = rows[0];
-    if (!row || !row.is_active || !row.secret_key_enc || row.credentials_version === null) {
-      return { status: 'not-configured' };
-    }
-    const ciphertext = row.secret_key_enc;
-    return {
-      status: 'configured',
-      allowedReturnUrlOrigins: row.allowed_return_url_origins ?? [],
-      stripeCustomerId: row.stripe_customer_id,
-      credentials: {
-        decryptSecretKey: () => this.cipher.decrypt(ciphertext, stripeSecretContext(projectId, `${mode}SecretKey`)),
-        version: row.credentials_version,
-        portalConfigurationId: row.portal_configuration_id,
-      },
-    };
-  }
-
-  /** Re-encrypts every stored secret made with an older key under the current key; returns how many. */
-  async reencryptSecrets(): Promise<{ reencrypted: number; configurations: number }> {
-    const configs = await this.prisma.stripeConfig.findMany({
+  /** Every project of the owner, newest first, with its Stripe configuration status. */
+  async listPaymentStatus(ownerId: string): Promise<ProjectPaymentStatus[]> {
+    const projects = await this.prisma.project.findMany({
+      where: { ownerId },
+      orderBy: NEWEST_FIRST,
       select: {
-        projectId: true,
-        testSecretKey: true,
-        testWebhookSecret: true,
-        liveSecretKey: true,
-        liveWebhookSecret: true,
+        id: true,
+        name: true,
+        description: true,
+        createdAt: true,
+        stripeConfig: {
+          select: {
+            isActive: true,
+            testSecretKey: true,
+            liveSecretKey: true,
+            testConfiguredAt: true,
+            liveConfiguredAt: true,
+          },
+        },
       },
     });
-    let reencrypted = 0;
-    for (const config of configs) {
-      const changes: Partial<Record<SecretColumn, string>> = {};
-      for (const column of SECRET_COLUMNS) {
-        const ciphertext = config[column];
-        if (!ciphertext || !this.cipher.isStale(ciphertext)) continue;
-        const context = stripeSecretContext(config.projectId, column);
-        changes[column] = this.cipher.encrypt(this.cipher.decrypt(ciphertext, context), context);
-      }
-      if (Object.keys(changes).length === 0) continue;
-      // Only if no one changed those columns meanwhile; a concurrent writer already used the current key.
-      const expected = Object.fromEntries(
-        Object.keys(changes).map((column) => [column, config[column as SecretColumn]]),
-      );
-      const { count } = await this.prisma.stripeConfig.updateMany({
-        where: { projectId: config.projectId, ...expected },
-        data: changes,
-      });
-      if (count === 1) reencrypted += Object.keys(changes).length;
-    }
-    return { reencrypted, configurations: configs.length };
+    return projects.map(({ stripeConfig: config, ...project }) => ({
+      ...project,
+      hasPaymentConfig: config !== null,
+      hasTestCredentials: Boolean(config?.testSecretKey),
+      hasLiveCredentials: Boolean(config?.liveSecretKey),
+      testConfiguredAt: config?.testConfiguredAt ?? null,
+      liveConfiguredAt: config?.liveConfiguredAt ?? null,
+      // As the reference: a project is active unless its payments were switched off (configuration deactivated).
+      isActive: config?.isActive ?? true,
+    }));
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
-}
-
-function isForeignKeyViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2003';
 }

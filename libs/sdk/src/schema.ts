@@ -747,11 +747,17 @@ export interface components {
              */
             id: string;
             /**
+             * @description Who made the change: the project's developer over this API, or an operator with the CLI.
+             * @example developer
+             * @enum {string}
+             */
+            actor_type: "developer" | "operator";
+            /**
              * Format: uuid
-             * @description The developer who made the change.
+             * @description The developer who made the change; null for an operator.
              * @example 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d
              */
-            actor_id: string;
+            actor_id: string | null;
             /**
              * @example update
              * @enum {string}
@@ -2553,10 +2559,10 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description A project you own. */
-                project_id: string;
                 /** @description The end user (the `sub` of their access token). */
                 user_id: string;
+                /** @description A project you own. */
+                project_id: string;
             };
             cookie?: never;
         };
@@ -2716,10 +2722,10 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description A project you own. */
-                project_id: string;
                 /** @description The end user (the `sub` of their access token). */
                 user_id: string;
+                /** @description A project you own. */
+                project_id: string;
             };
             cookie?: never;
         };

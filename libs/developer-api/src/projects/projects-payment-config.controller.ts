@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, DeveloperAuth, type Principal } from '#libs/auth';
-import { ProjectRegistryRepository } from '#libs/projects';
+import { ProjectsRepository } from '#libs/projects';
 import { ProjectPaymentConfigListResponse, toProjectPaymentConfigResponse } from './projects.dto.js';
 import { ApiDatabaseUnavailable } from '#libs/http-errors';
 
@@ -10,7 +10,7 @@ import { ApiDatabaseUnavailable } from '#libs/http-errors';
 @ApiDatabaseUnavailable()
 @Controller({ path: 'payments/projects', version: '1' })
 export class ProjectsPaymentConfigController {
-  constructor(private readonly projects: ProjectRegistryRepository) {}
+  constructor(private readonly projects: ProjectsRepository) {}
 
   @Get()
   @ApiOperation({

@@ -20,7 +20,8 @@ import {
   HTTPValidationError,
   UuidPathPipe,
 } from '#libs/http-errors';
-import { PROJECT_NOT_FOUND, ProjectRegistryRepository } from '#libs/projects';
+import { PROJECT_NOT_FOUND, ProjectsRepository, type ProjectRecord } from '#libs/projects';
+import { OwnedProject } from '../owned-project.js';
 import {
   CreateProjectRequest,
   ProjectListResponse,
@@ -66,7 +67,7 @@ const bodyExamples = {
 @ApiDatabaseUnavailable()
 @Controller({ path: 'projects', version: '1' })
 export class ProjectsController {
-  constructor(private readonly projects: ProjectRegistryRepository) {}
+  constructor(private readonly projects: ProjectsRepository) {}
 
   @Post()
   @ApiBodyLimit()
@@ -86,7 +87,8 @@ export class ProjectsController {
     @CurrentPrincipal() developer: Principal,
     @Body() request: CreateProjectRequest,
   ): Promise<ProjectResponse> {
-    return toProjectResponse(await this.projects.create(developer.userId, request));
+    const { name, description } = request;
+    return toProjectResponse(await this.projects.create({ ownerId: developer.userId, name, description }));
   }
 
   @Get()
@@ -140,11 +142,8 @@ export class ProjectsController {
     description: 'project_id is not a UUID.',
     example: { detail: [badProjectId] },
   })
-  async get(
-    @CurrentPrincipal() developer: Principal,
-    @Param('project_id', new UuidPathPipe('project_id')) projectId: string,
-  ): Promise<ProjectResponse> {
-    return toProjectResponse(await this.projects.findOwned(projectId, developer.userId));
+  get(@OwnedProject() project: ProjectRecord): ProjectResponse {
+    return toProjectResponse(project);
   }
 
   @Put(':project_id')

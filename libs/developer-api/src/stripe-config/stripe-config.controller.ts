@@ -13,10 +13,21 @@ import {
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, DeveloperAuth, type Principal } from '#libs/auth';
 import { ApiBodyLimit, ApiDatabaseUnavailable, ErrorDetail, HTTPValidationError } from '#libs/http-errors';
-import { PROJECT_NOT_FOUND, STRIPE_CONFIG_NOT_FOUND } from '#libs/projects';
-import { StripeConfigHistoryResponse, StripeConfigRequest, StripeConfigResponse } from './stripe-config.dto.js';
-import { StripeConfigService } from './stripe-config.service.js';
-import { ApiProjectIdParam, ApiProjectNotFound, ProjectIdParam } from '../owned-project.js';
+import {
+  PROJECT_NOT_FOUND,
+  STRIPE_CONFIG_NOT_FOUND,
+  StripeConfigService,
+  type ConfigActor,
+  type ProjectRecord,
+} from '#libs/projects';
+import { ApiProjectIdParam, ApiProjectNotFound, OwnedProject } from '../owned-project.js';
+import {
+  StripeConfigHistoryResponse,
+  StripeConfigRequest,
+  StripeConfigResponse,
+  toStripeConfigHistoryResponse,
+  toStripeConfigResponse,
+} from './stripe-config.dto.js';
 
 const invalid = ApiUnprocessableEntityResponse({
   type: HTTPValidationError,
@@ -45,16 +56,13 @@ export class StripeConfigController {
   })
   @ApiProjectNotFound()
   @invalid
-  async get(
-    @CurrentPrincipal() developer: Principal,
-    @ProjectIdParam() projectId: string,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
+  async get(@OwnedProject() project: ProjectRecord, @Res() reply: FastifyReply): Promise<void> {
+    const config = await this.configs.find(project.id);
     // Serialized here: a handler's null return would be sent as an empty body; the reference answers a JSON null.
     await reply
       .status(200)
       .type('application/json; charset=utf-8')
-      .send(JSON.stringify(await this.configs.get(developer.userId, projectId)));
+      .send(JSON.stringify(config && toStripeConfigResponse(config)));
   }
 
   @Put()
@@ -83,12 +91,12 @@ export class StripeConfigController {
       ],
     },
   })
-  update(
+  async update(
     @CurrentPrincipal() developer: Principal,
-    @ProjectIdParam() projectId: string,
+    @OwnedProject() project: ProjectRecord,
     @Body() request: StripeConfigRequest,
   ): Promise<StripeConfigResponse> {
-    return this.configs.update(developer.userId, projectId, request);
+    return toStripeConfigResponse(await this.configs.update(project.id, actorOf(developer), request));
   }
 
   @Delete()
@@ -109,8 +117,8 @@ export class StripeConfigController {
     },
   })
   @invalid
-  async deactivate(@CurrentPrincipal() developer: Principal, @ProjectIdParam() projectId: string): Promise<void> {
-    await this.configs.deactivate(developer.userId, projectId);
+  async deactivate(@CurrentPrincipal() developer: Principal, @OwnedProject() project: ProjectRecord): Promise<void> {
+    await this.configs.deactivate(project.id, actorOf(developer));
   }
 
   @Get('history')
@@ -123,10 +131,11 @@ export class StripeConfigController {
   @ApiOkResponse({ type: StripeConfigHistoryResponse })
   @ApiProjectNotFound()
   @invalid
-  history(
-    @CurrentPrincipal() developer: Principal,
-    @ProjectIdParam() projectId: string,
-  ): Promise<StripeConfigHistoryResponse> {
-    return this.configs.history(developer.userId, projectId);
+  async history(@OwnedProject() project: ProjectRecord): Promise<StripeConfigHistoryResponse> {
+    return toStripeConfigHistoryResponse(await this.configs.history(project.id));
   }
+}
+
+function actorOf(developer: Principal): ConfigActor {
+  return { type: 'developer', id: developer.userId };
 }

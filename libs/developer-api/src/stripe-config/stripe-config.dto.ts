@@ -2,7 +2,12 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, ValidateBy } from 'class-validator';
 import type { StripeMode } from '#libs/config';
 import { Issue, issue } from '#libs/http-errors';
-import { credentialProblem, type CredentialField } from '#libs/projects';
+import {
+  credentialProblem,
+  type CredentialField,
+  type MaskedStripeConfig,
+  type StripeConfigChangeEntry,
+} from '#libs/projects';
 
 // class-validator runs a property's rules bottom-up and reports the first failure: the type check is listed last.
 
@@ -209,11 +214,20 @@ export class StripeConfigChangeResponse {
   id: string;
 
   @ApiProperty({
+    enum: ['developer', 'operator'],
+    description: "Who made the change: the project's developer over this API, or an operator with the CLI.",
+    example: 'developer',
+  })
+  actor_type: 'developer' | 'operator';
+
+  @ApiProperty({
+    type: 'string',
     format: 'uuid',
-    description: 'The developer who made the change.',
+    nullable: true,
+    description: 'The developer who made the change; null for an operator.',
     example: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
   })
-  actor_id: string;
+  actor_id: string | null;
 
   @ApiProperty({ enum: ['update', 'deactivate'], example: 'update' })
   action: string;
@@ -235,4 +249,41 @@ export class StripeConfigHistoryResponse {
 
   @ApiProperty({ type: 'integer', example: 1 })
   total: number;
+}
+
+export function toStripeConfigResponse(config: MaskedStripeConfig): StripeConfigResponse {
+  return {
+    id: config.id,
+    project_id: config.projectId,
+    is_active: config.isActive,
+    has_test_credentials: config.masked.test_secret_key !== null,
+    has_live_credentials: config.masked.live_secret_key !== null,
+    test_secret_key_masked: config.masked.test_secret_key,
+    test_publishable_key_masked: config.masked.test_publishable_key,
+    test_webhook_secret_masked: config.masked.test_webhook_secret,
+    live_secret_key_masked: config.masked.live_secret_key,
+    live_publishable_key_masked: config.masked.live_publishable_key,
+    live_webhook_secret_masked: config.masked.live_webhook_secret,
+    test_portal_configuration_id: config.testPortalConfigurationId,
+    live_portal_configuration_id: config.livePortalConfigurationId,
+    allowed_return_url_origins: config.allowedReturnUrlOrigins,
+    test_configured_at: config.testConfiguredAt?.toISOString() ?? null,
+    live_configured_at: config.liveConfiguredAt?.toISOString() ?? null,
+    created_at: config.createdAt.toISOString(),
+    updated_at: config.updatedAt.toISOString(),
+  };
+}
+
+export function toStripeConfigHistoryResponse(changes: StripeConfigChangeEntry[]): StripeConfigHistoryResponse {
+  return {
+    changes: changes.map((change) => ({
+      id: change.id,
+      actor_type: change.actorType,
+      actor_id: change.actorId,
+      action: change.action,
+      fields: change.fields,
+      created_at: change.createdAt.toISOString(),
+    })),
+    total: changes.length,
+  };
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
-import { credentialProblem, ProjectsRepository } from '#libs/projects';
+import { credentialProblem } from '#libs/projects';
 import { StripeCalls, StripeClientFactory, toHttpException } from '#libs/stripe';
 import type { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './stripe-tools.dto.js';
 
@@ -19,17 +19,14 @@ export const KEY_LACKS_BALANCE_READ =
 @Injectable()
 export class CredentialValidationService {
   constructor(
-    private readonly projects: ProjectsRepository,
     private readonly stripeClients: StripeClientFactory,
     private readonly stripeCalls: StripeCalls,
   ) {}
 
   async validate(
-    developerId: string,
     projectId: string,
     request: ValidateStripeCredentialsRequest,
   ): Promise<ValidateStripeCredentialsResponse> {
-    await this.projects.requireOwnedProject(projectId, developerId);
     const mode = request.is_test_mode ? 'test' : 'live';
     // A key of the other mode fails here, before Stripe sees it.
     const problem = credentialProblem('secretKey', mode, request.secret_key);

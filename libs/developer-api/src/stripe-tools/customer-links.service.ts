@@ -3,49 +3,38 @@ import Stripe from 'stripe';
 import { PROJECT_NOT_CONFIGURED } from '#libs/billing-portal';
 import type { StripeMode } from '#libs/config';
 import { Issue, RequestValidationException } from '#libs/http-errors';
-import { ProjectsRepository, StripeCredentialsRepository } from '#libs/projects';
-import {
-  NO_CUSTOMER_DETAIL,
-  StripeCalls,
-  StripeClientFactory,
-  StripeConfigurationException,
-  toHttpException,
-} from '#libs/stripe';
+import { CustomerNotLinked, StripeConfigRepository, StripeCustomersRepository } from '#libs/projects';
+import { StripeCalls, StripeClientFactory, StripeConfigurationException, toHttpException } from '#libs/stripe';
 import type { StripeCustomerLinkResponse } from './stripe-tools.dto.js';
 
 /** Maps a project's end users to Stripe customers that exist in the project's own Stripe account. */
 @Injectable()
 export class CustomerLinksService {
   constructor(
-    private readonly projects: ProjectsRepository,
-    private readonly credentials: StripeCredentialsRepository,
+    private readonly customers: StripeCustomersRepository,
+    private readonly configs: StripeConfigRepository,
     private readonly stripeClients: StripeClientFactory,
     private readonly stripeCalls: StripeCalls,
   ) {}
 
   async link(
-    developerId: string,
     projectId: string,
     userId: string,
     mode: StripeMode,
     stripeCustomerId: string,
   ): Promise<StripeCustomerLinkResponse> {
-    await this.projects.requireOwnedProject(projectId, developerId);
     await this.requireCustomerInStripe(projectId, mode, stripeCustomerId);
-    await this.projects.linkCustomer(projectId, userId, mode, stripeCustomerId);
+    await this.customers.link(projectId, userId, mode, stripeCustomerId);
     return { project_id: projectId, user_id: userId, test_mode: mode === 'test', stripe_customer_id: stripeCustomerId };
   }
 
-  async unlink(developerId: string, projectId: string, userId: string, mode: StripeMode): Promise<void> {
-    await this.projects.requireOwnedProject(projectId, developerId);
-    if (!(await this.projects.unlinkCustomer(projectId, userId, mode))) {
-      throw new NotFoundException({ detail: NO_CUSTOMER_DETAIL });
-    }
+  async unlink(projectId: string, userId: string, mode: StripeMode): Promise<void> {
+    if (!(await this.customers.unlink(projectId, userId, mode))) throw new CustomerNotLinked();
   }
 
   /** A customer id from another account, mode or a typo would only fail later, in the end user's portal request. */
   private async requireCustomerInStripe(projectId: string, mode: StripeMode, customerId: string): Promise<void> {
-    const credentials = await this.credentials.credentialsFor(projectId, mode);
+    const credentials = await this.configs.credentialsFor(projectId, mode);
     if (!credentials) throw new NotFoundException({ detail: PROJECT_NOT_CONFIGURED });
     const stripe = this.stripeClients.clientFor({
       projectId,

@@ -13,19 +13,19 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { CurrentPrincipal, DeveloperAuth, type Principal } from '#libs/auth';
+import { DeveloperAuth } from '#libs/auth';
 import { PROJECT_NOT_CONFIGURED } from '#libs/billing-portal';
 import {
   ApiBodyLimit,
   ApiDatabaseUnavailable,
   ErrorDetail,
   HTTPValidationError,
-  TestModePipe,
+  StripeModePipe,
   UuidPathPipe,
 } from '#libs/http-errors';
-import { PROJECT_NOT_FOUND } from '#libs/projects';
+import type { StripeMode } from '#libs/config';
+import { NO_CUSTOMER_DETAIL, PROJECT_NOT_FOUND, type ProjectRecord } from '#libs/projects';
 import { RATE_LIMIT_HEADERS } from '#libs/rate-limit';
-import { NO_CUSTOMER_DETAIL } from '#libs/stripe';
 import { CredentialValidationService, KEY_REJECTED } from './credential-validation.service.js';
 import {
   CREDENTIAL_VALIDATION_LIMIT,
@@ -41,7 +41,7 @@ import {
   ValidateStripeCredentialsResponse,
 } from './stripe-tools.dto.js';
 import { PUBLIC_BASE_URL_MISSING, WebhookUrlsService } from './webhook-urls.service.js';
-import { ApiProjectIdParam, ApiProjectNotFound, ProjectIdParam } from '../owned-project.js';
+import { ApiProjectIdParam, ApiProjectNotFound, OwnedProject } from '../owned-project.js';
 
 const USER_ID = new UuidPathPipe('user_id');
 
@@ -122,11 +122,10 @@ export class StripeToolsController {
   })
   @stripeUnavailable
   validateCredentials(
-    @CurrentPrincipal() developer: Principal,
-    @ProjectIdParam() projectId: string,
+    @OwnedProject() project: ProjectRecord,
     @Body() request: ValidateStripeCredentialsRequest,
   ): Promise<ValidateStripeCredentialsResponse> {
-    return this.credentials.validate(developer.userId, projectId, request);
+    return this.credentials.validate(project.id, request);
   }
 
   @Get('webhook-urls')
@@ -147,11 +146,8 @@ export class StripeToolsController {
     description: "The service does not know its external address (PUBLIC_BASE_URL is unset): an operator's fix.",
     example: { detail: PUBLIC_BASE_URL_MISSING },
   })
-  getWebhookUrls(
-    @CurrentPrincipal() developer: Principal,
-    @ProjectIdParam() projectId: string,
-  ): Promise<StripeWebhookUrlsResponse> {
-    return this.webhooks.webhookUrls(developer.userId, projectId);
+  getWebhookUrls(@OwnedProject() project: ProjectRecord): StripeWebhookUrlsResponse {
+    return this.webhooks.webhookUrls(project.id);
   }
 
   @Put('customers/:user_id')
@@ -208,14 +204,12 @@ export class StripeToolsController {
   })
   @stripeUnavailable
   linkCustomer(
-    @CurrentPrincipal() developer: Principal,
-    @ProjectIdParam() projectId: string,
+    @OwnedProject() project: ProjectRecord,
     @Param('user_id', USER_ID) userId: string,
-    @Query('test_mode', TestModePipe) testMode: boolean,
+    @Query('test_mode', StripeModePipe) mode: StripeMode,
     @Body() request: LinkStripeCustomerRequest,
   ): Promise<StripeCustomerLinkResponse> {
-    const mode = testMode ? 'test' : 'live';
-    return this.customers.link(developer.userId, projectId, userId, mode, request.stripe_customer_id);
+    return this.customers.link(project.id, userId, mode, request.stripe_customer_id);
   }
 
   @Delete('customers/:user_id')
@@ -245,11 +239,10 @@ export class StripeToolsController {
     example: { detail: [{ loc: ['path', 'user_id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' }] },
   })
   async unlinkCustomer(
-    @CurrentPrincipal() developer: Principal,
-    @ProjectIdParam() projectId: string,
+    @OwnedProject() project: ProjectRecord,
     @Param('user_id', USER_ID) userId: string,
-    @Query('test_mode', TestModePipe) testMode: boolean,
+    @Query('test_mode', StripeModePipe) mode: StripeMode,
   ): Promise<void> {
-    await this.customers.unlink(developer.userId, projectId, userId, testMode ? 'test' : 'live');
+    await this.customers.unlink(project.id, userId, mode);
   }
 }

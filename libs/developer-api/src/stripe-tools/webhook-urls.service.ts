@@ -1,6 +1,5 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { AppConfig } from '#libs/config';
-import { ProjectsRepository } from '#libs/projects';
 import type { StripeWebhookUrlsResponse } from './stripe-tools.dto.js';
 
 export const PUBLIC_BASE_URL_MISSING =
@@ -9,13 +8,9 @@ export const PUBLIC_BASE_URL_MISSING =
 /** Where Stripe should send a project's events: derived from the service's public address, nothing is stored. */
 @Injectable()
 export class WebhookUrlsService {
-  constructor(
-    private readonly projects: ProjectsRepository,
-    private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly config: AppConfig) {}
 
-  async webhookUrls(developerId: string, projectId: string): Promise<StripeWebhookUrlsResponse> {
-    await this.projects.requireOwnedProject(projectId, developerId);
+  webhookUrls(projectId: string): StripeWebhookUrlsResponse {
     // Guessing from the request's Host header would hand out URLs an attacker chose; the address is configured.
     const base = this.config.publicBaseUrl;
     if (!base) throw new ServiceUnavailableException({ detail: PUBLIC_BASE_URL_MISSING });
