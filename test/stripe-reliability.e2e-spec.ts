@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { ProjectsRepository } from '../libs/projects/src/index.js';
-import { BULKHEAD_FULL_DETAIL, ProjectBulkhead } from '../libs/stripe/src/index.js';
+import { ProjectBulkhead } from '../libs/stripe/src/index.js';
+import { BULKHEAD_FULL_DETAIL } from '../libs/stripe-http/src/index.js';
 import { StripeStub } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken } from './support/tokens.js';

@@ -5,8 +5,10 @@ import type { EndUserPrincipal } from '#libs/auth';
 import type { StripeMode } from '#libs/config';
 import { Issue, RequestValidationException } from '#libs/http-errors';
 import { ProjectsRepository } from '#libs/projects';
-import { NO_CUSTOMER_DETAIL, StripeCalls, StripeClientFactory, toHttpException } from '#libs/stripe';
+import { classifyStripeFailure, StripeCalls, StripeClientFactory } from '#libs/stripe';
+import { answerStripeFailure } from '#libs/stripe-http';
 import type { CustomerPortalRequest, PortalFlow } from './customer-portal.dto.js';
+import { NO_CUSTOMER_DETAIL, PORTAL_SESSION_FAILURES } from './portal-stripe-failures.js';
 
 export const PROJECT_NOT_CONFIGURED = 'Project not found or Stripe not configured';
 
@@ -51,7 +53,7 @@ export class CustomerPortalService {
       );
       return session.url;
     } catch (error) {
-      throw toHttpException(error, mode);
+      throw answerStripeFailure(classifyStripeFailure(error), mode, PORTAL_SESSION_FAILURES);
     }
   }
 }

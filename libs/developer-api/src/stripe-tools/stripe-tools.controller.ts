@@ -14,7 +14,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, DeveloperAuth, type Principal } from '#libs/auth';
-import { PROJECT_NOT_CONFIGURED } from '#libs/billing-portal';
+import { NO_CUSTOMER_DETAIL, PROJECT_NOT_CONFIGURED } from '#libs/billing-portal';
 import {
   ApiBodyLimit,
   ApiDatabaseUnavailable,
@@ -25,7 +25,6 @@ import {
 } from '#libs/http-errors';
 import { PROJECT_NOT_FOUND } from '#libs/projects';
 import { RATE_LIMIT_HEADERS } from '#libs/rate-limit';
-import { NO_CUSTOMER_DETAIL } from '#libs/stripe';
 import { CredentialValidationService, KEY_REJECTED } from './credential-validation.service.js';
 import {
   CREDENTIAL_VALIDATION_LIMIT,
