@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { BULKHEAD_FULL_DETAIL, ProjectBulkhead } from '#libs/stripe';
+import { ProjectBulkhead } from '#libs/stripe';
+import { BULKHEAD_FULL_DETAIL } from '#libs/stripe-http';
 import { StripeStub } from './support/stripe-stub.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken } from './support/tokens.js';

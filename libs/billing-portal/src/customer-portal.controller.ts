@@ -21,7 +21,7 @@ import {
   TestModePipe,
 } from '#libs/http-errors';
 import { RATE_LIMIT_HEADERS, RateLimitedEndUserAuth } from '#libs/rate-limit';
-import { BULKHEAD_FULL_DETAIL } from '#libs/stripe';
+import { BULKHEAD_FULL_DETAIL } from '#libs/stripe-http';
 import { CustomerPortalRequest, CustomerPortalResponse } from './customer-portal.dto.js';
 import { CustomerPortalService, PROJECT_NOT_CONFIGURED } from './customer-portal.service.js';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyKeyPipe } from './idempotency-key.pipe.js';

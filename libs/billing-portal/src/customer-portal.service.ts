@@ -4,9 +4,11 @@ import type Stripe from 'stripe';
 import type { EndUserPrincipal } from '#libs/auth';
 import type { StripeMode } from '#libs/config';
 import { Issue, RequestValidationException } from '#libs/http-errors';
-import { StripeConfigRepository } from '#libs/projects';
-import { NO_CUSTOMER_DETAIL, StripeCalls, StripeClientFactory, toHttpException } from '#libs/stripe';
+import { CustomerNotLinked, StripeConfigRepository } from '#libs/projects';
+import { classifyStripeFailure, StripeCalls, StripeClientFactory } from '#libs/stripe';
+import { answerStripeFailure } from '#libs/stripe-http';
 import type { CustomerPortalRequest, PortalFlow } from './customer-portal.dto.js';
+import { PORTAL_SESSION_FAILURES } from './portal-stripe-failures.js';
 
 export const PROJECT_NOT_CONFIGURED = 'Project not found or Stripe not configured';
 
@@ -29,7 +31,7 @@ export class CustomerPortalService {
     const context = await this.configs.findPortalContext(user.projectId, user.userId, mode);
     if (context.status === 'not-configured') throw new NotFoundException({ detail: PROJECT_NOT_CONFIGURED });
     assertAllowedOrigin(request.return_url, context.allowedReturnUrlOrigins);
-    if (!context.stripeCustomerId) throw new NotFoundException({ detail: NO_CUSTOMER_DETAIL });
+    if (!context.stripeCustomerId) throw new CustomerNotLinked();
 
     const stripe = this.stripeClients.clientFor({
       projectId: user.projectId,
@@ -51,7 +53,7 @@ export class CustomerPortalService {
       );
       return session.url;
     } catch (error) {
-      throw toHttpException(error, mode);
+      throw answerStripeFailure(classifyStripeFailure(error), mode, PORTAL_SESSION_FAILURES);
     }
   }
 }

@@ -5,12 +5,12 @@ import { ProjectBulkhead, StripeBulkheadFullError } from './project-bulkhead.js'
 import { StripeBudgetExceededError } from './stripe-call.js';
 import { StripeCalls } from './stripe-calls.js';
 import { StripeClientFactory } from './stripe-client.factory.js';
-import { stripeCallOutcome } from './stripe-errors.js';
+import { classifyStripeFailure } from './stripe-errors.js';
 import { StripeMetrics } from './stripe-metrics.js';
 
 const { errors } = Stripe;
 
-describe('stripeCallOutcome', () => {
+describe('classifyStripeFailure outcomes', () => {
   it.each([
     [new StripeBudgetExceededError(1000), 'timeout'],
     [new errors.StripeRateLimitError({ message: 'slow down', statusCode: 429 }), 'rate_limited'],
@@ -24,7 +24,7 @@ describe('stripeCallOutcome', () => {
     [new errors.StripeCardError({ message: 'declined', statusCode: 402 }), 'other_error'],
     [new TypeError('not a Stripe error'), 'other_error'],
   ])('classifies %p as %s', (error, outcome) => {
-    expect(stripeCallOutcome(error)).toBe(outcome);
+    expect(classifyStripeFailure(error).outcome).toBe(outcome);
   });
 });
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ProjectBulkhead } from './project-bulkhead.js';
-import { stripeCallOutcome } from './stripe-errors.js';
+import { classifyStripeFailure } from './stripe-errors.js';
 import { StripeMetrics, type StripeOperation } from './stripe-metrics.js';
 
 /**
@@ -22,7 +22,7 @@ export class StripeCalls {
       this.metrics.record(operation, 'success', startedAt);
       return result;
     } catch (error) {
-      this.metrics.record(operation, stripeCallOutcome(error), startedAt);
+      this.metrics.record(operation, classifyStripeFailure(error).outcome, startedAt);
       throw error;
     }
   }

@@ -1,321 +1,92 @@
-import { ConflictException, HttpException, NotFoundException } from '@nestjs/common';
+import { readdirSync, readFileSync } from 'node:fs';
 import Stripe from 'stripe';
-import { ServiceUnavailableRetryException } from '#libs/http-errors';
 import { StripeBulkheadFullError } from './project-bulkhead.js';
 import { StripeBudgetExceededError } from './stripe-call.js';
-import {
-  BULKHEAD_FULL_DETAIL,
-  NO_CUSTOMER_DETAIL,
-  redactKeys,
-  StripeConfigurationException,
-  toHttpException,
-} from './stripe-errors.js';
+import { classifyStripeFailure, redactKeys } from './stripe-errors.js';
 
 const { errors } = Stripe;
 
-function detailOf(exception: HttpException): string {
-  return (exception.getResponse() as { detail: string }).detail;
-}
-
-function expectRetryable(exception: HttpException, detail: string, retryAfterSeconds: number): void {
-  expect(exception).toBeInstanceOf(ServiceUnavailableRetryException);
-  expect(exception.getStatus()).toBe(503);
-  expect(exception.getResponse()).toEqual({ detail });
-  expect((exception as ServiceUnavailableRetryException).retryAfterSeconds).toBe(retryAfterSeconds);
-}
-
-function expectBadGateway(exception: HttpException, detail: string): void {
-  expect(exception).toBeInstanceOf(StripeConfigurationException);
-  expect(exception.getStatus()).toBe(502);
-  expect(exception.getResponse()).toEqual({ detail });
-}
-
-const PORTAL_NOT_SET_UP =
-  'No configuration provided and your test mode default configuration has not been created. Provide a configuration or create your default by saving your customer portal settings in test mode at https://dashboard.stripe.com/test/settings/billing/portal.';
-
-describe('NO_CUSTOMER_DETAIL', () => {
-  it('is the reference API’s sentence', () => {
-    expect(NO_CUSTOMER_DETAIL).toBe('No Stripe customer found for user');
-  });
-});
-
-describe('toHttpException', () => {
-  describe('authentication errors', () => {
-    const key = 'sk_test_51HxYzAbCdEfGhIjKlMn';
-    const message = `Invalid API Key provided: ${key}`;
-    const error = new errors.StripeAuthenticationError({ message, type: 'invalid_request_error', statusCode: 401 });
-
-    it.each(['test', 'live'] as const)(
-      'answer 502 naming the %s mode key, without the key or Stripe’s message',
-      (mode) => {
-        const exception = toHttpException(error, mode);
-        expectBadGateway(
-          exception,
-          `Stripe rejected the project's ${mode} mode secret key (invalid, expired or revoked); update the project's Stripe configuration`,
-        );
-        const serialized = JSON.stringify(exception.getResponse());
-        expect(serialized).not.toContain(key);
-        expect(serialized).not.toContain('sk_');
-        expect(serialized).not.toContain('Invalid API Key provided');
-        expect(exception.message).not.toContain(key);
-      },
-    );
-  });
-
-  it('maps a permission error to 502 telling the developer what to grant', () => {
-    const error = new errors.StripePermissionError({
-      message: 'The provided key rk_live_****1234 does not have the required permissions for this endpoint.',
+describe('classifyStripeFailure', () => {
+  it('keeps Stripe’s code and parameter of an invalid request, with its message redacted', () => {
+    const error = new errors.StripeInvalidRequestError({
+      message: "No such price: 'price_123' (key sk_test_abc123)",
       type: 'invalid_request_error',
-      statusCode: 403,
-    });
-    const exception = toHttpException(error, 'live');
-    expectBadGateway(
-      exception,
-      "The project's live mode Stripe key lacks a permission this request needs; use a secret key, or grant the restricted key write access to the Customer portal",
-    );
-    expect(JSON.stringify(exception.getResponse())).not.toContain('rk_live');
-  });
-
-  it('maps an idempotency error to 409', () => {
-    const error = new errors.StripeIdempotencyError({
-      message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.',
-      type: 'idempotency_error',
+      code: 'resource_missing',
+      param: 'line_items[0][price]',
       statusCode: 400,
     });
-    const exception = toHttpException(error, 'test');
-    expect(exception).toBeInstanceOf(ConflictException);
-    expect(exception.getStatus()).toBe(409);
-    expect(exception.getResponse()).toEqual({
-      detail: 'Idempotency-Key was already used with different request parameters; use a new key for a new request',
+    expect(classifyStripeFailure(error)).toEqual({
+      outcome: 'invalid_request',
+      code: 'resource_missing',
+      param: 'line_items[0][price]',
+      message: "No such price: 'price_123' (key [redacted key])",
     });
   });
 
-  describe('rate limiting', () => {
-    const detail = 'Stripe is rate limiting requests for this project; try again shortly';
-    const rateLimited = (headers?: Record<string, string>) =>
-      new errors.StripeRateLimitError({
-        message: 'Request rate limit exceeded.',
-        type: 'invalid_request_error',
-        code: 'rate_limit',
-        statusCode: 429,
-        headers,
-      });
-
-    it('answers 503 with the Retry-After Stripe sent', () => {
-      expectRetryable(toHttpException(rateLimited({ 'retry-after': '7' }), 'test'), detail, 7);
+  it('carries no Stripe message for anything but an invalid request', () => {
+    const error = new errors.StripeAuthenticationError({
+      message: 'Invalid API Key provided: sk_test_51HxYz',
+      type: 'invalid_request_error',
+      statusCode: 401,
     });
-
-    it('accepts the upper bound of 300 seconds', () => {
-      expectRetryable(toHttpException(rateLimited({ 'retry-after': '300' }), 'test'), detail, 300);
-    });
-
-    it('answers 503 with 2 seconds when Stripe sent no Retry-After', () => {
-      expectRetryable(toHttpException(rateLimited(), 'test'), detail, 2);
-      expectRetryable(toHttpException(rateLimited({ 'request-id': 'req_123' }), 'test'), detail, 2);
-    });
-
-    it.each(['0', '-5', '301', '86400', 'soon', '', 'Wed, 21 Oct 2015 07:28:00 GMT'])(
-      'ignores the unusable Retry-After %p and uses 2 seconds',
-      (value) => {
-        expectRetryable(toHttpException(rateLimited({ 'retry-after': value }), 'test'), detail, 2);
-      },
-    );
+    expect(classifyStripeFailure(error)).toEqual({ outcome: 'authentication_error' });
   });
 
-  it('maps a connection error to 503 with 2 seconds', () => {
-    const error = new errors.StripeConnectionError({
-      message: 'An error occurred with our connection to Stripe. Request was retried 2 times.',
-      type: 'api_error',
-    });
-    expectRetryable(toHttpException(error, 'test'), 'Stripe could not be reached; try again shortly', 2);
+  it('names the budget that ran out', () => {
+    expect(classifyStripeFailure(new StripeBudgetExceededError(8000))).toEqual({ outcome: 'timeout', budgetMs: 8000 });
   });
 
-  describe('Stripe outages', () => {
-    const detail = 'Stripe is temporarily unavailable; try again shortly';
-
-    it('maps an API error to 503 with 5 seconds', () => {
-      const error = new errors.StripeAPIError({
-        message: 'Something went wrong on Stripe’s end.',
-        type: 'api_error',
-        statusCode: 500,
-      });
-      expectRetryable(toHttpException(error, 'test'), detail, 5);
-    });
-
-    it('uses Stripe’s Retry-After on an API error', () => {
-      const error = new errors.StripeAPIError({
-        message: 'busy',
-        type: 'api_error',
-        statusCode: 503,
-        headers: { 'retry-after': '30' },
-      });
-      expectRetryable(toHttpException(error, 'test'), detail, 30);
-    });
-
-    it.each([500, 502, 503, 504])('maps any other Stripe error with status %p to 503', (statusCode) => {
-      const error = new errors.StripeInvalidRequestError({
-        message: 'upstream failure',
-        type: 'invalid_request_error',
-        statusCode,
-      });
-      expectRetryable(toHttpException(error, 'test'), detail, 5);
-    });
+  it('says nothing more of a full bulkhead or of an error that is not Stripe’s', () => {
+    expect(classifyStripeFailure(new StripeBulkheadFullError(20))).toEqual({ outcome: 'bulkhead_full' });
+    expect(classifyStripeFailure(new Error('sk_test_abc123 socket hang up'))).toEqual({ outcome: 'other_error' });
+    expect(classifyStripeFailure(undefined)).toEqual({ outcome: 'other_error' });
   });
 
-  describe('invalid requests', () => {
-    it('maps resource_missing on the customer parameter to 404 with the reference sentence', () => {
-      const error = new errors.StripeInvalidRequestError({
-        message: "No such customer: 'cus_123'",
-        type: 'invalid_request_error',
-        code: 'resource_missing',
-        param: 'customer',
-        statusCode: 400,
-      });
-      const exception = toHttpException(error, 'test');
-      expect(exception).toBeInstanceOf(NotFoundException);
-      expect(exception.getStatus()).toBe(404);
-      expect(exception.getResponse()).toEqual({ detail: 'No Stripe customer found for user' });
-    });
-
-    it('uses the customer parameter the caller names', () => {
-      const error = new errors.StripeInvalidRequestError({
-        message: "No such customer: 'cus_123'",
-        type: 'invalid_request_error',
-        code: 'resource_missing',
-        param: 'customer_id',
-        statusCode: 404,
-      });
-      expect(toHttpException(error, 'test', 'customer_id').getStatus()).toBe(404);
-      expectBadGateway(
-        toHttpException(error, 'test'),
-        "Stripe rejected the request (parameter: customer_id): No such customer: 'cus_123'",
-      );
-    });
-
-    it('maps resource_missing on another parameter to 502 naming the parameter', () => {
-      const error = new errors.StripeInvalidRequestError({
-        message: "No such configuration: 'bpc_123'",
-        type: 'invalid_request_error',
-        code: 'resource_missing',
-        param: 'configuration',
-        statusCode: 400,
-      });
-      expectBadGateway(
-        toHttpException(error, 'test'),
-        "Stripe rejected the request (parameter: configuration): No such configuration: 'bpc_123'",
-      );
-    });
-
-    it('does not treat another error code on the customer parameter as a missing customer', () => {
-      const error = new errors.StripeInvalidRequestError({
-        message: 'Invalid string: customer',
-        type: 'invalid_request_error',
-        code: 'parameter_invalid_string',
-        param: 'customer',
-        statusCode: 400,
-      });
-      expectBadGateway(
-        toHttpException(error, 'test'),
-        'Stripe rejected the request (parameter: customer): Invalid string: customer',
-      );
-    });
-
-    it.each(['test', 'live'] as const)(
-      'maps the missing default portal configuration (%s mode) to 502 pointing at the Customer portal settings',
-      (mode) => {
-        const error = new errors.StripeInvalidRequestError({
-          message: PORTAL_NOT_SET_UP.replace(/test mode/g, `${mode} mode`),
-          type: 'invalid_request_error',
-          statusCode: 400,
-        });
-        const exception = toHttpException(error, mode);
-        expectBadGateway(
-          exception,
-          `The Stripe Customer Portal is not set up for the project's ${mode} mode; save the portal settings in the Stripe Dashboard (Settings > Billing > Customer portal) or store a portal configuration id`,
-        );
-        expect(detailOf(exception)).toContain('Customer portal');
-      },
-    );
-
-    it('passes on another invalid request message without a parameter', () => {
-      const error = new errors.StripeInvalidRequestError({
-        message: 'This customer has no subscriptions.',
-        type: 'invalid_request_error',
-        statusCode: 400,
-      });
-      expectBadGateway(
-        toHttpException(error, 'test'),
-        'Stripe rejected the request: This customer has no subscriptions.',
-      );
-    });
-
-    it.each([
-      [
-        'a test key',
-        'Invalid key sk_test_abc123 for this account',
-        'Stripe rejected the request: Invalid key [redacted key] for this account',
-      ],
-      [
-        'a masked live key',
-        'The API key sk_live_****1234 cannot be used in test mode',
-        'Stripe rejected the request: The API key [redacted key] cannot be used in test mode',
-      ],
-      [
-        'a restricted key',
-        'Key rk_test_51Abc is restricted',
-        'Stripe rejected the request: Key [redacted key] is restricted',
-      ],
-      [
-        'a webhook secret',
-        'whsec_Zx9 is not valid here',
-        'Stripe rejected the request: [redacted key] is not valid here',
-      ],
-      [
-        'two keys',
-        'sk_test_aaa and sk_live_bbb differ',
-        'Stripe rejected the request: [redacted key] and [redacted key] differ',
-      ],
-    ])('redacts %s quoted in Stripe’s message', (_label, message, detail) => {
-      const error = new errors.StripeInvalidRequestError({ message, type: 'invalid_request_error', statusCode: 400 });
-      const exception = toHttpException(error, 'test');
-      expectBadGateway(exception, detail);
-      expect(JSON.stringify(exception.getResponse())).not.toMatch(/sk_|rk_|whsec_/);
-    });
-  });
-
-  it('maps an exceeded budget to 503 naming the budget, with 2 seconds', () => {
-    expectRetryable(
-      toHttpException(new StripeBudgetExceededError(8000), 'test'),
-      'Stripe did not answer within 8000 ms; try again shortly',
-      2,
-    );
-  });
-
-  it('maps a full bulkhead to 503 saying so, with 1 second', () => {
-    expect(BULKHEAD_FULL_DETAIL).toBe('Too many Stripe requests in flight for this project; try again shortly');
-    expectRetryable(toHttpException(new StripeBulkheadFullError(20), 'live'), BULKHEAD_FULL_DETAIL, 1);
-  });
-
-  it.each([
-    ['a plain Error', new Error('sk_test_abc123 socket hang up')],
-    ['a TypeError', new TypeError("Cannot read properties of undefined (reading 'url')")],
-    ['a string', 'boom'],
-    ['undefined', undefined],
-    ['null', null],
-    ['an object shaped like a Stripe error', { type: 'StripeAuthenticationError', statusCode: 401, message: 'x' }],
-  ])('maps %s (not a Stripe error) to 502 without its message', (_label, error) => {
-    const exception = toHttpException(error, 'test');
-    expectBadGateway(exception, 'Unexpected failure while calling Stripe');
-  });
-
-  it('maps an unexpected Stripe error (a card error) to 502 naming only its class', () => {
+  it('names the class of an unexpected Stripe error, and its code', () => {
     const error = new errors.StripeCardError({
       message: 'Your card was declined.',
       type: 'card_error',
       code: 'card_declined',
       statusCode: 402,
     });
-    expectBadGateway(toHttpException(error, 'test'), 'Stripe returned an unexpected StripeCardError');
+    expect(classifyStripeFailure(error)).toEqual({
+      outcome: 'other_error',
+      code: 'card_declined',
+      stripeErrorType: 'StripeCardError',
+    });
+  });
+
+  describe('Retry-After', () => {
+    const rateLimited = (headers?: Record<string, string>) =>
+      new errors.StripeRateLimitError({ message: 'Request rate limit exceeded.', statusCode: 429, headers });
+
+    it.each([
+      ['1', 1],
+      ['7', 7],
+      ['300', 300],
+    ])('keeps Stripe’s %p', (value, seconds) => {
+      expect(classifyStripeFailure(rateLimited({ 'retry-after': value }))).toEqual({
+        outcome: 'rate_limited',
+        retryAfterSeconds: seconds,
+      });
+    });
+
+    it.each(['0', '-5', '301', '86400', 'soon', '', 'Wed, 21 Oct 2015 07:28:00 GMT'])(
+      'leaves out the unusable %p',
+      (value) => {
+        expect(classifyStripeFailure(rateLimited({ 'retry-after': value }))).toEqual({ outcome: 'rate_limited' });
+      },
+    );
+
+    it('leaves it out when Stripe sent none', () => {
+      expect(classifyStripeFailure(rateLimited())).toEqual({ outcome: 'rate_limited' });
+      expect(classifyStripeFailure(rateLimited({ 'request-id': 'req_123' }))).toEqual({ outcome: 'rate_limited' });
+    });
+
+    it('keeps it on an outage too', () => {
+      const error = new errors.StripeAPIError({ message: 'busy', statusCode: 503, headers: { 'retry-after': '30' } });
+      expect(classifyStripeFailure(error)).toEqual({ outcome: 'server_error', retryAfterSeconds: 30 });
+    });
   });
 });
 
@@ -340,4 +111,16 @@ describe('redactKeys', () => {
       expect(redactKeys(input)).toBe(input);
     },
   );
+});
+
+describe('libs/stripe', () => {
+  it('knows nothing of HTTP: answering a failure is the HTTP layer’s job (libs/stripe-http)', () => {
+    const directory = new URL('.', import.meta.url);
+    const sources = readdirSync(directory).filter((name) => name.endsWith('.ts') && !name.endsWith('.spec.ts'));
+    expect(sources).toContain('stripe-errors.ts');
+    const httpAware = sources.filter((name) =>
+      /#libs\/http-errors|Exception\b|HttpStatus/.test(readFileSync(new URL(name, directory), 'utf8')),
+    );
+    expect(httpAware).toEqual([]);
+  });
 });

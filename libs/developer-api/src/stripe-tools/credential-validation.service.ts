@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import Stripe from 'stripe';
 import { credentialProblem } from '#libs/projects';
-import { StripeCalls, StripeClientFactory, toHttpException } from '#libs/stripe';
+import { classifyStripeFailure, StripeCalls, StripeClientFactory } from '#libs/stripe';
+import { answerStripeFailure } from '#libs/stripe-http';
 import type { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './stripe-tools.dto.js';
 
 export const CREDENTIALS_VALID = 'Credentials are valid';
@@ -38,13 +38,12 @@ export class CredentialValidationService {
       await this.stripeCalls.run('balance.retrieve', projectId, () => stripe.balance.retrieve());
       return { valid: true, message: CREDENTIALS_VALID };
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeAuthenticationError) return { valid: false, message: KEY_REJECTED };
+      const failure = classifyStripeFailure(error);
+      if (failure.outcome === 'authentication_error') return { valid: false, message: KEY_REJECTED };
       // Valid false: the key is genuine, but we could not confirm it can do what the service needs.
-      if (error instanceof Stripe.errors.StripePermissionError) {
-        return { valid: false, message: KEY_LACKS_BALANCE_READ };
-      }
+      if (failure.outcome === 'permission_error') return { valid: false, message: KEY_LACKS_BALANCE_READ };
       // Stripe unreachable, slow, rate limiting or failing: 503 with Retry-After; anything else 502.
-      throw toHttpException(error, mode);
+      throw answerStripeFailure(failure, mode);
     }
   }
 }

@@ -1,10 +1,11 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { PROJECT_NOT_CONFIGURED } from '#libs/billing-portal';
 import type { StripeMode } from '#libs/config';
 import { Issue, RequestValidationException } from '#libs/http-errors';
 import { CustomerNotLinked, StripeConfigRepository, StripeCustomersRepository } from '#libs/projects';
-import { StripeCalls, StripeClientFactory, StripeConfigurationException, toHttpException } from '#libs/stripe';
+import { classifyStripeFailure, StripeCalls, StripeClientFactory } from '#libs/stripe';
+import { answerStripeFailure, type StripeFailureOverride } from '#libs/stripe-http';
 import type { StripeCustomerLinkResponse } from './stripe-tools.dto.js';
 
 /** Maps a project's end users to Stripe customers that exist in the project's own Stripe account. */
@@ -48,15 +49,7 @@ export class CustomerLinksService {
         stripe.customers.retrieve(customerId),
       );
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') {
-        throw customerProblem(`no such customer in this project's Stripe ${mode} mode account`);
-      }
-      if (error instanceof Stripe.errors.StripePermissionError) {
-        throw new StripeConfigurationException(
-          `The project's ${mode} mode Stripe key lacks permission to read customers; use a secret key, or grant the restricted key read access to Customers`,
-        );
-      }
-      throw toHttpException(error, mode);
+      throw answerStripeFailure(classifyStripeFailure(error), mode, CUSTOMER_LOOKUP_FAILURES);
     }
     if (customer.deleted) {
       throw customerProblem(`the customer has been deleted from this project's Stripe ${mode} mode account`);
@@ -67,3 +60,24 @@ export class CustomerLinksService {
 function customerProblem(reason: string): RequestValidationException {
   return RequestValidationException.at(['body', 'stripe_customer_id'], Issue.valueError(reason));
 }
+
+/** A missing customer is the request's fault, not the configuration's; a restricted key needs its own advice. */
+const CUSTOMER_LOOKUP_FAILURES: readonly StripeFailureOverride[] = [
+  {
+    outcome: 'invalid_request',
+    code: 'resource_missing',
+    answer: {
+      status: 422,
+      loc: ['body', 'stripe_customer_id'],
+      reason: (_failure, mode) => `no such customer in this project's Stripe ${mode} mode account`,
+    },
+  },
+  {
+    outcome: 'permission_error',
+    answer: {
+      status: 502,
+      detail: (_failure, mode) =>
+        `The project's ${mode} mode Stripe key lacks permission to read customers; use a secret key, or grant the restricted key read access to Customers`,
+    },
+  },
+];
