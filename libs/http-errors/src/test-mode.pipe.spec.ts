@@ -1,5 +1,5 @@
 import { RequestValidationException } from './validation-errors.js';
-import { parseQueryBoolean, TestModePipe } from './test-mode.pipe.js';
+import { parseQueryBoolean, StripeModePipe, TestModePipe } from './test-mode.pipe.js';
 
 describe('parseQueryBoolean', () => {
   it.each(['true', 'TRUE', 'True', '1', 'yes', 'YES', 'on', 'On', 't', 'T', 'y', 'Y'])('reads %p as true', (raw) => {
@@ -53,5 +53,37 @@ describe('TestModePipe', () => {
         },
       ],
     });
+  });
+});
+
+describe('StripeModePipe', () => {
+  const pipe = new StripeModePipe();
+
+  it.each([
+    [undefined, 'test'],
+    ['true', 'test'],
+    ['1', 'test'],
+    ['false', 'live'],
+    ['off', 'live'],
+    [['true', 'no'], 'live'],
+  ])('reads %p as %s mode', (raw, mode) => {
+    expect(pipe.transform(raw)).toBe(mode);
+  });
+
+  it('answers the same 422 as TestModePipe for anything else', () => {
+    expect(() => pipe.transform('live')).toThrow(RequestValidationException);
+    try {
+      pipe.transform('live');
+    } catch (error) {
+      expect((error as RequestValidationException).getResponse()).toEqual({
+        detail: [
+          {
+            loc: ['query', 'test_mode'],
+            msg: 'Input should be a valid boolean, unable to interpret input',
+            type: 'bool_parsing',
+          },
+        ],
+      });
+    }
   });
 });
