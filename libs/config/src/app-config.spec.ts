@@ -47,6 +47,7 @@ describe('environmentSchema', () => {
       RATE_LIMIT_USER_PER_MINUTE: 60,
       RATE_LIMIT_IP_PER_MINUTE: 300,
       RATE_LIMIT_KEY_PREFIX: 'rate-limit',
+      RATE_LIMIT_REDIS_BACKOFF_MS: 5000,
       REDIS_URL: undefined,
       STRIPE_MAX_IN_FLIGHT_PER_PROJECT: 20,
       METRICS_TOKEN: undefined,
@@ -89,6 +90,7 @@ describe('environmentSchema', () => {
         STRIPE_CLIENT_CACHE_SIZE: '7',
         RATE_LIMIT_USER_PER_MINUTE: '5',
         RATE_LIMIT_IP_PER_MINUTE: '1000000',
+        RATE_LIMIT_REDIS_BACKOFF_MS: '1000',
         STRIPE_MAX_IN_FLIGHT_PER_PROJECT: '3',
       });
       expect(parsed.DATABASE_POOL_SIZE).toBe(4);
@@ -98,6 +100,7 @@ describe('environmentSchema', () => {
       expect(parsed.STRIPE_CLIENT_CACHE_SIZE).toBe(7);
       expect(parsed.RATE_LIMIT_USER_PER_MINUTE).toBe(5);
       expect(parsed.RATE_LIMIT_IP_PER_MINUTE).toBe(1_000_000);
+      expect(parsed.RATE_LIMIT_REDIS_BACKOFF_MS).toBe(1000);
       expect(parsed.STRIPE_MAX_IN_FLIGHT_PER_PROJECT).toBe(3);
     });
 
@@ -110,6 +113,7 @@ describe('environmentSchema', () => {
         STRIPE_CLIENT_CACHE_SIZE: '',
         RATE_LIMIT_USER_PER_MINUTE: '',
         RATE_LIMIT_IP_PER_MINUTE: ' ',
+        RATE_LIMIT_REDIS_BACKOFF_MS: '',
         STRIPE_MAX_IN_FLIGHT_PER_PROJECT: '',
       });
       expect(parsed.DATABASE_POOL_SIZE).toBe(10);
@@ -119,6 +123,7 @@ describe('environmentSchema', () => {
       expect(parsed.STRIPE_CLIENT_CACHE_SIZE).toBe(1000);
       expect(parsed.RATE_LIMIT_USER_PER_MINUTE).toBe(60);
       expect(parsed.RATE_LIMIT_IP_PER_MINUTE).toBe(300);
+      expect(parsed.RATE_LIMIT_REDIS_BACKOFF_MS).toBe(5000);
       expect(parsed.STRIPE_MAX_IN_FLIGHT_PER_PROJECT).toBe(20);
     });
 
@@ -137,6 +142,9 @@ describe('environmentSchema', () => {
       ['JWT_CLOCK_TOLERANCE_SECONDS', '-1'],
       ['RATE_LIMIT_USER_PER_MINUTE', '0'],
       ['RATE_LIMIT_IP_PER_MINUTE', '1.5'],
+      ['RATE_LIMIT_REDIS_BACKOFF_MS', '999'],
+      ['RATE_LIMIT_REDIS_BACKOFF_MS', '300001'],
+      ['RATE_LIMIT_REDIS_BACKOFF_MS', '5s'],
     ])('refuses %s=%p', (name, raw) => {
       const found = problems({ [name]: raw });
       expect(found).toHaveLength(1);
@@ -376,6 +384,7 @@ describe('AppConfig', () => {
       ipPerMinute: 300,
       keyPrefix: 'rate-limit',
       redisUrl: undefined,
+      redisBackoffMs: 5000,
     });
   });
 
@@ -385,6 +394,7 @@ describe('AppConfig', () => {
       RATE_LIMIT_IP_PER_MINUTE: '9',
       RATE_LIMIT_KEY_PREFIX: 'replica-set-a',
       REDIS_URL: 'redis://cache:6379/1',
+      RATE_LIMIT_REDIS_BACKOFF_MS: '2500',
       TRUST_PROXY: '1',
     });
     expect(config.rateLimit).toEqual({
@@ -392,6 +402,7 @@ describe('AppConfig', () => {
       ipPerMinute: 9,
       keyPrefix: 'replica-set-a',
       redisUrl: 'redis://cache:6379/1',
+      redisBackoffMs: 2500,
     });
     expect(config.http.trustProxy).toBe(1);
     expect(config.metrics).toEqual({ token: undefined });

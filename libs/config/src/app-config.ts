@@ -132,6 +132,8 @@ export const environmentSchema = z.object({
       .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1 to 64 letters, digits or : _ . -')
       .default('rate-limit'),
   ),
+  // At least a few command timeouts (250 ms each), so calls made before the breaker opened are over when it probes.
+  RATE_LIMIT_REDIS_BACKOFF_MS: blankAsUnset(z.coerce.number().int().min(1000).max(300_000).default(5000)),
   REDIS_URL: optionalNonEmpty.pipe(
     z.url({ protocol: /^rediss?$/, hostname: /./, error: 'must be a redis:// or rediss:// URL' }).optional(),
   ),
@@ -171,8 +173,17 @@ export class AppConfig {
     clientCacheSize: number;
     maxInFlightPerProject: number;
   };
-  /** Requests per minute on end-user endpoints; counters in Redis when `redisUrl` is set, else in this process. */
-  readonly rateLimit: { userPerMinute: number; ipPerMinute: number; keyPrefix: string; redisUrl?: string };
+  /**
+   * Requests per minute on end-user endpoints; counters in Redis when `redisUrl` is set, else in this process.
+   * `redisBackoffMs`: after a Redis failure, how long requests are counted in this process before Redis is tried again.
+   */
+  readonly rateLimit: {
+    userPerMinute: number;
+    ipPerMinute: number;
+    keyPrefix: string;
+    redisUrl?: string;
+    redisBackoffMs: number;
+  };
   /** `token` unset: GET /metrics is open, like the health endpoints; set: it needs `Authorization: Bearer <token>`. */
   readonly metrics: { token?: string };
 
@@ -215,6 +226,7 @@ export class AppConfig {
       ipPerMinute: env.RATE_LIMIT_IP_PER_MINUTE,
       keyPrefix: env.RATE_LIMIT_KEY_PREFIX,
       redisUrl: env.REDIS_URL,
+      redisBackoffMs: env.RATE_LIMIT_REDIS_BACKOFF_MS,
     };
     this.metrics = { token: env.METRICS_TOKEN };
   }
