@@ -1,4 +1,4 @@
-import { VersioningType, type INestApplication } from '@nestjs/common';
+import { VersioningType, type ContentSecurityPolicyOptions, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
@@ -40,7 +40,7 @@ export async function createApiApp(
       maxAge: 600,
     });
   }
-  configureApp(app);
+  configureApp(app, config);
   return app;
 }
 
@@ -71,9 +71,9 @@ export function httpAdapter(config?: AppConfig): FastifyAdapter {
  * Everything main.ts sets on the app beyond the module graph. The e2e tests call this same function, so they run
  * the production wiring.
  */
-export function configureApp(app: NestFastifyApplication): OpenAPIObject {
+export function configureApp(app: NestFastifyApplication, config: AppConfig): OpenAPIObject {
   // helmet 8's defaults (HSTS, nosniff, frame-ancestors, CSP...), set once per response by Nest's own hook.
-  app.useSecurityHeaders();
+  app.useSecurityHeaders({ contentSecurityPolicy: contentSecurityPolicy(config) });
   registerJsonBodyParser(app.getHttpAdapter().getInstance(), JSON_BODY_LIMIT);
   app.setGlobalPrefix('api', { exclude: ['health', 'metrics'] });
   app.enableVersioning({ type: VersioningType.URI });
@@ -86,6 +86,14 @@ export function configureApp(app: NestFastifyApplication): OpenAPIObject {
     yamlDocumentUrl: DOCUMENTATION_PATHS.yaml,
   });
   return document;
+}
+
+/**
+ * helmet's default policy, with `upgrade-insecure-requests` only when browsers come over https: on plain http from
+ * any address but localhost it sends them to https for Swagger UI's scripts, and the page stays blank.
+ */
+export function contentSecurityPolicy(config: AppConfig): ContentSecurityPolicyOptions {
+  return { directives: { upgradeInsecureRequests: config.http.behindTls } };
 }
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {

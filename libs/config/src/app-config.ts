@@ -146,8 +146,11 @@ export type StripeMode = 'test' | 'live';
 /** The validated, typed configuration every module receives; built once at start-up. */
 export class AppConfig {
   readonly production: boolean;
-  /** `trustProxy` decides the client address (`request.ip`) that per-address rate limits count. */
-  readonly http: { host: string; port: number; trustProxy: TrustProxy };
+  /**
+   * `trustProxy` decides the client address (`request.ip`) that per-address rate limits count. `behindTls`: browsers
+   * reach the service over https (PUBLIC_BASE_URL is https), so its CSP may tell them to upgrade http requests.
+   */
+  readonly http: { host: string; port: number; trustProxy: TrustProxy; behindTls: boolean };
   readonly logLevel: Environment['LOG_LEVEL'];
   /** Browser origins allowed to call the API (CORS); empty: no CORS headers, browsers refuse cross-origin calls. */
   readonly corsOrigins: string[];
@@ -178,7 +181,12 @@ export class AppConfig {
 
   constructor(env: Environment, generated: { jwtSecret?: string; encryptionKey?: string } = {}) {
     this.production = env.NODE_ENV === 'production';
-    this.http = { host: env.HOST, port: env.PORT, trustProxy: env.TRUST_PROXY ?? false };
+    this.http = {
+      host: env.HOST,
+      port: env.PORT,
+      trustProxy: env.TRUST_PROXY ?? false,
+      behindTls: env.PUBLIC_BASE_URL !== undefined && new URL(env.PUBLIC_BASE_URL).protocol === 'https:',
+    };
     this.logLevel = env.LOG_LEVEL;
     this.corsOrigins = env.CORS_ORIGINS ?? [];
     this.publicBaseUrl = env.PUBLIC_BASE_URL?.replace(/\/+$/, '');
