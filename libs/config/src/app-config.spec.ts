@@ -31,6 +31,7 @@ describe('environmentSchema', () => {
       DATABASE_URL: undefined,
       DATABASE_POOL_SIZE: 10,
       PGLITE_DATA_DIR: './.data',
+      DEV_SECRETS_FILE: './.data/dev-secrets.json',
       MIGRATE_ON_START: true,
       JWT_SECRET: undefined,
       JWT_PUBLIC_KEY: undefined,
@@ -267,6 +268,21 @@ describe('environmentSchema', () => {
 
     it.each(['ftp://example.com', 'localhost:12111', 'not a url', 'javascript:alert(1)'])('refuses %p', (url) => {
       expect(problems({ STRIPE_API_BASE_URL: url })).toEqual(['STRIPE_API_BASE_URL: must be an absolute http(s) URL']);
+    });
+  });
+
+  describe('DEV_SECRETS_FILE', () => {
+    it.each([
+      ['', './.data/dev-secrets.json'],
+      ['  ', './.data/dev-secrets.json'],
+      ['secrets/dev.json', 'secrets/dev.json'],
+      ['/run/dev/secrets.json', '/run/dev/secrets.json'],
+    ])('reads %p as %p', (value, expected) => {
+      expect(environmentSchema.parse({ DEV_SECRETS_FILE: value }).DEV_SECRETS_FILE).toBe(expected);
+    });
+
+    it.each(['./.data/', '/run/dev/'])('refuses the folder %p', (value) => {
+      expect(problems({ DEV_SECRETS_FILE: value })).toEqual(['DEV_SECRETS_FILE: must be a file path, not a folder']);
     });
   });
 
