@@ -95,6 +95,10 @@ describe('Swagger UI in a real browser (Chromium, headless)', () => {
 
   it('renders every operation at http://0.0.0.0:<port>/docs, an address that is not localhost', async () => {
     const port = await start();
+    // The start-up line names a URL a person can open, not the address bound.
+    expect(service?.output()).toContain(
+      `Listening on 0.0.0.0:${port}; API documentation at http://localhost:${port}/docs`,
+    );
     const base = `http://0.0.0.0:${port}`;
     const document = (await request(base).get('/openapi.json').expect(200)).body as OpenApiDocument;
 
