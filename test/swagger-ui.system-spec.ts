@@ -108,6 +108,8 @@ describe('Swagger UI in a real browser (Chromium, headless)', () => {
     expect(expected).toContain('Create Customer Portal Session');
     expect(operationSummaries(dom)).toEqual(expected);
     expect(log).not.toMatch(/handshake failed|ERR_SSL/);
+    // The description, rendered above the operations, says how to get a token.
+    expect(dom).toContain('npm run -s cli -- token mint --user &lt;uuid&gt; --project &lt;uuid&gt;');
     const docs = await request(base).get('/docs').expect(200);
     expect(docs.headers['content-security-policy']).toBe(PLAIN_HTTP_POLICY);
   }, 90_000);

@@ -96,15 +96,26 @@ export function contentSecurityPolicy(config: AppConfig): ContentSecurityPolicyO
   return { directives: { upgradeInsecureRequests: config.http.behindTls } };
 }
 
+/** Shown in the document's description and in Swagger UI's Authorize dialog. */
+const HOW_TO_GET_A_TOKEN =
+  "Tokens are JWTs signed with the service's `JWT_SECRET` (or its development secret). From the repository where " +
+  'the service runs, `npm run -s cli -- token mint --user <uuid>` mints a developer token (no project) and ' +
+  '`npm run -s cli -- token mint --user <uuid> --project <uuid>` an end-user token of that project. Paste the ' +
+  'token alone, without `Bearer `.';
+
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Stripe Subscriptions API')
     .setDescription(
       'Multi-tenant Stripe subscriptions, wire-compatible with the Dev Kit for AI Cloud API payments contract. ' +
-        'End users authenticate with a project-scoped bearer JWT.',
+        'End users authenticate with a project-scoped bearer JWT, developers (who own projects) with one without a ' +
+        `project. ${HOW_TO_GET_A_TOKEN}`,
     )
     .setVersion('0.1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'HTTPBearer')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: HOW_TO_GET_A_TOKEN },
+      'HTTPBearer',
+    )
     .build();
   return SwaggerModule.createDocument(app, config);
 }
