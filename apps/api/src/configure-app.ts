@@ -1,4 +1,4 @@
-import { VersioningType, type INestApplication } from '@nestjs/common';
+import { VersioningType, type ContentSecurityPolicyOptions, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
@@ -45,7 +45,7 @@ export async function createApiApp(
       maxAge: 600,
     });
   }
-  configureApp(app);
+  configureApp(app, config);
   return app;
 }
 
@@ -76,9 +76,9 @@ export function httpAdapter(config?: AppConfig): FastifyAdapter {
  * Everything main.ts sets on the app beyond the module graph. The e2e tests call this same function, so they run
  * the production wiring.
  */
-export function configureApp(app: NestFastifyApplication): OpenAPIObject {
+export function configureApp(app: NestFastifyApplication, config: AppConfig): OpenAPIObject {
   // helmet 8's defaults (HSTS, nosniff, frame-ancestors, CSP...), set once per response by Nest's own hook.
-  app.useSecurityHeaders();
+  app.useSecurityHeaders({ contentSecurityPolicy: contentSecurityPolicy(config) });
   registerJsonBodyParser(app.getHttpAdapter().getInstance(), JSON_BODY_LIMIT);
   app.setGlobalPrefix('api', { exclude: ['health', 'metrics'] });
   app.enableVersioning({ type: VersioningType.URI });
@@ -93,15 +93,34 @@ export function configureApp(app: NestFastifyApplication): OpenAPIObject {
   return document;
 }
 
+/**
+ * helmet's default policy, with `upgrade-insecure-requests` only when browsers come over https: on plain http from
+ * any address but localhost it sends them to https for Swagger UI's scripts, and the page stays blank.
+ */
+export function contentSecurityPolicy(config: AppConfig): ContentSecurityPolicyOptions {
+  return { directives: { upgradeInsecureRequests: config.http.behindTls } };
+}
+
+/** Shown in the document's description and in Swagger UI's Authorize dialog. */
+const HOW_TO_GET_A_TOKEN =
+  "Tokens are JWTs signed with the service's `JWT_SECRET` (or its development secret). From the repository where " +
+  'the service runs, `npm run -s cli -- token mint --user <uuid>` mints a developer token (no project) and ' +
+  '`npm run -s cli -- token mint --user <uuid> --project <uuid>` an end-user token of that project. Paste the ' +
+  'token alone, without `Bearer `.';
+
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Stripe Subscriptions API')
     .setDescription(
       'Multi-tenant Stripe subscriptions, wire-compatible with the Dev Kit for AI Cloud API payments contract. ' +
-        'End users authenticate with a project-scoped bearer JWT.',
+        'End users authenticate with a project-scoped bearer JWT, developers (who own projects) with one without a ' +
+        `project. ${HOW_TO_GET_A_TOKEN}`,
     )
     .setVersion('0.1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'HTTPBearer')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: HOW_TO_GET_A_TOKEN },
+      'HTTPBearer',
+    )
     .build();
   return SwaggerModule.createDocument(app, config);
 }

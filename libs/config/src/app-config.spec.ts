@@ -31,6 +31,7 @@ describe('environmentSchema', () => {
       DATABASE_URL: undefined,
       DATABASE_POOL_SIZE: 10,
       PGLITE_DATA_DIR: './.data',
+      DEV_SECRETS_FILE: './.data/dev-secrets.json',
       MIGRATE_ON_START: true,
       JWT_SECRET: undefined,
       JWT_PUBLIC_KEY: undefined,
@@ -278,6 +279,31 @@ describe('environmentSchema', () => {
     });
   });
 
+  describe('DEV_SECRETS_FILE', () => {
+    it.each([
+      ['', './.data/dev-secrets.json'],
+      ['  ', './.data/dev-secrets.json'],
+      ['secrets/dev.json', 'secrets/dev.json'],
+      ['/run/dev/secrets.json', '/run/dev/secrets.json'],
+    ])('reads %p as %p', (value, expected) => {
+      expect(environmentSchema.parse({ DEV_SECRETS_FILE: value }).DEV_SECRETS_FILE).toBe(expected);
+    });
+
+    it.each(['./.data/', '/run/dev/'])('refuses the folder %p', (value) => {
+      expect(problems({ DEV_SECRETS_FILE: value })).toEqual(['DEV_SECRETS_FILE: must be a file path, not a folder']);
+    });
+  });
+
+  describe('PUBLIC_BASE_URL', () => {
+    it.each(['http://192.168.1.20:3000', 'https://billing.example.com/base/'])('accepts %p', (url) => {
+      expect(environmentSchema.parse({ PUBLIC_BASE_URL: url }).PUBLIC_BASE_URL).toBe(url);
+    });
+
+    it.each(['ftp://billing.example.com', 'billing.example.com', '/base'])('refuses %p', (url) => {
+      expect(problems({ PUBLIC_BASE_URL: url })).toEqual(['PUBLIC_BASE_URL: must be an absolute http(s) URL']);
+    });
+  });
+
   describe('TRUST_PROXY', () => {
     it.each([
       ['', undefined],
@@ -359,7 +385,7 @@ describe('AppConfig', () => {
   it('groups the defaults', () => {
     const config = configWith({});
     expect(config.production).toBe(false);
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000, trustProxy: false });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000, trustProxy: false, behindTls: false });
     expect(config.logLevel).toBe('log');
     expect(config.database).toEqual({ kind: 'pglite', dataDir: './.data', migrateOnStart: true });
     expect(config.embeddedDataDir).toBe('./.data');
@@ -406,6 +432,16 @@ describe('AppConfig', () => {
     });
     expect(config.http.trustProxy).toBe(1);
     expect(config.metrics).toEqual({ token: undefined });
+  });
+
+  it.each([
+    ['https://billing.example.com/', true, 'https://billing.example.com'],
+    ['HTTPS://billing.example.com', true, 'HTTPS://billing.example.com'],
+    ['http://192.168.1.20:3000', false, 'http://192.168.1.20:3000'],
+  ])('knows from PUBLIC_BASE_URL=%p whether browsers reach it over TLS', (url, behindTls, publicBaseUrl) => {
+    const config = configWith({ PUBLIC_BASE_URL: url });
+    expect(config.http.behindTls).toBe(behindTls);
+    expect(config.publicBaseUrl).toBe(publicBaseUrl);
   });
 
   it('selects postgres when DATABASE_URL is set', () => {

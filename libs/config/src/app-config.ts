@@ -89,6 +89,12 @@ export const environmentSchema = z.object({
   ),
   DATABASE_POOL_SIZE: positiveInt(10),
   PGLITE_DATA_DIR: z.string().min(1).default('./.data'),
+  DEV_SECRETS_FILE: optionalNonEmpty.pipe(
+    z
+      .string()
+      .refine((value) => !/[\\/]$/.test(value), { error: 'must be a file path, not a folder' })
+      .default('./.data/dev-secrets.json'),
+  ),
   MIGRATE_ON_START: booleanString.default(true),
   JWT_SECRET: optionalNonEmpty.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   JWT_PUBLIC_KEY: optionalNonEmpty.pipe(
@@ -148,8 +154,11 @@ export type StripeMode = 'test' | 'live';
 /** The validated, typed configuration every module receives; built once at start-up. */
 export class AppConfig {
   readonly production: boolean;
-  /** `trustProxy` decides the client address (`request.ip`) that per-address rate limits count. */
-  readonly http: { host: string; port: number; trustProxy: TrustProxy };
+  /**
+   * `trustProxy` decides the client address (`request.ip`) that per-address rate limits count. `behindTls`: browsers
+   * reach the service over https (PUBLIC_BASE_URL is https), so its CSP may tell them to upgrade http requests.
+   */
+  readonly http: { host: string; port: number; trustProxy: TrustProxy; behindTls: boolean };
   readonly logLevel: Environment['LOG_LEVEL'];
   /** Browser origins allowed to call the API (CORS); empty: no CORS headers, browsers refuse cross-origin calls. */
   readonly corsOrigins: string[];
@@ -187,9 +196,21 @@ export class AppConfig {
   /** `token` unset: GET /metrics is open, like the health endpoints; set: it needs `Authorization: Bearer <token>`. */
   readonly metrics: { token?: string };
 
-  constructor(env: Environment, generated: { jwtSecret?: string; encryptionKey?: string } = {}) {
+  /**
+   * `generated`: development secrets standing in for unset variables; `formerEncryptionKeys` are development keys
+   * from a former secrets file, kept to decrypt what they encrypted.
+   */
+  constructor(
+    env: Environment,
+    generated: { jwtSecret?: string; encryptionKey?: string; formerEncryptionKeys?: string[] } = {},
+  ) {
     this.production = env.NODE_ENV === 'production';
-    this.http = { host: env.HOST, port: env.PORT, trustProxy: env.TRUST_PROXY ?? false };
+    this.http = {
+      host: env.HOST,
+      port: env.PORT,
+      trustProxy: env.TRUST_PROXY ?? false,
+      behindTls: env.PUBLIC_BASE_URL !== undefined && new URL(env.PUBLIC_BASE_URL).protocol === 'https:',
+    };
     this.logLevel = env.LOG_LEVEL;
     this.corsOrigins = env.CORS_ORIGINS ?? [];
     this.publicBaseUrl = env.PUBLIC_BASE_URL?.replace(/\/+$/, '');
@@ -212,7 +233,9 @@ export class AppConfig {
     if (!currentKey) throw new ConfigurationError(['SECRETS_ENCRYPTION_KEY: required']);
     this.secrets = {
       currentKey: Buffer.from(currentKey, 'base64'),
-      previousKeys: (env.SECRETS_ENCRYPTION_PREVIOUS_KEYS ?? []).map((key) => Buffer.from(key, 'base64')),
+      previousKeys: [...(env.SECRETS_ENCRYPTION_PREVIOUS_KEYS ?? []), ...(generated.formerEncryptionKeys ?? [])].map(
+        (key) => Buffer.from(key, 'base64'),
+      ),
     };
     this.stripe = {
       apiBaseUrl: env.STRIPE_API_BASE_URL ? new URL(env.STRIPE_API_BASE_URL) : undefined,
@@ -231,7 +254,7 @@ export class AppConfig {
     this.metrics = { token: env.METRICS_TOKEN };
   }
 
-  /** Whether the embedded database is kept on disk (dev secrets then live beside it). */
+  /** Whether the embedded database is kept on disk. */
   get embeddedDataDir(): string | undefined {
     return this.database.kind === 'pglite' && this.database.dataDir !== 'memory://' ? this.database.dataDir : undefined;
   }
