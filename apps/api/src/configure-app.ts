@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { DatabaseExceptionFilter } from '#libs/database';
 import type { AppConfig } from '#libs/config';
 import { createAppLogger, PinoNestLogger, registerRequestLogging, requestIdOf } from '#libs/logging';
+import { HttpMetrics } from '#libs/metrics';
 import {
   DomainErrorFilter,
   HttpExceptionFilter,
@@ -13,9 +14,10 @@ import {
   registerJsonBodyParser,
 } from '#libs/http-errors';
 import { AppModule } from './app.module.js';
+import { httpServerLimits, limitConnections } from './http-server-limits.js';
 
-/** Largest JSON body accepted; larger ones get 413. */
-export const JSON_BODY_LIMIT = '100kb';
+/** Largest JSON body accepted, in bytes (100 KB); larger ones get 413. */
+export const JSON_BODY_LIMIT = 102_400;
 
 /** Where Swagger UI and the OpenAPI document are served, outside the `api` prefix. */
 const DOCUMENTATION_PATHS = { ui: 'docs', json: 'openapi.json', yaml: 'openapi.yaml' } as const;
@@ -69,6 +71,7 @@ export function httpAdapter(config?: AppConfig): FastifyAdapter {
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     genReqId: requestIdOf,
     requestIdHeader: false,
+    ...httpServerLimits(config),
   });
 }
 
@@ -84,6 +87,10 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): Op
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(new PydanticValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter(), new DatabaseExceptionFilter(), new DomainErrorFilter());
+  const metrics = app.get(HttpMetrics);
+  limitConnections(app.getHttpAdapter().getInstance(), config.http.maxConnections, (status, reason) =>
+    metrics.countRejected(status, reason),
+  );
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup(DOCUMENTATION_PATHS.ui, app, document, {
     useGlobalPrefix: false,

@@ -27,6 +27,9 @@ describe('environmentSchema', () => {
       NODE_ENV: 'development',
       HOST: '0.0.0.0',
       PORT: 3000,
+      HTTP_REQUEST_TIMEOUT_MS: 10_000,
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: 72_000,
+      HTTP_MAX_CONNECTIONS: 10_000,
       LOG_LEVEL: 'log',
       DATABASE_URL: undefined,
       DATABASE_POOL_SIZE: 10,
@@ -93,7 +96,13 @@ describe('environmentSchema', () => {
         RATE_LIMIT_IP_PER_MINUTE: '1000000',
         RATE_LIMIT_REDIS_BACKOFF_MS: '1000',
         STRIPE_MAX_IN_FLIGHT_PER_PROJECT: '3',
+        HTTP_REQUEST_TIMEOUT_MS: '1000',
+        HTTP_KEEP_ALIVE_TIMEOUT_MS: '600000',
+        HTTP_MAX_CONNECTIONS: '16',
       });
+      expect(parsed.HTTP_REQUEST_TIMEOUT_MS).toBe(1000);
+      expect(parsed.HTTP_KEEP_ALIVE_TIMEOUT_MS).toBe(600_000);
+      expect(parsed.HTTP_MAX_CONNECTIONS).toBe(16);
       expect(parsed.DATABASE_POOL_SIZE).toBe(4);
       expect(parsed.JWT_CLOCK_TOLERANCE_SECONDS).toBe(0);
       expect(parsed.STRIPE_TIMEOUT_MS).toBe(2500);
@@ -146,6 +155,11 @@ describe('environmentSchema', () => {
       ['RATE_LIMIT_REDIS_BACKOFF_MS', '999'],
       ['RATE_LIMIT_REDIS_BACKOFF_MS', '300001'],
       ['RATE_LIMIT_REDIS_BACKOFF_MS', '5s'],
+      ['HTTP_REQUEST_TIMEOUT_MS', '999'],
+      ['HTTP_REQUEST_TIMEOUT_MS', '300001'],
+      ['HTTP_KEEP_ALIVE_TIMEOUT_MS', '0'],
+      ['HTTP_MAX_CONNECTIONS', '15'],
+      ['HTTP_MAX_CONNECTIONS', 'many'],
     ])('refuses %s=%p', (name, raw) => {
       const found = problems({ [name]: raw });
       expect(found).toHaveLength(1);
@@ -385,7 +399,15 @@ describe('AppConfig', () => {
   it('groups the defaults', () => {
     const config = configWith({});
     expect(config.production).toBe(false);
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000, trustProxy: false, behindTls: false });
+    expect(config.http).toEqual({
+      host: '0.0.0.0',
+      port: 3000,
+      trustProxy: false,
+      behindTls: false,
+      requestTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 72_000,
+      maxConnections: 10_000,
+    });
     expect(config.logLevel).toBe('log');
     expect(config.database).toEqual({ kind: 'pglite', dataDir: './.data', migrateOnStart: true });
     expect(config.embeddedDataDir).toBe('./.data');

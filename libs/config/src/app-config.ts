@@ -80,6 +80,9 @@ export const environmentSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: blankAsUnset(z.coerce.number().int().min(0).max(65535).default(3000)),
   TRUST_PROXY: optionalNonEmpty.pipe(trustProxy.optional()),
+  HTTP_REQUEST_TIMEOUT_MS: blankAsUnset(z.coerce.number().int().min(1000).max(300_000).default(10_000)),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: blankAsUnset(z.coerce.number().int().min(1000).max(600_000).default(72_000)),
+  HTTP_MAX_CONNECTIONS: blankAsUnset(z.coerce.number().int().min(16).max(1_000_000).default(10_000)),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   DATABASE_URL: optionalNonEmpty.pipe(
     z
@@ -158,7 +161,18 @@ export class AppConfig {
    * `trustProxy` decides the client address (`request.ip`) that per-address rate limits count. `behindTls`: browsers
    * reach the service over https (PUBLIC_BASE_URL is https), so its CSP may tell them to upgrade http requests.
    */
-  readonly http: { host: string; port: number; trustProxy: TrustProxy; behindTls: boolean };
+  readonly http: {
+    host: string;
+    port: number;
+    trustProxy: TrustProxy;
+    behindTls: boolean;
+    /** Headers and body must have arrived within this; a slower (or stalled) client gets 408 and is cut off. */
+    requestTimeoutMs: number;
+    /** How long an idle keep-alive connection stays open. */
+    keepAliveTimeoutMs: number;
+    /** Connections beyond this are refused at once, so a flood cannot exhaust the process's file descriptors. */
+    maxConnections: number;
+  };
   readonly logLevel: Environment['LOG_LEVEL'];
   /** Browser origins allowed to call the API (CORS); empty: no CORS headers, browsers refuse cross-origin calls. */
   readonly corsOrigins: string[];
@@ -210,6 +224,9 @@ export class AppConfig {
       port: env.PORT,
       trustProxy: env.TRUST_PROXY ?? false,
       behindTls: env.PUBLIC_BASE_URL !== undefined && new URL(env.PUBLIC_BASE_URL).protocol === 'https:',
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
     };
     this.logLevel = env.LOG_LEVEL;
     this.corsOrigins = env.CORS_ORIGINS ?? [];
