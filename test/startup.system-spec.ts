@@ -52,7 +52,7 @@ describe('service start-up (compiled, as npm start runs it)', () => {
       const refused = await second.exited;
       expect(refused.code).toBe(1);
       expect(second.output()).toMatch(
-        /EmbeddedDatabaseBusyError: The embedded database in .* is in use by another process/,
+        /EmbeddedDatabaseBusyError: The embedded database in .* is in use by process \d+ \(is the service running\?\)/,
       );
 
       first.child.kill('SIGTERM');

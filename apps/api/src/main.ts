@@ -54,7 +54,8 @@ function exitGracefullyOn(signals: NodeJS.Signals[], app: NestFastifyApplication
     new Promise<void>((resolve) => server.close(() => resolve()))
       .then(() => app.close())
       .then(
-        () => process.exit(0),
+        // 0, unless a failure asked for the stop (e.g. the embedded database's lock was lost: exit code 1).
+        () => process.exit(),
         (error: unknown) => {
           logger.error(
             `Shutdown failed: ${error instanceof Error ? error.message : String(error)}`,
