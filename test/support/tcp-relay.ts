@@ -2,8 +2,9 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 
 /**
  * A loopback TCP relay to a real server that a test can stall: while paused, what clients send is held (the server
- * neither sees nor answers it, like a Redis under CLIENT PAUSE), and delivered in order on resume. Only this relay's
- * clients stall; others sharing the server are not disturbed.
+ * neither sees nor answers it, like a Redis under CLIENT PAUSE, or a network partition that drops nothing and resets
+ * nothing), and delivered in order on resume. Only this relay's clients stall; others sharing the server are not
+ * disturbed. `reset()` aborts every connection it carries, as a crashed peer or a middlebox would.
  */
 export class StallableRelay {
   private readonly server = createServer((client) => this.relay(client));
@@ -30,6 +31,11 @@ export class StallableRelay {
   resume(): void {
     this.paused = false;
     for (const { upstream, chunk } of this.held.splice(0)) upstream.write(chunk);
+  }
+
+  /** Sends an RST on every connection, both to the clients and to the server. */
+  reset(): void {
+    for (const socket of this.sockets) socket.resetAndDestroy();
   }
 
   /** What clients sent while paused, since the relay started (held, or delivered on resume). */

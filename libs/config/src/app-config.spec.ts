@@ -33,6 +33,7 @@ describe('environmentSchema', () => {
       LOG_LEVEL: 'log',
       DATABASE_URL: undefined,
       DATABASE_POOL_SIZE: 10,
+      DATABASE_QUERY_TIMEOUT_MS: 5_000,
       PGLITE_DATA_DIR: './.data',
       DEV_SECRETS_FILE: './.data/dev-secrets.json',
       MIGRATE_ON_START: true,
@@ -88,6 +89,7 @@ describe('environmentSchema', () => {
     it('reads every numeric variable', () => {
       const parsed = environmentSchema.parse({
         DATABASE_POOL_SIZE: '4',
+        DATABASE_QUERY_TIMEOUT_MS: '1500',
         JWT_CLOCK_TOLERANCE_SECONDS: '0',
         STRIPE_TIMEOUT_MS: '2500',
         STRIPE_MAX_NETWORK_RETRIES: '5',
@@ -104,6 +106,7 @@ describe('environmentSchema', () => {
       expect(parsed.HTTP_KEEP_ALIVE_TIMEOUT_MS).toBe(600_000);
       expect(parsed.HTTP_MAX_CONNECTIONS).toBe(16);
       expect(parsed.DATABASE_POOL_SIZE).toBe(4);
+      expect(parsed.DATABASE_QUERY_TIMEOUT_MS).toBe(1500);
       expect(parsed.JWT_CLOCK_TOLERANCE_SECONDS).toBe(0);
       expect(parsed.STRIPE_TIMEOUT_MS).toBe(2500);
       expect(parsed.STRIPE_MAX_NETWORK_RETRIES).toBe(5);
@@ -117,6 +120,7 @@ describe('environmentSchema', () => {
     it('treats blank numbers as unset rather than 0', () => {
       const parsed = environmentSchema.parse({
         DATABASE_POOL_SIZE: '',
+        DATABASE_QUERY_TIMEOUT_MS: '',
         JWT_CLOCK_TOLERANCE_SECONDS: '',
         STRIPE_TIMEOUT_MS: ' ',
         STRIPE_MAX_NETWORK_RETRIES: '',
@@ -127,6 +131,7 @@ describe('environmentSchema', () => {
         STRIPE_MAX_IN_FLIGHT_PER_PROJECT: '',
       });
       expect(parsed.DATABASE_POOL_SIZE).toBe(10);
+      expect(parsed.DATABASE_QUERY_TIMEOUT_MS).toBe(5_000);
       expect(parsed.JWT_CLOCK_TOLERANCE_SECONDS).toBe(30);
       expect(parsed.STRIPE_TIMEOUT_MS).toBe(10_000);
       expect(parsed.STRIPE_MAX_NETWORK_RETRIES).toBe(2);
@@ -148,6 +153,9 @@ describe('environmentSchema', () => {
       ['STRIPE_MAX_IN_FLIGHT_PER_PROJECT', '0'],
       ['STRIPE_MAX_IN_FLIGHT_PER_PROJECT', '2.5'],
       ['DATABASE_POOL_SIZE', '0'],
+      ['DATABASE_QUERY_TIMEOUT_MS', '99'],
+      ['DATABASE_QUERY_TIMEOUT_MS', '600001'],
+      ['DATABASE_QUERY_TIMEOUT_MS', '2.5'],
       ['JWT_CLOCK_TOLERANCE_SECONDS', '301'],
       ['JWT_CLOCK_TOLERANCE_SECONDS', '-1'],
       ['RATE_LIMIT_USER_PER_MINUTE', '0'],
@@ -470,6 +478,7 @@ describe('AppConfig', () => {
     const config = configWith({
       DATABASE_URL: 'postgresql://app@db:5432/app',
       DATABASE_POOL_SIZE: '5',
+      DATABASE_QUERY_TIMEOUT_MS: '2000',
       MIGRATE_ON_START: 'false',
       PGLITE_DATA_DIR: '/var/lib/ignored',
     });
@@ -477,6 +486,7 @@ describe('AppConfig', () => {
       kind: 'postgres',
       url: 'postgresql://app@db:5432/app',
       poolSize: 5,
+      queryTimeoutMs: 2000,
       migrateOnStart: false,
     });
     expect(config.embeddedDataDir).toBeUndefined();

@@ -91,6 +91,7 @@ export const environmentSchema = z.object({
       .optional(),
   ),
   DATABASE_POOL_SIZE: positiveInt(10),
+  DATABASE_QUERY_TIMEOUT_MS: blankAsUnset(z.coerce.number().int().min(100).max(600_000).default(5_000)),
   PGLITE_DATA_DIR: z.string().min(1).default('./.data'),
   DEV_SECRETS_FILE: optionalNonEmpty.pipe(
     z
@@ -179,7 +180,7 @@ export class AppConfig {
   /** Where Stripe reaches this service from outside (webhook URLs); unset when not configured. */
   readonly publicBaseUrl?: string;
   readonly database:
-    | { kind: 'postgres'; url: string; poolSize: number; migrateOnStart: boolean }
+    | { kind: 'postgres'; url: string; poolSize: number; queryTimeoutMs: number; migrateOnStart: boolean }
     | { kind: 'pglite'; dataDir: string | 'memory://'; migrateOnStart: boolean };
   readonly jwt: {
     secret?: string;
@@ -236,6 +237,7 @@ export class AppConfig {
           kind: 'postgres',
           url: env.DATABASE_URL,
           poolSize: env.DATABASE_POOL_SIZE,
+          queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
           migrateOnStart: env.MIGRATE_ON_START,
         }
       : { kind: 'pglite', dataDir: env.PGLITE_DATA_DIR, migrateOnStart: env.MIGRATE_ON_START };

@@ -91,6 +91,7 @@ describe('loadConfig', () => {
         kind: 'postgres',
         url: 'postgres://app:pw@localhost:5432/app',
         poolSize: 10,
+        queryTimeoutMs: 5_000,
         migrateOnStart: true,
       });
     });

@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { AppConfig } from '#libs/config';
 import { lockDataDir, type LockOwner } from './data-dir-lock.js';
 import type { MigrationTarget } from './migrator.js';
+import { createPostgresPool } from './postgres-pool.js';
 
 /** One parameterised statement for the raw driver; `name` makes it a prepared statement, parsed and planned once. */
 export interface SqlStatement {
@@ -25,6 +26,8 @@ export interface DatabaseConnection {
   readonly kind: 'postgres' | 'pglite';
   readonly adapter: SqlMigrationAwareDriverAdapterFactory;
   readonly migrationTarget: MigrationTarget;
+  /** PostgreSQL's bound on a connection, a statement and a transaction (DATABASE_QUERY_TIMEOUT_MS); none in-process. */
+  readonly queryTimeoutMs?: number;
   query<Row>(statement: SqlStatement): Promise<Row[]>;
   close(): Promise<void>;
 }
@@ -43,17 +46,14 @@ export async function openDatabase(
 ): Promise<DatabaseConnection> {
   if (database.kind === 'postgres') {
     // One pool for Prisma and the hot path, so DATABASE_POOL_SIZE bounds every connection the service opens.
-    const pool = new pg.Pool({
-      connectionString: database.url,
-      max: database.poolSize,
-      connectionTimeoutMillis: 5_000,
-    });
+    const pool = createPostgresPool(database);
     // An idle connection dropped by the server (restart, failover) must not crash the process; the pool replaces it.
     pool.on('error', (error) => new Logger('Database').warn(`Idle PostgreSQL connection lost: ${error.message}`));
     return {
       kind: 'postgres',
       adapter: new PrismaPg(pool),
       migrationTarget: { kind: 'postgres', url: database.url },
+      queryTimeoutMs: database.queryTimeoutMs,
       query: async <Row>(statement: SqlStatement) => (await pool.query<Row & pg.QueryResultRow>(statement)).rows,
       close: async () => {
         if (!pool.ended) await pool.end();

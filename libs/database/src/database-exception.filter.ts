@@ -1,11 +1,14 @@
 import { ArgumentsHost, Catch, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Prisma } from './generated/prisma/client.js';
-import { DatabaseUnavailableError } from './prisma.service.js';
+import { DatabaseUnavailableError, unavailabilityReason } from './database-failures.js';
 
 export const DATABASE_UNAVAILABLE = 'The database is temporarily unavailable; try again shortly';
 
-/** A database that cannot be reached or answered with an engine error: 503 with Retry-After, never a 500. */
+/**
+ * A database that cannot be reached or could not answer in time: 503 with Retry-After, never a 500. Any other
+ * database error (a constraint nobody expected, a statement PostgreSQL refused) is a bug: 500, as for any other.
+ */
 @Catch(
   Prisma.PrismaClientInitializationError,
   Prisma.PrismaClientKnownRequestError,
@@ -16,10 +19,16 @@ export const DATABASE_UNAVAILABLE = 'The database is temporarily unavailable; tr
 export class DatabaseExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Database');
 
-  catch(exception: Error & { code?: string }, host: ArgumentsHost): void {
-    const cause = exception instanceof DatabaseUnavailableError ? exception.reason : exception.code;
-    this.logger.error(`Database request failed: ${exception.name}${cause ? ` ${cause}` : ''}`);
+  catch(exception: Error & { code?: unknown }, host: ArgumentsHost): void {
+    const reason = unavailabilityReason(exception);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (reason === undefined) {
+      const code = typeof exception.code === 'string' ? ` ${exception.code}` : '';
+      this.logger.error(`Database request failed: ${exception.name}${code}`);
+      if (!reply.sent) reply.status(500).send({ detail: 'Internal server error' });
+      return;
+    }
+    this.logger.error(`Database unavailable: ${exception.name} ${reason}`);
     if (reply.sent) return;
     reply.header('Retry-After', '5').status(503).send({ detail: DATABASE_UNAVAILABLE });
   }

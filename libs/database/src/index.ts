@@ -16,4 +16,6 @@ export {
   schemaSql,
   type MigrationTarget,
 } from './migrator.js';
-export { DatabaseUnavailableError, PrismaService } from './prisma.service.js';
+export { DatabaseUnavailableError, unavailabilityReason } from './database-failures.js';
+export { ANSWER_GRACE_MS } from './postgres-pool.js';
+export { PrismaService } from './prisma.service.js';
