@@ -23,11 +23,12 @@ const returnUrls = fc.oneof(
   fc.string(),
   fc.string({ unit: 'binary' }),
   fc.constantFrom('\uFE0F', 'https://example.com/\uFE0F', `https://example.com/${'\uFE0F'.repeat(2100)}`),
+  fc.constantFrom('https://example.com/\u0000', 'https://example.com/\ud800', 'https://example.com/\udc00x'),
   fc.jsonValue(),
 );
 const locales = fc.oneof(
   fc.constantFrom(...PORTAL_LOCALES),
-  fc.constantFrom('EN', 'en-us', 'xx', '', null),
+  fc.constantFrom('EN', 'en-us', 'xx', '', null, 'en\u0000', 'fr\ud800'),
   fc.string(),
   fc.jsonValue(),
 );
@@ -95,6 +96,9 @@ describe('CustomerPortalRequest.acceptCommonBody', () => {
     ['a null locale', { return_url: RETURN_URL, locale: null }],
     ['a flow', { return_url: RETURN_URL, flow: { type: 'payment_method_update' } }],
     ['an unknown field', { return_url: RETURN_URL, extra: 1 }],
+    ['a return_url with a NUL character', { return_url: `${RETURN_URL}\u0000` }],
+    ['a return_url with an unpaired surrogate', { return_url: `${RETURN_URL}\ud800` }],
+    ['a locale with a NUL character', { return_url: RETURN_URL, locale: 'en\u0000' }],
     ['a __proto__ key', JSON.parse(`{"__proto__": {"admin": true}, "return_url": "${RETURN_URL}"}`) as object],
   ])('leaves %s to class-validator', (_name, body) => {
     expect(CustomerPortalRequest.acceptCommonBody(body)).toBeUndefined();

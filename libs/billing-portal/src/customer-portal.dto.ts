@@ -15,7 +15,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { Issue, IsPresent, issue, type AcceptsCommonBodies } from '#libs/http-errors';
+import { Issue, IsPresent, IsStorableText, isStorableText, issue, type AcceptsCommonBodies } from '#libs/http-errors';
 import { RETURN_URL_MAX_LENGTH, returnUrlProblem } from './return-url.js';
 
 /** Locales Stripe's Customer Portal can be shown in (`auto`: the customer's or browser's). */
@@ -109,6 +109,7 @@ export class PortalFlow {
     /^sub_[A-Za-z0-9]{1,250}$/,
     issue(Issue.valueError('subscription must be a Stripe subscription id (sub_...)')),
   )
+  @IsStorableText()
   @IsString(issue(Issue.stringType))
   @IsPresent()
   subscription?: string;
@@ -128,7 +129,7 @@ export class CustomerPortalRequest {
     if (typeof returnUrl !== 'string' || !minLength(returnUrl, 1) || !maxLength(returnUrl, RETURN_URL_MAX_LENGTH)) {
       return undefined;
     }
-    if (returnUrlProblem(returnUrl) !== undefined) return undefined;
+    if (!isStorableText(returnUrl) || returnUrlProblem(returnUrl) !== undefined) return undefined;
     if (keys.length === 2 && !isIn(locale, PORTAL_LOCALES)) return undefined;
     return Object.assign(new CustomerPortalRequest(), body);
   }
@@ -144,6 +145,7 @@ export class CustomerPortalRequest {
   @IsReturnUrl()
   @MaxLength(RETURN_URL_MAX_LENGTH, issue(Issue.stringTooLong(RETURN_URL_MAX_LENGTH)))
   @MinLength(1, issue(Issue.stringTooShort(1)))
+  @IsStorableText()
   @IsString(issue(Issue.stringType))
   @IsPresent()
   return_url: string;

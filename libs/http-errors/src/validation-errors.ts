@@ -44,6 +44,10 @@ export const Issue = {
   boolType: { type: 'bool_type', msg: 'Input should be a valid boolean' },
   listType: { type: 'list_type', msg: 'Input should be a valid list' },
   valueError: (reason: string): IssueKind => ({ type: 'value_error', msg: `Value error, ${reason}` }),
+  unstorableText: {
+    type: 'value_error',
+    msg: 'Value error, text must not contain NUL characters or unpaired surrogates',
+  },
   literalError: (allowed: readonly string[]): IssueKind => ({
     type: 'literal_error',
     msg: `Input should be ${joinAlternatives(allowed.map((value) => `'${value}'`))}`,

@@ -12,3 +12,26 @@ export function IsPresent(options?: ValidationOptions): PropertyDecorator {
     { context: Issue.missing, ...options },
   );
 }
+
+// With the u flag a well-formed pair is one astral code point; only a lone half is in the Cs category.
+const UNPAIRED_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Text PostgreSQL can store as given: no NUL character (a text value cannot hold one; the statement fails) and no
+ * unpaired UTF-16 surrogate (not encodable in UTF-8; it would be stored as U+FFFD, silently). Non-strings pass: the
+ * type is IsString's to judge.
+ */
+export function isStorableText(value: unknown): boolean {
+  return typeof value !== 'string' || (!value.includes('\0') && !UNPAIRED_SURROGATE.test(value));
+}
+
+/** Refuses text PostgreSQL cannot store (see isStorableText), as a Pydantic `value_error` that never echoes it. */
+export function IsStorableText(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isStorableText',
+      validator: { validate: isStorableText, defaultMessage: () => Issue.unstorableText.msg },
+    },
+    { context: Issue.unstorableText, ...options },
+  );
+}

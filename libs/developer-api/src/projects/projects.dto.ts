@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { Issue, IsPresent, issue } from '#libs/http-errors';
+import { Issue, IsPresent, IsStorableText, issue } from '#libs/http-errors';
 import type { ProjectPaymentStatus, ProjectRecord } from '#libs/projects';
 
 export const PROJECT_NAME_MAX_LENGTH = 200;
@@ -22,6 +22,7 @@ export class CreateProjectRequest {
   })
   @MaxLength(PROJECT_NAME_MAX_LENGTH, issue(Issue.stringTooLong(PROJECT_NAME_MAX_LENGTH)))
   @MinLength(1, issue(Issue.stringTooShort(1)))
+  @IsStorableText()
   @IsString(issue(Issue.stringType))
   @IsPresent()
   name: string;
@@ -35,6 +36,7 @@ export class CreateProjectRequest {
     title: 'Description',
   })
   @MaxLength(PROJECT_DESCRIPTION_MAX_LENGTH, issue(Issue.stringTooLong(PROJECT_DESCRIPTION_MAX_LENGTH)))
+  @IsStorableText()
   @IsString(issue(Issue.stringType))
   @IsOptional()
   description?: string | null;

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, ValidateBy } from 'class-validator';
 import type { StripeMode } from '#libs/config';
-import { Issue, issue } from '#libs/http-errors';
+import { Issue, IsStorableText, issue } from '#libs/http-errors';
 import {
   credentialProblem,
   type CredentialField,
@@ -60,48 +60,56 @@ const credential = (description: string, example: string) =>
 export class StripeConfigRequest {
   @credential('Test secret key (sk_test_... or restricted rk_test_...).', 'sk_test_51AbCdEf')
   @IsStripeCredential('secretKey', 'test', 'test_secret_key')
+  @IsStorableText()
   @IsString(issue(Issue.stringType))
   @IsOptional()
   test_secret_key?: string | null;
 
   @credential('Test publishable key (pk_test_...).', 'pk_test_51AbCdEf')
   @IsStripeCredential('publishableKey', 'test', 'test_publishable_key')
+  @IsStorableText()
   @IsString(issue(Issue.stringType))
   @IsOptional()
   test_publishable_key?: string | null;
 
   @credential('Test webhook signing secret (whsec_...).', 'whsec_AbCdEf')
   @IsStripeCredential('webhookSecret', 'test', 'test_webhook_secret')
+  @IsStorableText()
   @IsString(issue(Issue.stringType))
   @IsOptional()
   test_webhook_secret?: string | null;
 
   @credential('Live secret key (sk_live_... or restricted rk_live_...).', 'sk_live_51AbCdEf')
   @IsStripeCredential('secretKey', 'live', 'live_secret_key')
+  @IsStorableText()
   @IsString(issue(Issue.stringType))
   @IsOptional()
   live_secret_key?: string | null;
 
   @credential('Live publishable key (pk_live_...).', 'pk_live_51AbCdEf')
   @IsStripeCredential('publishableKey', 'live', 'live_publishable_key')
+  @IsStorableText()
   @IsString(issue(Issue.stringType))
   @IsOptional()
   live_publishable_key?: string | null;
 
   @credential('Live webhook signing secret (whsec_...).', 'whsec_AbCdEf')
   @IsStripeCredential('webhookSecret', 'live', 'live_webhook_secret')
+  @IsStorableText()
   @IsString(issue(Issue.stringType))
   @IsOptional()
   live_webhook_secret?: string | null;
 
   @credential('Extension: Stripe Customer Portal configuration for test mode (bpc_...).', 'bpc_1AbCdEf')
   @IsStripeCredential('portalConfigurationId', 'test', 'test_portal_configuration_id')
+  @IsStorableText()
   @IsString(issue(Issue.stringType))
   @IsOptional()
   test_portal_configuration_id?: string | null;
 
   @credential('Extension: Stripe Customer Portal configuration for live mode (bpc_...).', 'bpc_1AbCdEf')
   @IsStripeCredential('portalConfigurationId', 'live', 'live_portal_configuration_id')
+  @IsStorableText()
   @IsString(issue(Issue.stringType))
   @IsOptional()
   live_portal_configuration_id?: string | null;
@@ -117,6 +125,7 @@ export class StripeConfigRequest {
   })
   @AreOrigins()
   @ArrayMaxSize(50, issue({ type: 'too_long', msg: 'List should have at most 50 items' }))
+  @IsStorableText({ each: true })
   @IsArray(issue(Issue.listType))
   @IsOptional()
   allowed_return_url_origins?: string[] | null;

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsBoolean, IsString, Matches, MinLength } from 'class-validator';
-import { Issue, IsPresent, issue } from '#libs/http-errors';
+import { Issue, IsPresent, IsStorableText, issue } from '#libs/http-errors';
 
 // class-validator runs a property's rules bottom-up and reports the first failure: presence is listed last.
 
@@ -15,6 +15,7 @@ export class ValidateStripeCredentialsRequest {
     title: 'Secret Key',
   })
   @MinLength(1, issue(Issue.stringTooShort(1)))
+  @IsStorableText()
   @IsString(issue(Issue.stringType))
   @IsPresent()
   secret_key: string;
@@ -76,6 +77,7 @@ export class LinkStripeCustomerRequest {
     STRIPE_CUSTOMER_ID_PATTERN,
     issue(Issue.valueError('stripe_customer_id must be a Stripe customer id (cus_...)')),
   )
+  @IsStorableText()
   @IsString(issue(Issue.stringType))
   @IsPresent()
   stripe_customer_id: string;
