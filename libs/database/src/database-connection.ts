@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { AppConfig } from '#libs/config';
 import { lockDataDir, type LockOwner } from './data-dir-lock.js';
 import type { MigrationTarget } from './migrator.js';
+import { DatabaseUnavailableError } from './database-failures.js';
 import { createPostgresPool } from './postgres-pool.js';
 
 /** One parameterised statement for the raw driver; `name` makes it a prepared statement, parsed and planned once. */
@@ -119,6 +120,8 @@ class PglitePreparedStatements {
   constructor(private readonly pglite: PGlite) {}
 
   async query<Row>({ name, text, values }: SqlStatement): Promise<Row[]> {
+    // Its protocol entry point fails with an internal TypeError once closed; say what happened instead.
+    if (this.pglite.closed) throw new DatabaseUnavailableError('PGlite is closed');
     const { serialize } = protocol;
     const exchange = Buffer.concat([
       ...(this.prepared.has(name) ? [] : [serialize.parse({ name, text })]),

@@ -6,6 +6,18 @@ import { DatabaseUnavailableError, unavailabilityReason } from './database-failu
 export const DATABASE_UNAVAILABLE = 'The database is temporarily unavailable; try again shortly';
 
 /**
+ * Matches a Prisma driver adapter's DriverAdapterError, which Prisma sometimes lets through unwrapped (a connection
+ * closed around a transaction). Recognised as Prisma itself does, by name and cause: the PGlite adapter bundles its
+ * own copy of the class, so `instanceof` on an imported class would miss its errors.
+ */
+class DriverAdapterFailure {
+  static [Symbol.hasInstance](error: unknown): boolean {
+    const { name, cause } = (error ?? {}) as { name?: unknown; cause?: unknown };
+    return name === 'DriverAdapterError' && typeof cause === 'object' && cause !== null;
+  }
+}
+
+/**
  * A database that cannot be reached or could not answer in time: 503 with Retry-After, never a 500. Any other
  * database error (a constraint nobody expected, a statement PostgreSQL refused) is a bug: 500, as for any other.
  */
@@ -14,6 +26,7 @@ export const DATABASE_UNAVAILABLE = 'The database is temporarily unavailable; tr
   Prisma.PrismaClientKnownRequestError,
   Prisma.PrismaClientUnknownRequestError,
   Prisma.PrismaClientRustPanicError,
+  DriverAdapterFailure,
   DatabaseUnavailableError,
 )
 export class DatabaseExceptionFilter implements ExceptionFilter {

@@ -22,7 +22,7 @@ const KEEPALIVE_IDLE_MS = 10_000;
  * everywhere: connecting (connectionTimeoutMillis, also the wait for a free connection), each statement on the server
  * (statement_timeout), a transaction left open by a vanished client (idle_in_transaction_session_timeout), and each
  * answer on the client, whose deadline destroys a connection that stopped answering so that the pool never hands it
- * out again. Every failure to reach or keep the database leaves the pool as a DatabaseUnavailableError.
+ * out again. A lost connection never leaves the pool as an anonymous Error (see typed).
  */
 export function createPostgresPool({ url, poolSize, queryTimeoutMs }: PostgresPoolOptions): pg.Pool {
   return new UnavailabilityTypingPool({
@@ -37,9 +37,13 @@ export function createPostgresPool({ url, poolSize, queryTimeoutMs }: PostgresPo
   });
 }
 
-/** `error` as a DatabaseUnavailableError when it means the database is unavailable; anything else unchanged. */
+/**
+ * node-postgres's code-less failures (a lost connection, no connection in time) as DatabaseUnavailableError: nothing
+ * downstream could tell them from a bug. Errors with a code (a SQLSTATE, a socket error) are left as they are: the
+ * Prisma adapter maps them to its own kinds, which Prisma and the health check report, and the filter classifies.
+ */
 function typed(error: Error): Error {
-  if (error instanceof DatabaseUnavailableError) return error;
+  if (error instanceof DatabaseUnavailableError || typeof (error as { code?: unknown }).code === 'string') return error;
   const reason = unavailabilityReason(error);
   return reason === undefined ? error : new DatabaseUnavailableError(reason, { cause: error });
 }
@@ -51,7 +55,7 @@ type ConnectCallback = (
   done: (release?: unknown) => void,
 ) => void;
 
-/** Connection failures (new connections, and the wait for a free one) as DatabaseUnavailableError. */
+/** Failures to get a connection (a new one, or a free one in time) typed as above. */
 class UnavailabilityTypingPool extends pg.Pool {
   override connect(): Promise<pg.PoolClient>;
   override connect(callback: ConnectCallback): void;
