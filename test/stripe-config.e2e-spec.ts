@@ -6,6 +6,7 @@ import { accessToken, endUserToken } from './support/tokens.js';
 import { fixtures } from './support/fixtures.js';
 import { parseCommand, UsageError, type Command } from '../apps/cli/src/cli-arguments.js';
 import { runCommand } from '../apps/cli/src/commands.js';
+import { PrismaService } from '#libs/database';
 import { ProjectNotFound } from '#libs/projects';
 
 type RunnableCommand = Exclude<Command, { name: 'help' }>;
@@ -24,8 +25,9 @@ const ALL_SECRETS = Object.values(keys);
 describe('Stripe configuration API', () => {
   const stripe = new StripeStub();
   let testApp: TestApp;
-  const developer = randomUUID();
-  const otherDeveloper = randomUUID();
+  // Fresh developers per test, so no test sees another's history or budgets.
+  let developer: string;
+  let otherDeveloper: string;
   const endUser = randomUUID();
   const userWithoutCustomer = randomUUID();
   let project: string;
@@ -63,6 +65,8 @@ describe('Stripe configuration API', () => {
 
   beforeEach(async () => {
     stripe.reset();
+    developer = randomUUID();
+    otherDeveloper = randomUUID();
     project = randomUUID();
     const projects = fixtures(testApp.app);
     await projects.createProject({ id: project, name: 'Configured', ownerId: developer });
@@ -314,6 +318,113 @@ describe('Stripe configuration API', () => {
     it('allows any origin again once the list is cleared with []', async () => {
       await asDeveloper().put(configPath(project), { allowed_return_url_origins: [] }).expect(200);
       await openPortal(endUser, 'https://elsewhere.example/').expect(200);
+    });
+  });
+
+  describe('writes that change nothing', () => {
+    const full = {
+      test_secret_key: keys.test,
+      test_publishable_key: keys.publishable,
+      test_webhook_secret: keys.webhook,
+      test_portal_configuration_id: 'bpc_1Portal',
+      allowed_return_url_origins: ['https://app.example.com'],
+    };
+    const historyOf = async () =>
+      (
+        await asDeveloper()
+          .get(`${configPath(project)}/history`)
+          .expect(200)
+      ).body as {
+        total: number;
+        changes: { action: string; fields: string[] }[];
+      };
+    const credentialsVersion = async () =>
+      (await testApp.app.get(PrismaService).stripeConfig.findUniqueOrThrow({ where: { projectId: project } }))
+        .credentialsVersion;
+
+    beforeEach(async () => {
+      await asDeveloper().put(configPath(project), full).expect(200);
+    });
+
+    it.each([
+      ['{}', {}],
+      ['all null', Object.fromEntries(Object.keys(full).map((field) => [field, null]))],
+      ['the stored values again', full],
+      ['one stored value', { test_secret_key: keys.test }],
+      ['"" for fields that are already empty', { live_secret_key: '', live_webhook_secret: '' }],
+      ['origins as stored after normalisation', { allowed_return_url_origins: ['HTTPS://APP.example.com:443'] }],
+    ])('PUT with %s records nothing and moves no timestamp or credentials version', async (_name, body) => {
+      const before = (await asDeveloper().get(configPath(project)).expect(200)).body;
+      const version = await credentialsVersion();
+
+      const response = await asDeveloper().put(configPath(project), body).expect(200);
+
+      expect(response.body).toEqual(before);
+      expect(await credentialsVersion()).toBe(version);
+      expect(await historyOf()).toMatchObject({ total: 1, changes: [{ action: 'update', fields: Object.keys(full) }] });
+    });
+
+    it('records only the fields that differ, and moves only that mode and the version on a credential change', async () => {
+      const before = (await asDeveloper().get(configPath(project)).expect(200)).body;
+      const version = await credentialsVersion();
+
+      const response = await asDeveloper()
+        .put(configPath(project), { ...full, test_publishable_key: '', live_secret_key: keys.live })
+        .expect(200);
+
+      expect(response.body).toMatchObject({
+        test_publishable_key_masked: null,
+        live_secret_key_masked: 'sk_live_...cccc',
+        test_secret_key_masked: 'sk_test_...aaaa',
+        test_configured_at: expect.any(String),
+        live_configured_at: expect.any(String),
+      });
+      expect(Date.parse(response.body.test_configured_at)).toBeGreaterThan(Date.parse(before.test_configured_at));
+      expect(await credentialsVersion()).toBe(version + 1);
+      expect((await historyOf()).changes[0]).toMatchObject({
+        action: 'update',
+        fields: ['test_publishable_key', 'live_secret_key'],
+      });
+
+      // A portal configuration id is not a credential: the cached Stripe clients stay.
+      await asDeveloper().put(configPath(project), { test_portal_configuration_id: 'bpc_2Other' }).expect(200);
+      expect(await credentialsVersion()).toBe(version + 1);
+    });
+
+    it('counts reordered origins as a change (the stored order is what GET shows)', async () => {
+      await asDeveloper()
+        .put(configPath(project), { allowed_return_url_origins: ['https://app.example.com', 'https://b.example'] })
+        .expect(200);
+      const response = await asDeveloper()
+        .put(configPath(project), { allowed_return_url_origins: ['https://b.example', 'https://app.example.com'] })
+        .expect(200);
+      expect(response.body.allowed_return_url_origins).toEqual(['https://b.example', 'https://app.example.com']);
+      expect((await historyOf()).total).toBe(3);
+    });
+
+    it('records a reactivation, and a second DELETE of an inactive configuration records nothing', async () => {
+      await asDeveloper().delete(configPath(project)).expect(204);
+      await asDeveloper().delete(configPath(project)).expect(204);
+      const reactivated = await asDeveloper().put(configPath(project), {}).expect(200);
+      expect(reactivated.body.is_active).toBe(true);
+      await asDeveloper().put(configPath(project), {}).expect(200);
+
+      expect((await historyOf()).changes.map((change) => [change.action, change.fields])).toEqual([
+        ['update', ['is_active']],
+        ['deactivate', ['is_active']],
+        ['update', Object.keys(full)],
+      ]);
+    });
+
+    it('takes concurrent identical writes in turn: one change is recorded', async () => {
+      const responses = await Promise.all(
+        Array.from({ length: 6 }, () => asDeveloper().put(configPath(project), { live_secret_key: keys.live })),
+      );
+      expect(responses.map((response) => response.status)).toEqual(Array(6).fill(200));
+      expect(new Set(responses.map((response) => response.body.updated_at)).size).toBe(1);
+      const history = await historyOf();
+      expect(history.total).toBe(2);
+      expect(history.changes[0].fields).toEqual(['live_secret_key']);
     });
   });
 

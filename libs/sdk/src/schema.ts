@@ -170,13 +170,13 @@ export interface paths {
         get: operations["getStripeConfig"];
         /**
          * Update Stripe Config
-         * @description Create or partially update the configuration: an absent or null field keeps its value, "" clears it. Reactivates a deactivated configuration. A changed secret key is used by the very next portal request.
+         * @description Create or partially update the configuration: an absent or null field keeps its value, "" clears it. Reactivates a deactivated configuration. A changed secret key is used by the very next portal request. A field equal to the stored value is no change: a PUT that changes nothing writes nothing and adds no history entry.
          */
         put: operations["updateStripeConfig"];
         post?: never;
         /**
          * Delete Stripe Config
-         * @description Deactivates the configuration: the portal answers 404 until the next PUT; customers stay linked.
+         * @description Deactivates the configuration: the portal answers 404 until the next PUT; customers stay linked. Deactivating an inactive configuration changes and records nothing.
          */
         delete: operations["deleteStripeConfig"];
         options?: never;
@@ -1232,7 +1232,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
-            /** @description Stripe or the database is briefly unavailable (Stripe slower than the time budget, rate limiting, failing or unreachable), or the project already has as many Stripe requests in flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT; refused at once, never queued); retry after the Retry-After header. */
+            /** @description Stripe or the database is briefly unavailable (Stripe slower than the time budget, rate limiting, failing or unreachable), or the project already has as many Stripe requests in flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT; refused at once, never queued); retry after the Retry-After header. Without Retry-After: the project's stored key cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY, an operator's fix. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1918,7 +1918,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            /** @description The database is briefly unavailable (retry after Retry-After), or the stored Stripe secrets cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY (no Retry-After: retrying does not help until an operator restores the key or lists the former one in SECRETS_ENCRYPTION_PREVIOUS_KEYS; a PUT then changes nothing). */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1926,11 +1926,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "The database is temporarily unavailable; try again shortly"
-                     *     }
-                     */
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
@@ -2053,7 +2048,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            /** @description The database is briefly unavailable (retry after Retry-After), or the stored Stripe secrets cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY (no Retry-After: retrying does not help until an operator restores the key or lists the former one in SECRETS_ENCRYPTION_PREVIOUS_KEYS; a PUT then changes nothing). */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2061,11 +2056,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "The database is temporarily unavailable; try again shortly"
-                     *     }
-                     */
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
@@ -2696,7 +2686,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
-            /** @description Stripe is unreachable, too slow, rate limiting or failing, or the project already has as many Stripe requests in flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT); retry after the Retry-After header. */
+            /** @description Stripe is unreachable, too slow, rate limiting or failing, or the project already has as many Stripe requests in flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT); retry after the Retry-After header. Without Retry-After: the project's stored key cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY, an operator's fix. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2704,11 +2694,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "Stripe is temporarily unavailable; try again shortly"
-                     *     }
-                     */
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };

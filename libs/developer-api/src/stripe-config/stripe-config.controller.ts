@@ -6,15 +6,18 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, DeveloperAuth, type Principal } from '#libs/auth';
+import { DATABASE_UNAVAILABLE } from '#libs/database';
 import { ApiBodyLimit, ApiDatabaseUnavailable, ErrorDetail, HTTPValidationError } from '#libs/http-errors';
 import {
   PROJECT_NOT_FOUND,
+  STORED_SECRETS_UNREADABLE,
   STRIPE_CONFIG_NOT_FOUND,
   StripeConfigService,
   type ConfigActor,
@@ -28,6 +31,20 @@ import {
   toStripeConfigHistoryResponse,
   toStripeConfigResponse,
 } from './stripe-config.dto.js';
+
+/** Reading stored secrets (to mask them) adds a 503 an operator must fix: keys the service cannot decrypt. */
+const unavailableOrUnreadable = ApiServiceUnavailableResponse({
+  type: ErrorDetail,
+  description:
+    'The database is briefly unavailable (retry after Retry-After), or the stored Stripe secrets cannot be ' +
+    "decrypted with the service's SECRETS_ENCRYPTION_KEY (no Retry-After: retrying does not help until an operator " +
+    'restores the key or lists the former one in SECRETS_ENCRYPTION_PREVIOUS_KEYS; a PUT then changes nothing).',
+  headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+  examples: {
+    database: { summary: 'Database unavailable', value: { detail: DATABASE_UNAVAILABLE } },
+    secrets: { summary: 'Stored secrets unreadable', value: { detail: STORED_SECRETS_UNREADABLE } },
+  },
+});
 
 const invalid = ApiUnprocessableEntityResponse({
   type: HTTPValidationError,
@@ -56,6 +73,7 @@ export class StripeConfigController {
   })
   @ApiProjectNotFound()
   @invalid
+  @unavailableOrUnreadable
   async get(@OwnedProject() project: ProjectRecord, @Res() reply: FastifyReply): Promise<void> {
     const config = await this.configs.find(project.id);
     // Serialized here: a handler's null return would be sent as an empty body; the reference answers a JSON null.
@@ -72,7 +90,9 @@ export class StripeConfigController {
     summary: 'Update Stripe Config',
     description:
       'Create or partially update the configuration: an absent or null field keeps its value, "" clears it. ' +
-      'Reactivates a deactivated configuration. A changed secret key is used by the very next portal request.',
+      'Reactivates a deactivated configuration. A changed secret key is used by the very next portal request. ' +
+      'A field equal to the stored value is no change: a PUT that changes nothing writes nothing and adds no ' +
+      'history entry.',
   })
   @ApiProjectIdParam()
   @ApiBody({ type: StripeConfigRequest })
@@ -91,6 +111,7 @@ export class StripeConfigController {
       ],
     },
   })
+  @unavailableOrUnreadable
   async update(
     @CurrentPrincipal() developer: Principal,
     @OwnedProject() project: ProjectRecord,
@@ -104,7 +125,9 @@ export class StripeConfigController {
   @ApiOperation({
     operationId: 'deleteStripeConfig',
     summary: 'Delete Stripe Config',
-    description: 'Deactivates the configuration: the portal answers 404 until the next PUT; customers stay linked.',
+    description:
+      'Deactivates the configuration: the portal answers 404 until the next PUT; customers stay linked. ' +
+      'Deactivating an inactive configuration changes and records nothing.',
   })
   @ApiProjectIdParam()
   @ApiNoContentResponse({ description: 'Deactivated.' })
