@@ -242,6 +242,8 @@ describe('Stripe configuration API', () => {
       .expect(200);
     expect(response.body).toEqual({
       total: 3,
+      page: 1,
+      page_size: 50,
       changes: [
         {
           id: expect.any(String),
@@ -428,6 +430,52 @@ describe('Stripe configuration API', () => {
     });
   });
 
+  describe('history pages', () => {
+    const historyPage = (query: string) => asDeveloper().get(`${configPath(project)}/history${query}`);
+
+    beforeEach(async () => {
+      // Five entries, oldest first: each origin list differs from the one before.
+      for (let entry = 1; entry <= 5; entry += 1) {
+        await asDeveloper()
+          .put(configPath(project), { allowed_return_url_origins: [`https://app${entry}.example`] })
+          .expect(200);
+      }
+    });
+
+    it('pages newest first with page and page_size; total counts every entry', async () => {
+      const pages = [];
+      for (const page of [1, 2, 3, 4]) {
+        const response = await historyPage(`?page=${page}&page_size=2`).expect(200);
+        expect(response.body).toMatchObject({ total: 5, page, page_size: 2 });
+        pages.push(response.body.changes.map((change: { created_at: string }) => change.created_at));
+      }
+      expect(pages.map((page) => page.length)).toEqual([2, 2, 1, 0]);
+      const all = pages.flat();
+      expect([...all].sort().reverse()).toEqual(all);
+      const everything = await historyPage('?page_size=100').expect(200);
+      expect(everything.body.changes.map((change: { created_at: string }) => change.created_at)).toEqual(all);
+    });
+
+    it('defaults to page 1 of 50', async () => {
+      const response = await historyPage('').expect(200);
+      expect(response.body).toMatchObject({ total: 5, page: 1, page_size: 50 });
+      expect(response.body.changes).toHaveLength(5);
+    });
+
+    const intParsing = 'Input should be a valid integer, unable to parse string as an integer';
+    it.each([
+      ['?page=0', 'page', 'greater_than_equal', 'Input should be greater than or equal to 1'],
+      ['?page=abc', 'page', 'int_parsing', intParsing],
+      ['?page=1.5', 'page', 'int_parsing', intParsing],
+      ['?page_size=0', 'page_size', 'greater_than_equal', 'Input should be greater than or equal to 1'],
+      ['?page_size=101', 'page_size', 'less_than_equal', 'Input should be less than or equal to 100'],
+      ['?page_size=ten', 'page_size', 'int_parsing', intParsing],
+    ])('answers 422 to %s', async (query, name, type, msg) => {
+      const response = await historyPage(query).expect(422);
+      expect(response.body).toEqual({ detail: [{ loc: ['query', name], msg, type }] });
+    });
+  });
+
   describe('access', () => {
     it.each(['get', 'put', 'delete', 'history'] as const)(
       "hides another developer's project (%s -> 404)",
@@ -530,6 +578,8 @@ describe('Stripe configuration API', () => {
         .expect(200);
       expect(history.body).toEqual({
         total: 2,
+        page: 1,
+        page_size: 50,
         changes: [
           {
             id: expect.any(String),

@@ -36,6 +36,7 @@ export {
   type SecretsWithoutKey,
   type StripeConfigChangeEntry,
   type StripeConfigField,
+  type StripeConfigHistoryPage,
   type StripeConfigPatch,
 } from './stripe-config.repository.js';
 export { StripeConfigService } from './stripe-config.service.js';

@@ -59,6 +59,12 @@ export interface StripeConfigChangeEntry {
   createdAt: Date;
 }
 
+/** One page of a configuration's history, newest first, and how many entries it has in all. */
+export interface StripeConfigHistoryPage {
+  changes: StripeConfigChangeEntry[];
+  total: number;
+}
+
 /** Stored secrets none of the configured keys can decrypt, grouped by the key (or unknown format) they name. */
 export interface SecretsWithoutKey {
   /** The key id the ciphertexts name; null when they are not in a format this service writes. */
@@ -254,13 +260,20 @@ export class StripeConfigRepository {
     });
   }
 
-  /** Newest first. */
-  async history(projectId: string): Promise<StripeConfigChangeEntry[]> {
-    return this.prisma.stripeConfigChange.findMany({
-      where: { projectId },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      select: { id: true, actorType: true, actorId: true, action: true, fields: true, createdAt: true },
-    });
+  /** One page of the history, newest first. */
+  async history(projectId: string, page: { page: number; pageSize: number }): Promise<StripeConfigHistoryPage> {
+    const where = { projectId };
+    const [changes, total] = await this.prisma.$transaction([
+      this.prisma.stripeConfigChange.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        skip: (page.page - 1) * page.pageSize,
+        take: page.pageSize,
+        select: { id: true, actorType: true, actorId: true, action: true, fields: true, createdAt: true },
+      }),
+      this.prisma.stripeConfigChange.count({ where }),
+    ]);
+    return { changes, total };
   }
 
   /** The mode's secret key of an active configuration, decrypted; undefined when there is none (or it is deactivated). */

@@ -193,7 +193,7 @@ export interface paths {
         };
         /**
          * Get Stripe Config History
-         * @description Extension: who changed the configuration, when, and which fields (never values), newest first.
+         * @description Extension: who changed the configuration, when, and which fields (never values), newest first, one page at a time.
          */
         get: operations["getStripeConfigHistory"];
         put?: never;
@@ -779,8 +779,21 @@ export interface components {
         StripeConfigHistoryResponse: {
             /** @description Newest first. */
             changes: components["schemas"]["StripeConfigChangeResponse"][];
-            /** @example 1 */
+            /**
+             * @description How many changes the configuration has in all.
+             * @example 1
+             */
             total: number;
+            /**
+             * Page
+             * @example 1
+             */
+            page: number;
+            /**
+             * Page Size
+             * @example 50
+             */
+            page_size: number;
         };
         ValidateStripeCredentialsRequest: {
             /**
@@ -2160,7 +2173,10 @@ export interface operations {
     };
     getStripeConfigHistory: {
         parameters: {
-            query?: never;
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
             header?: never;
             path: {
                 /** @description A project you own. */
@@ -2170,6 +2186,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page of changes and the total. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2220,7 +2237,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
-            /** @description Malformed project_id or body. */
+            /** @description Malformed project_id, or page or page_size not an integer or out of range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2231,11 +2248,11 @@ export interface operations {
                      *       "detail": [
                      *         {
                      *           "loc": [
-                     *             "path",
-                     *             "project_id"
+                     *             "query",
+                     *             "page_size"
                      *           ],
-                     *           "msg": "Input should be a valid UUID",
-                     *           "type": "uuid_parsing"
+                     *           "msg": "Input should be less than or equal to 100",
+                     *           "type": "less_than_equal"
                      *         }
                      *       ]
                      *     }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Put, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Put, Query, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiExtraModels,
@@ -24,6 +24,7 @@ import {
   type ProjectRecord,
 } from '#libs/projects';
 import { ApiProjectIdParam, ApiProjectNotFound, OwnedProject } from '../owned-project.js';
+import { ApiPageQueries, pageQuery, pageSizeQuery } from '../pagination.js';
 import {
   StripeConfigHistoryResponse,
   StripeConfigRequest,
@@ -148,14 +149,30 @@ export class StripeConfigController {
   @ApiOperation({
     operationId: 'getStripeConfigHistory',
     summary: 'Get Stripe Config History',
-    description: 'Extension: who changed the configuration, when, and which fields (never values), newest first.',
+    description:
+      'Extension: who changed the configuration, when, and which fields (never values), newest first, one page at ' +
+      'a time.',
   })
   @ApiProjectIdParam()
-  @ApiOkResponse({ type: StripeConfigHistoryResponse })
+  @ApiPageQueries()
+  @ApiOkResponse({ type: StripeConfigHistoryResponse, description: 'One page of changes and the total.' })
   @ApiProjectNotFound()
-  @invalid
-  async history(@OwnedProject() project: ProjectRecord): Promise<StripeConfigHistoryResponse> {
-    return toStripeConfigHistoryResponse(await this.configs.history(project.id));
+  @ApiUnprocessableEntityResponse({
+    type: HTTPValidationError,
+    description: 'Malformed project_id, or page or page_size not an integer or out of range.',
+    example: {
+      detail: [
+        { loc: ['query', 'page_size'], msg: 'Input should be less than or equal to 100', type: 'less_than_equal' },
+      ],
+    },
+  })
+  async history(
+    @OwnedProject() project: ProjectRecord,
+    @Query('page', pageQuery) page: number,
+    @Query('page_size', pageSizeQuery) pageSize: number,
+  ): Promise<StripeConfigHistoryResponse> {
+    const history = await this.configs.history(project.id, { page, pageSize });
+    return toStripeConfigHistoryResponse(history, { page, pageSize });
   }
 }
 
