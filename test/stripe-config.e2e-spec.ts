@@ -8,6 +8,7 @@ import { parseCommand, UsageError, type Command } from '../apps/cli/src/cli-argu
 import { runCommand } from '../apps/cli/src/commands.js';
 import { PrismaService } from '#libs/database';
 import { ProjectNotFound } from '#libs/projects';
+import { expectResetWithin, timed } from './support/rate-limit-reset.js';
 
 type RunnableCommand = Exclude<Command, { name: 'help' }>;
 
@@ -25,7 +26,7 @@ const ALL_SECRETS = Object.values(keys);
 describe('Stripe configuration API', () => {
   const stripe = new StripeStub();
   let testApp: TestApp;
-  // Fresh developers per test, so no test sees another's history or budgets.
+  // Fresh developers per test: configuration writes are rate limited per developer.
   let developer: string;
   let otherDeveloper: string;
   const endUser = randomUUID();
@@ -473,6 +474,65 @@ describe('Stripe configuration API', () => {
     ])('answers 422 to %s', async (query, name, type, msg) => {
       const response = await historyPage(query).expect(422);
       expect(response.body).toEqual({ detail: [{ loc: ['query', name], msg, type }] });
+    });
+  });
+
+  describe('write rate limit (429)', () => {
+    it('allows 30 writes (PUT and DELETE) a minute per developer across projects, then refuses without writing', async () => {
+      const second = randomUUID();
+      await fixtures(testApp.app).createProject({ id: second, name: 'second', ownerId: developer });
+      const windowOpened = Date.now();
+      for (let call = 1; call <= 30; call += 1) {
+        const target = configPath(call % 2 === 0 ? second : project);
+        const response =
+          call % 3 === 0
+            ? await asDeveloper().delete(target)
+            : await asDeveloper().put(target, { test_portal_configuration_id: `bpc_${call}` });
+        expect([
+          response.status,
+          response.headers['x-ratelimit-limit'],
+          response.headers['x-ratelimit-remaining'],
+        ]).toEqual([call % 3 === 0 ? 204 : 200, '30', String(30 - call)]);
+      }
+
+      const answer = await timed(asDeveloper().put(configPath(project), { test_secret_key: keys.test }).expect(429));
+      const limited = answer.response;
+      const retryAfter = limited.body.retry_after;
+      expect(limited.body).toEqual({
+        detail: `Too many Stripe configuration changes; try again in ${retryAfter} seconds`,
+        retry_after: retryAfter,
+      });
+      // The window opened with the first counted request: at most 60 s, at least what is left of them.
+      expect(retryAfter).toBeGreaterThanOrEqual(Math.ceil((windowOpened + 60_000 - answer.answeredAt) / 1000));
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(limited.headers['retry-after']).toBe(String(retryAfter));
+      expect(limited.headers['x-ratelimit-limit']).toBe('30');
+      expect(limited.headers['x-ratelimit-remaining']).toBe('0');
+      expectResetWithin(answer, retryAfter - 1, retryAfter);
+      expectNoSecrets(limited.text);
+
+      // Refused before the ownership check and validation; nothing was written.
+      await asDeveloper().delete(configPath(project)).expect(429);
+      await asDeveloper().put(configPath(randomUUID()), { test_secret_key: 42 }).expect(429);
+      const config = await asDeveloper().get(configPath(project)).expect(200);
+      expect(config.body.test_secret_key_masked).toBeNull();
+      expect(config.headers['x-ratelimit-limit']).toBeUndefined();
+      await asDeveloper()
+        .get(`${configPath(project)}/history`)
+        .expect(200);
+
+      // Another developer has a budget of their own.
+      const other = asDeveloper(accessToken({ sub: otherDeveloper }));
+      const theirs = await other.put(configPath(randomUUID()), {}).expect(404);
+      expect(theirs.headers['x-ratelimit-remaining']).toBe('29');
+    });
+
+    it('authenticates before counting: refused tokens do not use the budget', async () => {
+      for (let call = 0; call < 31; call += 1) {
+        await request(server()).put(configPath(project)).send({}).expect(401);
+      }
+      const response = await asDeveloper().put(configPath(project), {}).expect(200);
+      expect(response.headers['x-ratelimit-remaining']).toBe('29');
     });
   });
 

@@ -46,6 +46,7 @@ describe('environmentSchema', () => {
       TRUST_PROXY: undefined,
       RATE_LIMIT_USER_PER_MINUTE: 60,
       RATE_LIMIT_IP_PER_MINUTE: 300,
+      RATE_LIMIT_CONFIG_PER_MINUTE: 30,
       RATE_LIMIT_KEY_PREFIX: 'rate-limit',
       REDIS_URL: undefined,
       STRIPE_MAX_IN_FLIGHT_PER_PROJECT: 20,
@@ -89,6 +90,7 @@ describe('environmentSchema', () => {
         STRIPE_CLIENT_CACHE_SIZE: '7',
         RATE_LIMIT_USER_PER_MINUTE: '5',
         RATE_LIMIT_IP_PER_MINUTE: '1000000',
+        RATE_LIMIT_CONFIG_PER_MINUTE: '12',
         STRIPE_MAX_IN_FLIGHT_PER_PROJECT: '3',
       });
       expect(parsed.DATABASE_POOL_SIZE).toBe(4);
@@ -98,6 +100,7 @@ describe('environmentSchema', () => {
       expect(parsed.STRIPE_CLIENT_CACHE_SIZE).toBe(7);
       expect(parsed.RATE_LIMIT_USER_PER_MINUTE).toBe(5);
       expect(parsed.RATE_LIMIT_IP_PER_MINUTE).toBe(1_000_000);
+      expect(parsed.RATE_LIMIT_CONFIG_PER_MINUTE).toBe(12);
       expect(parsed.STRIPE_MAX_IN_FLIGHT_PER_PROJECT).toBe(3);
     });
 
@@ -110,6 +113,7 @@ describe('environmentSchema', () => {
         STRIPE_CLIENT_CACHE_SIZE: '',
         RATE_LIMIT_USER_PER_MINUTE: '',
         RATE_LIMIT_IP_PER_MINUTE: ' ',
+        RATE_LIMIT_CONFIG_PER_MINUTE: '',
         STRIPE_MAX_IN_FLIGHT_PER_PROJECT: '',
       });
       expect(parsed.DATABASE_POOL_SIZE).toBe(10);
@@ -119,6 +123,7 @@ describe('environmentSchema', () => {
       expect(parsed.STRIPE_CLIENT_CACHE_SIZE).toBe(1000);
       expect(parsed.RATE_LIMIT_USER_PER_MINUTE).toBe(60);
       expect(parsed.RATE_LIMIT_IP_PER_MINUTE).toBe(300);
+      expect(parsed.RATE_LIMIT_CONFIG_PER_MINUTE).toBe(30);
       expect(parsed.STRIPE_MAX_IN_FLIGHT_PER_PROJECT).toBe(20);
     });
 
@@ -137,6 +142,8 @@ describe('environmentSchema', () => {
       ['JWT_CLOCK_TOLERANCE_SECONDS', '-1'],
       ['RATE_LIMIT_USER_PER_MINUTE', '0'],
       ['RATE_LIMIT_IP_PER_MINUTE', '1.5'],
+      ['RATE_LIMIT_CONFIG_PER_MINUTE', '0'],
+      ['RATE_LIMIT_CONFIG_PER_MINUTE', '-3'],
     ])('refuses %s=%p', (name, raw) => {
       const found = problems({ [name]: raw });
       expect(found).toHaveLength(1);
@@ -374,6 +381,7 @@ describe('AppConfig', () => {
     expect(config.rateLimit).toEqual({
       userPerMinute: 60,
       ipPerMinute: 300,
+      configWritesPerMinute: 30,
       keyPrefix: 'rate-limit',
       redisUrl: undefined,
     });
@@ -383,6 +391,7 @@ describe('AppConfig', () => {
     const config = configWith({
       RATE_LIMIT_USER_PER_MINUTE: '3',
       RATE_LIMIT_IP_PER_MINUTE: '9',
+      RATE_LIMIT_CONFIG_PER_MINUTE: '4',
       RATE_LIMIT_KEY_PREFIX: 'replica-set-a',
       REDIS_URL: 'redis://cache:6379/1',
       TRUST_PROXY: '1',
@@ -390,6 +399,7 @@ describe('AppConfig', () => {
     expect(config.rateLimit).toEqual({
       userPerMinute: 3,
       ipPerMinute: 9,
+      configWritesPerMinute: 4,
       keyPrefix: 'replica-set-a',
       redisUrl: 'redis://cache:6379/1',
     });

@@ -126,6 +126,7 @@ export const environmentSchema = z.object({
   ),
   RATE_LIMIT_USER_PER_MINUTE: positiveInt(60),
   RATE_LIMIT_IP_PER_MINUTE: positiveInt(300),
+  RATE_LIMIT_CONFIG_PER_MINUTE: positiveInt(30),
   RATE_LIMIT_KEY_PREFIX: optionalNonEmpty.pipe(
     z
       .string()
@@ -171,8 +172,17 @@ export class AppConfig {
     clientCacheSize: number;
     maxInFlightPerProject: number;
   };
-  /** Requests per minute on end-user endpoints; counters in Redis when `redisUrl` is set, else in this process. */
-  readonly rateLimit: { userPerMinute: number; ipPerMinute: number; keyPrefix: string; redisUrl?: string };
+  /**
+   * Requests per minute on end-user endpoints, and Stripe configuration writes per minute per developer; counters in
+   * Redis when `redisUrl` is set, else in this process.
+   */
+  readonly rateLimit: {
+    userPerMinute: number;
+    ipPerMinute: number;
+    configWritesPerMinute: number;
+    keyPrefix: string;
+    redisUrl?: string;
+  };
   /** `token` unset: GET /metrics is open, like the health endpoints; set: it needs `Authorization: Bearer <token>`. */
   readonly metrics: { token?: string };
 
@@ -213,6 +223,7 @@ export class AppConfig {
     this.rateLimit = {
       userPerMinute: env.RATE_LIMIT_USER_PER_MINUTE,
       ipPerMinute: env.RATE_LIMIT_IP_PER_MINUTE,
+      configWritesPerMinute: env.RATE_LIMIT_CONFIG_PER_MINUTE,
       keyPrefix: env.RATE_LIMIT_KEY_PREFIX,
       redisUrl: env.REDIS_URL,
     };

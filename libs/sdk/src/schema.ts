@@ -170,13 +170,13 @@ export interface paths {
         get: operations["getStripeConfig"];
         /**
          * Update Stripe Config
-         * @description Create or partially update the configuration: an absent or null field keeps its value, "" clears it. Reactivates a deactivated configuration. A changed secret key is used by the very next portal request. A field equal to the stored value is no change: a PUT that changes nothing writes nothing and adds no history entry.
+         * @description Create or partially update the configuration: an absent or null field keeps its value, "" clears it. Reactivates a deactivated configuration. A changed secret key is used by the very next portal request. A field equal to the stored value is no change: a PUT that changes nothing writes nothing and adds no history entry. Writes (PUT and DELETE) are rate limited per developer (RATE_LIMIT_CONFIG_PER_MINUTE).
          */
         put: operations["updateStripeConfig"];
         post?: never;
         /**
          * Delete Stripe Config
-         * @description Deactivates the configuration: the portal answers 404 until the next PUT; customers stay linked. Deactivating an inactive configuration changes and records nothing.
+         * @description Deactivates the configuration: the portal answers 404 until the next PUT; customers stay linked. Deactivating an inactive configuration changes and records nothing. Counts against the per-developer configuration write limit.
          */
         delete: operations["deleteStripeConfig"];
         options?: never;
@@ -254,7 +254,7 @@ export interface paths {
         get?: never;
         /**
          * Link Stripe Customer
-         * @description Extension: map an end user to an existing customer of the project's Stripe account in the mode, replacing any earlier mapping of that user and mode. The customer is first looked up with the project's stored key.
+         * @description Extension: map an end user to an existing customer of the project's Stripe account in the mode, replacing any earlier mapping of that user and mode. The customer is first looked up with the project's stored key. Counts against the same per-developer limit as validate-credentials (10 per 60 seconds together).
          */
         put: operations["linkStripeCustomer"];
         post?: never;
@@ -1962,6 +1962,12 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2061,6 +2067,29 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description More Stripe configuration writes (PUT and DELETE together) by this developer than RATE_LIMIT_CONFIG_PER_MINUTE (30 by default) within the current 60-second window; nothing is changed. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many Stripe configuration changes; try again in 42 seconds",
+                     *       "retry_after": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RateLimitExceeded"];
+                };
+            };
             /** @description The database is briefly unavailable (retry after Retry-After), or the stored Stripe secrets cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY (no Retry-After: retrying does not help until an operator restores the key or lists the former one in SECRETS_ENCRYPTION_PREVIOUS_KEYS; a PUT then changes nothing). */
             503: {
                 headers: {
@@ -2089,6 +2118,12 @@ export interface operations {
             /** @description Deactivated. */
             204: {
                 headers: {
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2151,6 +2186,29 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description More Stripe configuration writes (PUT and DELETE together) by this developer than RATE_LIMIT_CONFIG_PER_MINUTE (30 by default) within the current 60-second window; nothing is changed. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many Stripe configuration changes; try again in 42 seconds",
+                     *       "retry_after": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RateLimitExceeded"];
                 };
             };
             /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
@@ -2581,6 +2639,12 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2687,6 +2751,29 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description More than 10 credential validations and customer links together by this developer within the current 60-second window; Stripe is not called. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many Stripe key checks (credential validations and customer links share one limit); try again in 42 seconds",
+                     *       "retry_after": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RateLimitExceeded"];
                 };
             };
             /** @description Stripe refused the project's stored key (invalid, revoked, or without read access to Customers). */

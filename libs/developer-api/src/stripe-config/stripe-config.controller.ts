@@ -23,8 +23,10 @@ import {
   type ConfigActor,
   type ProjectRecord,
 } from '#libs/projects';
+import { RATE_LIMIT_HEADERS } from '#libs/rate-limit';
 import { ApiProjectIdParam, ApiProjectNotFound, OwnedProject } from '../owned-project.js';
 import { ApiPageQueries, pageQuery, pageSizeQuery } from '../pagination.js';
+import { RateLimitedConfigWrite } from './config-write.rate-limit.js';
 import {
   StripeConfigHistoryResponse,
   StripeConfigRequest,
@@ -86,6 +88,7 @@ export class StripeConfigController {
 
   @Put()
   @ApiBodyLimit()
+  @RateLimitedConfigWrite()
   @ApiOperation({
     operationId: 'updateStripeConfig',
     summary: 'Update Stripe Config',
@@ -93,11 +96,11 @@ export class StripeConfigController {
       'Create or partially update the configuration: an absent or null field keeps its value, "" clears it. ' +
       'Reactivates a deactivated configuration. A changed secret key is used by the very next portal request. ' +
       'A field equal to the stored value is no change: a PUT that changes nothing writes nothing and adds no ' +
-      'history entry.',
+      'history entry. Writes (PUT and DELETE) are rate limited per developer (RATE_LIMIT_CONFIG_PER_MINUTE).',
   })
   @ApiProjectIdParam()
   @ApiBody({ type: StripeConfigRequest })
-  @ApiOkResponse({ type: StripeConfigResponse })
+  @ApiOkResponse({ type: StripeConfigResponse, headers: RATE_LIMIT_HEADERS })
   @ApiProjectNotFound()
   @ApiUnprocessableEntityResponse({
     type: HTTPValidationError,
@@ -123,15 +126,17 @@ export class StripeConfigController {
 
   @Delete()
   @HttpCode(204)
+  @RateLimitedConfigWrite()
   @ApiOperation({
     operationId: 'deleteStripeConfig',
     summary: 'Delete Stripe Config',
     description:
       'Deactivates the configuration: the portal answers 404 until the next PUT; customers stay linked. ' +
-      'Deactivating an inactive configuration changes and records nothing.',
+      'Deactivating an inactive configuration changes and records nothing. Counts against the per-developer ' +
+      'configuration write limit.',
   })
   @ApiProjectIdParam()
-  @ApiNoContentResponse({ description: 'Deactivated.' })
+  @ApiNoContentResponse({ description: 'Deactivated.', headers: RATE_LIMIT_HEADERS })
   @ApiNotFoundResponse({
     type: ErrorDetail,
     description: 'No such project among yours, or it has no Stripe configuration.',

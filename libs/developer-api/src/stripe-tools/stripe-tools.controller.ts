@@ -30,6 +30,7 @@ import { CredentialValidationService, KEY_REJECTED } from './credential-validati
 import {
   CREDENTIAL_VALIDATION_LIMIT,
   CREDENTIAL_VALIDATION_WINDOW_SECONDS,
+  RateLimitedCustomerLink,
   RateLimitedDeveloperAuth,
 } from './credential-validation.rate-limit.js';
 import { CustomerLinksService } from './customer-links.service.js';
@@ -168,19 +169,21 @@ export class StripeToolsController {
 
   @Put('customers/:user_id')
   @ApiBodyLimit()
-  @DeveloperAuth()
+  @RateLimitedCustomerLink()
   @ApiOperation({
     operationId: 'linkStripeCustomer',
     summary: 'Link Stripe Customer',
     description:
       "Extension: map an end user to an existing customer of the project's Stripe account in the mode, replacing " +
-      "any earlier mapping of that user and mode. The customer is first looked up with the project's stored key.",
+      "any earlier mapping of that user and mode. The customer is first looked up with the project's stored key. " +
+      `Counts against the same per-developer limit as validate-credentials (${CREDENTIAL_VALIDATION_LIMIT} per ` +
+      `${CREDENTIAL_VALIDATION_WINDOW_SECONDS} seconds together).`,
   })
   @ApiProjectIdParam()
   @userIdParam
   @testModeQuery
   @ApiBody({ type: LinkStripeCustomerRequest })
-  @ApiOkResponse({ type: StripeCustomerLinkResponse })
+  @ApiOkResponse({ type: StripeCustomerLinkResponse, headers: RATE_LIMIT_HEADERS })
   @ApiNotFoundResponse({
     type: ErrorDetail,
     description: 'No such project among yours, or it has no active Stripe key for the mode.',
