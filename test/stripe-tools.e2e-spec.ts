@@ -132,8 +132,10 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
     await stripe.stop();
   });
 
-  beforeEach(async () => {
-    stripe.reset();
+  beforeEach(() => stripe.reset());
+
+  /** The owner's four projects, fresh for each test that uses them (links count against the owner's limit). */
+  const createOwnerProjects = async () => {
     owner = randomUUID();
     [projectA, projectUnconfigured, projectInactive, projectOnlyTest] = [1, 2, 3, 4].map(() => randomUUID());
     const projects = fixtures(testApp.app);
@@ -147,7 +149,7 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
     await testApp.app
       .get(PrismaService)
       .stripeConfig.update({ where: { projectId: projectInactive }, data: { isActive: false } });
-  });
+  };
 
   describe('POST /projects/{project_id}/validate-credentials', () => {
     it('accepts a test key Stripe knows, checking it with one balance read through an uncached client', async () => {
@@ -387,6 +389,8 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
   });
 
   describe('GET /projects/{project_id}/webhook-urls', () => {
+    beforeEach(createOwnerProjects);
+
     it('derives both URLs from PUBLIC_BASE_URL (trailing slash dropped) and the project id', async () => {
       const response = await webhookUrls(ownerToken(), projectA).expect(200);
       expect(response.body).toEqual({
@@ -414,6 +418,8 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
   });
 
   describe('PUT /projects/{project_id}/customers/{user_id}', () => {
+    beforeEach(createOwnerProjects);
+
     it('links a customer that exists in the project Stripe test account; the user can then open the portal', async () => {
       const alice = randomUUID();
       await openPortal(alice, projectA).expect(404, NO_CUSTOMER);
@@ -680,6 +686,8 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
   });
 
   describe('DELETE /projects/{project_id}/customers/{user_id}', () => {
+    beforeEach(createOwnerProjects);
+
     it('removes the mapping of the mode (204), then answers 404', async () => {
       const dave = randomUUID();
       await link(ownerToken(), projectA, dave, { stripe_customer_id: 'cus_daveTest' }).expect(200);
@@ -709,6 +717,8 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
   });
 
   describe('access', () => {
+    beforeEach(createOwnerProjects);
+
     type Caller = { token: string | undefined; project: string; user?: string };
     const endpoints: [string, (caller: Caller) => request.Test][] = [
       ['validate-credentials', ({ token, project }) => validate(token, project, { secret_key: keys.test })],
