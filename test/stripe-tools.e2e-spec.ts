@@ -57,9 +57,6 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
   let owner: string;
   const stranger = randomUUID();
   let projectA: string; // test and live keys
-  let projectUnconfigured: string;
-  let projectInactive: string;
-  let projectOnlyTest: string;
   const ownerToken = () => accessToken({ sub: owner });
   const strangerToken = () => accessToken({ sub: stranger });
 
@@ -134,21 +131,29 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
 
   beforeEach(() => stripe.reset());
 
-  /** The owner's four projects, fresh for each test that uses them (links count against the owner's limit). */
+  /** A fresh owner with project A, for each test that uses them (links count against the owner's limit). */
   const createOwnerProjects = async () => {
     owner = randomUUID();
-    [projectA, projectUnconfigured, projectInactive, projectOnlyTest] = [1, 2, 3, 4].map(() => randomUUID());
+    projectA = randomUUID();
     const projects = fixtures(testApp.app);
-    for (const id of [projectA, projectUnconfigured, projectInactive, projectOnlyTest]) {
-      await projects.createProject({ id, name: 'A', ownerId: owner });
-    }
+    await projects.createProject({ id: projectA, name: 'A', ownerId: owner });
     await projects.setModeCredentials(projectA, 'test', { secretKey: keys.projectTest });
     await projects.setModeCredentials(projectA, 'live', { secretKey: keys.projectLive });
-    await projects.setModeCredentials(projectOnlyTest, 'test', { secretKey: keys.onlyTest });
-    await projects.setModeCredentials(projectInactive, 'test', { secretKey: keys.projectTest });
-    await testApp.app
-      .get(PrismaService)
-      .stripeConfig.update({ where: { projectId: projectInactive }, data: { isActive: false } });
+  };
+
+  /** Another project of the owner: without configuration, deactivated, or with a test key only. */
+  const ownerProject = async (kind: 'unconfigured' | 'inactive' | 'onlyTest'): Promise<string> => {
+    const id = randomUUID();
+    const projects = fixtures(testApp.app);
+    await projects.createProject({ id, name: kind, ownerId: owner });
+    if (kind === 'unconfigured') return id;
+    await projects.setModeCredentials(id, 'test', {
+      secretKey: kind === 'onlyTest' ? keys.onlyTest : keys.projectTest,
+    });
+    if (kind === 'inactive') {
+      await testApp.app.get(PrismaService).stripeConfig.update({ where: { projectId: id }, data: { isActive: false } });
+    }
+    return id;
   };
 
   describe('POST /projects/{project_id}/validate-credentials', () => {
@@ -405,7 +410,7 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
     });
 
     it('works for a project without Stripe configuration', async () => {
-      await webhookUrls(ownerToken(), projectUnconfigured).expect(200);
+      await webhookUrls(ownerToken(), await ownerProject('unconfigured')).expect(200);
     });
 
     it('answers 503 when PUBLIC_BASE_URL is not configured, after checking ownership', async () => {
@@ -574,13 +579,13 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
     });
 
     it.each([
-      ['has no Stripe configuration', () => projectUnconfigured, ''],
-      ['has a deactivated configuration', () => projectInactive, ''],
-      ['has no live key', () => projectOnlyTest, '?test_mode=false'],
-    ])('answers 404 when the project %s', async (_name, project, query) => {
+      ['has no Stripe configuration', 'unconfigured', ''],
+      ['has a deactivated configuration', 'inactive', ''],
+      ['has no live key', 'onlyTest', '?test_mode=false'],
+    ] as const)('answers 404 when the project %s', async (_name, kind, query) => {
       const response = await link(
         ownerToken(),
-        project(),
+        await ownerProject(kind),
         randomUUID(),
         { stripe_customer_id: 'cus_onlyTest' },
         query,
@@ -590,6 +595,7 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
     });
 
     it('answers 409 when the customer is linked to another user of the project in that mode', async () => {
+      const projectOnlyTest = await ownerProject('onlyTest');
       const first = randomUUID();
       const second = randomUUID();
       await link(ownerToken(), projectOnlyTest, first, { stripe_customer_id: 'cus_onlyTest' }).expect(200);
