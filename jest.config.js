@@ -9,9 +9,6 @@ const common = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     // package.json#imports points #libs/<name> at the compiled dist/ for Node; tests load the TypeScript sources.
     '^#libs/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
-    // @fastify/static requires the ESM-only content-disposition 3, which Jest's CommonJS loader cannot load before
-    // Node 24.9 (Node itself can); tests get the CommonJS 2.x (used only by reply.download, which we never call).
-    '^content-disposition$': 'content-disposition-cjs',
   },
   transform: { '^.+\\.ts$': tsJest },
   testEnvironment: 'node',

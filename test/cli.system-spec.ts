@@ -119,6 +119,17 @@ function createPgliteDatabase(dataDir: string): TestDatabase {
   };
 }
 
+/** `run` (synchronous) with `dir` as the working directory, where relative configuration paths resolve. */
+function inWorkingDirectory<T>(dir: string, run: () => T): T {
+  const previous = process.cwd();
+  process.chdir(dir);
+  try {
+    return run();
+  } finally {
+    process.chdir(previous);
+  }
+}
+
 function openPglite(dataDir: string): Promise<DatabaseConnection> {
   return openDatabase({ kind: 'pglite', dataDir, migrateOnStart: false });
 }
@@ -603,25 +614,32 @@ describe('operator CLI', () => {
   );
 
   it(
-    'token mint without configured secrets uses the development secrets the service would use',
+    'token mint without configured secrets signs with the development secrets the service uses, whatever its database',
     async () => {
-      const env = {
-        PGLITE_DATA_DIR: join(cwd, 'dev'),
-        DATABASE_URL: undefined,
-        JWT_SECRET: undefined,
+      const unset = { DATABASE_URL: undefined, PGLITE_DATA_DIR: undefined, JWT_SECRET: undefined };
+      const result = await cli(['token', 'mint', '--user', userId, '--json'], {
+        ...unset,
         SECRETS_ENCRYPTION_KEY: undefined,
-      };
-      const result = await cli(['token', 'mint', '--user', userId, '--json'], env);
+      });
       expect(result.code).toBe(0);
-      expect(result.stderr).toMatch(
-        /^Using development secrets from \S+dev-secrets\.json for JWT_SECRET, SECRETS_ENCRYPTION_KEY;[^\n]*\n$/,
+      const file = join(cwd, '.data', 'dev-secrets.json');
+      expect(result.stderr).toBe(
+        `Using development secrets from ${file} for JWT_SECRET, SECRETS_ENCRYPTION_KEY; ` +
+          'set them in the environment for production.\n',
       );
       const { token } = JSON.parse(result.stdout) as { token: string };
-      const service = loadConfig({ NODE_ENV: 'test', PGLITE_DATA_DIR: env.PGLITE_DATA_DIR });
-      expect(jwt.verify(token, service.jwt.secret!, { algorithms: ['HS256'] })).toMatchObject({
-        sub: userId,
-        type: 'access',
-      });
+      // The service started from the same folder, on PostgreSQL, in memory or on PGlite elsewhere.
+      for (const env of [
+        { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/test' },
+        { PGLITE_DATA_DIR: 'memory://' },
+        { PGLITE_DATA_DIR: join(cwd, 'dev') },
+      ]) {
+        const service = inWorkingDirectory(cwd, () => loadConfig({ NODE_ENV: 'test', ...env }));
+        expect(jwt.verify(token, service.jwt.secret!, { algorithms: ['HS256'] })).toMatchObject({
+          sub: userId,
+          type: 'access',
+        });
+      }
     },
     TIMEOUT,
   );

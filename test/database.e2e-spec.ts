@@ -1,4 +1,14 @@
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -19,6 +29,8 @@ const MIGRATION_NAMES = readdirSync(MIGRATIONS, { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name)
   .sort();
+
+const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
 /** Runs SQL on whichever back end the suite targets. */
 interface Probe {
@@ -171,6 +183,9 @@ describe('schema drift', () => {
 describe('embedded data directory', () => {
   it('is held by one process at a time, and keeps its data across reopenings', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pglite-'));
+    // Left by a process with a permissive umask: made private when the database opens.
+    writeFileSync(join(dataDir, 'left-behind'), 'x', { mode: 0o666 });
+    chmodSync(join(dataDir, 'left-behind'), 0o666);
     try {
       const first = await openDatabase({ kind: 'pglite', dataDir, migrateOnStart: false });
       await applyMigrations(first.migrationTarget);
@@ -181,7 +196,16 @@ describe('embedded data directory', () => {
 
       const second = openDatabase({ kind: 'pglite', dataDir, migrateOnStart: false });
       await expect(second).rejects.toBeInstanceOf(EmbeddedDatabaseBusyError);
-      await expect(second).rejects.toThrow(/in use by another process/);
+      await expect(second).rejects.toThrow(`in use by process ${process.pid} (is the service running?)`);
+
+      // Only this user can read or write the data: the folder 0700, every file 0600, also those PGlite made.
+      const entries = readdirSync(dataDir, { recursive: true, withFileTypes: true });
+      const modes = new Set(
+        entries.map((entry) => (entry.isDirectory() ? 'dir ' : 'file ') + modeOf(join(entry.parentPath, entry.name))),
+      );
+      expect(entries.length).toBeGreaterThan(100);
+      expect(modeOf(dataDir)).toBe('700');
+      expect([...modes].sort()).toEqual(['dir 700', 'file 600']);
 
       await first.close();
       const reopened = await openDatabase({ kind: 'pglite', dataDir, migrateOnStart: false });

@@ -160,6 +160,8 @@ describe('structured logs, request ids and HTTP hardening', () => {
         'referrer-policy': 'no-referrer',
         'content-security-policy': expect.stringContaining("default-src 'self'"),
       });
+      // Over plain http it would send browsers to https for Swagger UI's scripts (PUBLIC_BASE_URL is not https here).
+      expect(response.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
       expect(response.headers['x-powered-by']).toBeUndefined();
     }
   });

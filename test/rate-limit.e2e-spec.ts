@@ -7,6 +7,9 @@ import { accessToken, endUserToken, WRONG_JWT_SECRET } from './support/tokens.js
 import { freePort as closedPort } from './support/ports.js';
 import { expectResetWithin, timed, type Timed } from './support/rate-limit-reset.js';
 import { fixtures } from './support/fixtures.js';
+import { parseExposition, sampleValue } from './support/prometheus.js';
+import { StallableRelay } from './support/tcp-relay.js';
+import { REDIS_COMMAND_TIMEOUT_MS } from '#libs/rate-limit';
 
 const PATH = '/api/v1/payments/stripe/customer-portal';
 const RETURN_URL = 'https://myapp.example.com/account/billing';
@@ -360,6 +363,124 @@ describe('rate limits on end-user endpoints', () => {
       ]);
       expectTooManyRequests(answers[USER_LIMIT], USER_LIMIT);
       expect(stripe.requests).toHaveLength(USER_LIMIT);
+    });
+  });
+
+  describe('when Redis stalls (a relay in front of it holds every command)', () => {
+    // Long enough that the stalled phase below ends before the first probe, even on a loaded machine.
+    const BACKOFF_MS = 3000;
+    const tenants = new Tenants(2);
+    const prefix = `e2e-rate-limit-stall-${randomBytes(6).toString('hex')}`;
+    const relay = new StallableRelay('127.0.0.1', 6379);
+    const redis = new Redis(REDIS_URL, { lazyConnect: true });
+    let logged = '';
+    let testApp: TestApp | undefined;
+    let fallbacksBefore = 0;
+
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+    const send = (userId: string) => timed(portal(testApp!, { token: endUserToken(userId, tenants.projectA) }));
+    const rateLimitLogs = () =>
+      logged
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { level: string; context?: string; msg: string })
+        .filter(({ context }) => context === 'RateLimit')
+        .map(({ level, msg }) => `${level} ${msg}`);
+    const breakerMetrics = async () => {
+      const samples = parseExposition((await request(testApp!.app.getHttpServer()).get('/metrics').expect(200)).text);
+      return {
+        open: sampleValue(samples, 'rate_limit_redis_breaker_open'),
+        fallbacks: sampleValue(samples, 'rate_limit_redis_fallbacks_total') - fallbacksBefore,
+      };
+    };
+    const elapsed = ({ sentAt, answeredAt }: Timed) => answeredAt - sentAt;
+    const statusAndRemaining = ({ response }: Timed) => [response.status, shown(response).remaining];
+
+    beforeAll(async () => {
+      await redis.connect();
+      const port = await relay.start();
+      testApp = await startTestApp(
+        {
+          STRIPE_API_BASE_URL: stripe.baseUrl,
+          REDIS_URL: `redis://127.0.0.1:${port}`,
+          RATE_LIMIT_KEY_PREFIX: prefix,
+          RATE_LIMIT_REDIS_BACKOFF_MS: String(BACKOFF_MS),
+          RATE_LIMIT_USER_PER_MINUTE: String(USER_LIMIT),
+          // Out of the way: the user's limit is the one these requests run into.
+          RATE_LIMIT_IP_PER_MINUTE: '100',
+          LOG_LEVEL: 'log',
+        },
+        { logDestination: { write: (line: string) => void (logged += line) } },
+      );
+      await tenants.provision(stripe, testApp);
+      // A cold process can block its event loop past a command timeout: warm up until Redis counts a request.
+      const warmUser = tenants.freshUser();
+      for (let attempt = 1; ; attempt += 1) {
+        await portal(testApp, { token: endUserToken(warmUser, tenants.projectA) }).expect(200);
+        if ((await breakerMetrics()).open === 0) break;
+        if (attempt === USER_LIMIT) throw new Error('Redis never counted a request through the relay');
+        await sleep(BACKOFF_MS);
+      }
+      fallbacksBefore = (await breakerMetrics()).fallbacks;
+      logged = '';
+    });
+
+    afterAll(async () => {
+      relay.resume();
+      await testApp?.close();
+      const left = await redis.keys(`${prefix}:*`);
+      if (left.length > 0) await redis.del(...left);
+      redis.disconnect();
+      await relay.stop();
+    });
+
+    it('waits on it once, then counts in the process without asking it, and shares counts again once it answers', async () => {
+      const user = tenants.freshUser();
+      const userKey = `${prefix}:end-user:${tenants.projectA}:${user}`;
+
+      const shared = await send(user);
+      expect(statusAndRemaining(shared)).toEqual([200, '2']);
+      expect(await redis.get(userKey)).toBe('1');
+
+      relay.pause();
+      const first = await send(user);
+      // One command (the address check) went out and waited out its timeout; the user check did not ask Redis.
+      expect(elapsed(first)).toBeGreaterThanOrEqual(REDIS_COMMAND_TIMEOUT_MS - 5);
+      expect(relay.heldText().match(/evalsha/gi)).toHaveLength(1);
+      const heldAfterFirst = relay.heldText();
+      const following = [];
+      for (let call = 0; call < 5; call += 1) following.push(await send(user));
+
+      expect(relay.heldText()).toBe(heldAfterFirst);
+      // Counted in this process from 0 (Redis's count of 1 is not known here), and still limited.
+      expect([first, ...following].map(statusAndRemaining)).toEqual([
+        [200, '2'],
+        [200, '1'],
+        [200, '0'],
+        [429, '0'],
+        [429, '0'],
+        [429, '0'],
+      ]);
+      // The refusals do no Stripe or database work: what is left of them is the two limit checks.
+      for (const refused of following.slice(2)) expect(elapsed(refused)).toBeLessThan(REDIS_COMMAND_TIMEOUT_MS);
+      expect(await breakerMetrics()).toEqual({ open: 1, fallbacks: 12 });
+      expect(rateLimitLogs()).toEqual([
+        `warn Redis is unavailable for rate limiting (Command timed out); each instance counts on its own, trying Redis again every ${BACKOFF_MS} ms`,
+      ]);
+
+      relay.resume();
+      // The breaker opened before the first stalled request was answered.
+      await sleep(first.answeredAt + BACKOFF_MS + 50 - Date.now());
+      const probe = await send(user);
+
+      // Counted in Redis again: its count (1) plus this one, though this process alone refuses the user.
+      expect(statusAndRemaining(probe)).toEqual([200, '1']);
+      expect(await redis.get(userKey)).toBe('2');
+      expect(await breakerMetrics()).toEqual({ open: 0, fallbacks: 12 });
+      expect(rateLimitLogs()).toEqual([
+        expect.stringMatching(/^warn Redis is unavailable for rate limiting/),
+        'info Redis answers again; rate-limit counters are shared again',
+      ]);
     });
   });
 });

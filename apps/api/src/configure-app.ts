@@ -1,4 +1,4 @@
-import { VersioningType, type INestApplication } from '@nestjs/common';
+import { VersioningType, type ContentSecurityPolicyOptions, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { DatabaseExceptionFilter } from '#libs/database';
 import type { AppConfig } from '#libs/config';
 import { createAppLogger, PinoNestLogger, registerRequestLogging, requestIdOf } from '#libs/logging';
+import { HttpMetrics } from '#libs/metrics';
 import {
   DomainErrorFilter,
   HttpExceptionFilter,
@@ -13,9 +14,10 @@ import {
   registerJsonBodyParser,
 } from '#libs/http-errors';
 import { AppModule } from './app.module.js';
+import { httpServerLimits, limitConnections } from './http-server-limits.js';
 
-/** Largest JSON body accepted; larger ones get 413. */
-export const JSON_BODY_LIMIT = '100kb';
+/** Largest JSON body accepted, in bytes (100 KB); larger ones get 413. */
+export const JSON_BODY_LIMIT = 102_400;
 
 /** Where Swagger UI and the OpenAPI document are served, outside the `api` prefix. */
 const DOCUMENTATION_PATHS = { ui: 'docs', json: 'openapi.json', yaml: 'openapi.yaml' } as const;
@@ -45,7 +47,7 @@ export async function createApiApp(
       maxAge: 600,
     });
   }
-  configureApp(app);
+  configureApp(app, config);
   return app;
 }
 
@@ -69,6 +71,7 @@ export function httpAdapter(config?: AppConfig): FastifyAdapter {
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     genReqId: requestIdOf,
     requestIdHeader: false,
+    ...httpServerLimits(config),
   });
 }
 
@@ -76,14 +79,18 @@ export function httpAdapter(config?: AppConfig): FastifyAdapter {
  * Everything main.ts sets on the app beyond the module graph. The e2e tests call this same function, so they run
  * the production wiring.
  */
-export function configureApp(app: NestFastifyApplication): OpenAPIObject {
+export function configureApp(app: NestFastifyApplication, config: AppConfig): OpenAPIObject {
   // helmet 8's defaults (HSTS, nosniff, frame-ancestors, CSP...), set once per response by Nest's own hook.
-  app.useSecurityHeaders();
+  app.useSecurityHeaders({ contentSecurityPolicy: contentSecurityPolicy(config) });
   registerJsonBodyParser(app.getHttpAdapter().getInstance(), JSON_BODY_LIMIT);
   app.setGlobalPrefix('api', { exclude: ['health', 'metrics'] });
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(new PydanticValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter(), new DatabaseExceptionFilter(), new DomainErrorFilter());
+  const metrics = app.get(HttpMetrics);
+  limitConnections(app.getHttpAdapter().getInstance(), config.http.maxConnections, (status, reason) =>
+    metrics.countRejected(status, reason),
+  );
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup(DOCUMENTATION_PATHS.ui, app, document, {
     useGlobalPrefix: false,
@@ -93,15 +100,34 @@ export function configureApp(app: NestFastifyApplication): OpenAPIObject {
   return document;
 }
 
+/**
+ * helmet's default policy, with `upgrade-insecure-requests` only when browsers come over https: on plain http from
+ * any address but localhost it sends them to https for Swagger UI's scripts, and the page stays blank.
+ */
+export function contentSecurityPolicy(config: AppConfig): ContentSecurityPolicyOptions {
+  return { directives: { upgradeInsecureRequests: config.http.behindTls } };
+}
+
+/** Shown in the document's description and in Swagger UI's Authorize dialog. */
+const HOW_TO_GET_A_TOKEN =
+  "Tokens are JWTs signed with the service's `JWT_SECRET` (or its development secret). From the repository where " +
+  'the service runs, `npm run -s cli -- token mint --user <uuid>` mints a developer token (no project) and ' +
+  '`npm run -s cli -- token mint --user <uuid> --project <uuid>` an end-user token of that project. Paste the ' +
+  'token alone, without `Bearer `.';
+
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Stripe Subscriptions API')
     .setDescription(
       'Multi-tenant Stripe subscriptions, wire-compatible with the Dev Kit for AI Cloud API payments contract. ' +
-        'End users authenticate with a project-scoped bearer JWT.',
+        'End users authenticate with a project-scoped bearer JWT, developers (who own projects) with one without a ' +
+        `project. ${HOW_TO_GET_A_TOKEN}`,
     )
     .setVersion('0.1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'HTTPBearer')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: HOW_TO_GET_A_TOKEN },
+      'HTTPBearer',
+    )
     .build();
   return SwaggerModule.createDocument(app, config);
 }

@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { LoggerService } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig, ConfigurationError, loadConfig } from '#libs/config';
 import { createAppLogger, PinoNestLogger } from '#libs/logging';
+import { browsableBaseUrl } from './browsable-url.js';
 import { createApiApp } from './configure-app.js';
 
 async function bootstrap(): Promise<void> {
@@ -21,7 +23,12 @@ async function bootstrap(): Promise<void> {
   }
   const app = await createApiApp(config);
   await app.listen(config.http.port, config.http.host);
-  logger.log(`Listening on http://${config.http.host}:${config.http.port} (docs at /docs)`, 'Bootstrap');
+  // The bound port, not PORT: PORT=0 picks a free one.
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  logger.log(
+    `Listening on ${config.http.host}:${port}; API documentation at ${browsableBaseUrl(config.http.host, port)}/docs`,
+    'Bootstrap',
+  );
   exitGracefullyOn(['SIGTERM', 'SIGINT'], app, logger);
 }
 
@@ -47,7 +54,8 @@ function exitGracefullyOn(signals: NodeJS.Signals[], app: NestFastifyApplication
     new Promise<void>((resolve) => server.close(() => resolve()))
       .then(() => app.close())
       .then(
-        () => process.exit(0),
+        // 0, unless a failure asked for the stop (e.g. the embedded database's lock was lost: exit code 1).
+        () => process.exit(),
         (error: unknown) => {
           logger.error(
             `Shutdown failed: ${error instanceof Error ? error.message : String(error)}`,

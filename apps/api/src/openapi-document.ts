@@ -25,7 +25,7 @@ export async function generateOpenApiDocument(): Promise<OpenAPIObject> {
     abortOnError: false,
   });
   try {
-    return configureApp(app);
+    return configureApp(app, config);
   } finally {
     await app.close();
   }

@@ -1,7 +1,7 @@
 import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { AccessTokenSigner } from '#libs/auth';
 import { AppConfig } from '#libs/config';
-import { applyMigrations, openDatabase } from '#libs/database';
+import { applyMigrations, openDatabase, staleLockNotice } from '#libs/database';
 import {
   OPERATOR,
   ProjectsRepository,
@@ -81,9 +81,13 @@ export async function runCommand(
 // Opened here rather than through DatabaseModule, which would already migrate on start and leave nothing to report.
 async function migrate(config: AppConfig): Promise<string[]> {
   const logger = new Logger('Database');
-  const connection = await openDatabase(config.database, (error) =>
-    logger.error(`Lost the embedded database lock: ${error.message}`),
-  );
+  const connection = await openDatabase(config.database, {
+    onLockLost: (error) => {
+      logger.error(`Lost the embedded database lock (${error.message}); stopping`);
+      process.exit(1);
+    },
+    onStaleLockTakenOver: (owner) => logger.warn(staleLockNotice(owner)),
+  });
   try {
     return await applyMigrations(connection.migrationTarget);
   } finally {

@@ -27,10 +27,14 @@ describe('environmentSchema', () => {
       NODE_ENV: 'development',
       HOST: '0.0.0.0',
       PORT: 3000,
+      HTTP_REQUEST_TIMEOUT_MS: 10_000,
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: 72_000,
+      HTTP_MAX_CONNECTIONS: 10_000,
       LOG_LEVEL: 'log',
       DATABASE_URL: undefined,
       DATABASE_POOL_SIZE: 10,
       PGLITE_DATA_DIR: './.data',
+      DEV_SECRETS_FILE: './.data/dev-secrets.json',
       MIGRATE_ON_START: true,
       JWT_SECRET: undefined,
       JWT_PUBLIC_KEY: undefined,
@@ -48,6 +52,7 @@ describe('environmentSchema', () => {
       RATE_LIMIT_IP_PER_MINUTE: 300,
       RATE_LIMIT_CONFIG_PER_MINUTE: 30,
       RATE_LIMIT_KEY_PREFIX: 'rate-limit',
+      RATE_LIMIT_REDIS_BACKOFF_MS: 5000,
       REDIS_URL: undefined,
       STRIPE_MAX_IN_FLIGHT_PER_PROJECT: 20,
       METRICS_TOKEN: undefined,
@@ -91,8 +96,15 @@ describe('environmentSchema', () => {
         RATE_LIMIT_USER_PER_MINUTE: '5',
         RATE_LIMIT_IP_PER_MINUTE: '1000000',
         RATE_LIMIT_CONFIG_PER_MINUTE: '12',
+        RATE_LIMIT_REDIS_BACKOFF_MS: '1000',
         STRIPE_MAX_IN_FLIGHT_PER_PROJECT: '3',
+        HTTP_REQUEST_TIMEOUT_MS: '1000',
+        HTTP_KEEP_ALIVE_TIMEOUT_MS: '600000',
+        HTTP_MAX_CONNECTIONS: '16',
       });
+      expect(parsed.HTTP_REQUEST_TIMEOUT_MS).toBe(1000);
+      expect(parsed.HTTP_KEEP_ALIVE_TIMEOUT_MS).toBe(600_000);
+      expect(parsed.HTTP_MAX_CONNECTIONS).toBe(16);
       expect(parsed.DATABASE_POOL_SIZE).toBe(4);
       expect(parsed.JWT_CLOCK_TOLERANCE_SECONDS).toBe(0);
       expect(parsed.STRIPE_TIMEOUT_MS).toBe(2500);
@@ -101,6 +113,7 @@ describe('environmentSchema', () => {
       expect(parsed.RATE_LIMIT_USER_PER_MINUTE).toBe(5);
       expect(parsed.RATE_LIMIT_IP_PER_MINUTE).toBe(1_000_000);
       expect(parsed.RATE_LIMIT_CONFIG_PER_MINUTE).toBe(12);
+      expect(parsed.RATE_LIMIT_REDIS_BACKOFF_MS).toBe(1000);
       expect(parsed.STRIPE_MAX_IN_FLIGHT_PER_PROJECT).toBe(3);
     });
 
@@ -114,6 +127,7 @@ describe('environmentSchema', () => {
         RATE_LIMIT_USER_PER_MINUTE: '',
         RATE_LIMIT_IP_PER_MINUTE: ' ',
         RATE_LIMIT_CONFIG_PER_MINUTE: '',
+        RATE_LIMIT_REDIS_BACKOFF_MS: '',
         STRIPE_MAX_IN_FLIGHT_PER_PROJECT: '',
       });
       expect(parsed.DATABASE_POOL_SIZE).toBe(10);
@@ -124,6 +138,7 @@ describe('environmentSchema', () => {
       expect(parsed.RATE_LIMIT_USER_PER_MINUTE).toBe(60);
       expect(parsed.RATE_LIMIT_IP_PER_MINUTE).toBe(300);
       expect(parsed.RATE_LIMIT_CONFIG_PER_MINUTE).toBe(30);
+      expect(parsed.RATE_LIMIT_REDIS_BACKOFF_MS).toBe(5000);
       expect(parsed.STRIPE_MAX_IN_FLIGHT_PER_PROJECT).toBe(20);
     });
 
@@ -144,6 +159,14 @@ describe('environmentSchema', () => {
       ['RATE_LIMIT_IP_PER_MINUTE', '1.5'],
       ['RATE_LIMIT_CONFIG_PER_MINUTE', '0'],
       ['RATE_LIMIT_CONFIG_PER_MINUTE', '-3'],
+      ['RATE_LIMIT_REDIS_BACKOFF_MS', '999'],
+      ['RATE_LIMIT_REDIS_BACKOFF_MS', '300001'],
+      ['RATE_LIMIT_REDIS_BACKOFF_MS', '5s'],
+      ['HTTP_REQUEST_TIMEOUT_MS', '999'],
+      ['HTTP_REQUEST_TIMEOUT_MS', '300001'],
+      ['HTTP_KEEP_ALIVE_TIMEOUT_MS', '0'],
+      ['HTTP_MAX_CONNECTIONS', '15'],
+      ['HTTP_MAX_CONNECTIONS', 'many'],
     ])('refuses %s=%p', (name, raw) => {
       const found = problems({ [name]: raw });
       expect(found).toHaveLength(1);
@@ -277,6 +300,31 @@ describe('environmentSchema', () => {
     });
   });
 
+  describe('DEV_SECRETS_FILE', () => {
+    it.each([
+      ['', './.data/dev-secrets.json'],
+      ['  ', './.data/dev-secrets.json'],
+      ['secrets/dev.json', 'secrets/dev.json'],
+      ['/run/dev/secrets.json', '/run/dev/secrets.json'],
+    ])('reads %p as %p', (value, expected) => {
+      expect(environmentSchema.parse({ DEV_SECRETS_FILE: value }).DEV_SECRETS_FILE).toBe(expected);
+    });
+
+    it.each(['./.data/', '/run/dev/'])('refuses the folder %p', (value) => {
+      expect(problems({ DEV_SECRETS_FILE: value })).toEqual(['DEV_SECRETS_FILE: must be a file path, not a folder']);
+    });
+  });
+
+  describe('PUBLIC_BASE_URL', () => {
+    it.each(['http://192.168.1.20:3000', 'https://billing.example.com/base/'])('accepts %p', (url) => {
+      expect(environmentSchema.parse({ PUBLIC_BASE_URL: url }).PUBLIC_BASE_URL).toBe(url);
+    });
+
+    it.each(['ftp://billing.example.com', 'billing.example.com', '/base'])('refuses %p', (url) => {
+      expect(problems({ PUBLIC_BASE_URL: url })).toEqual(['PUBLIC_BASE_URL: must be an absolute http(s) URL']);
+    });
+  });
+
   describe('TRUST_PROXY', () => {
     it.each([
       ['', undefined],
@@ -358,7 +406,15 @@ describe('AppConfig', () => {
   it('groups the defaults', () => {
     const config = configWith({});
     expect(config.production).toBe(false);
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000, trustProxy: false });
+    expect(config.http).toEqual({
+      host: '0.0.0.0',
+      port: 3000,
+      trustProxy: false,
+      behindTls: false,
+      requestTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 72_000,
+      maxConnections: 10_000,
+    });
     expect(config.logLevel).toBe('log');
     expect(config.database).toEqual({ kind: 'pglite', dataDir: './.data', migrateOnStart: true });
     expect(config.embeddedDataDir).toBe('./.data');
@@ -384,6 +440,7 @@ describe('AppConfig', () => {
       configWritesPerMinute: 30,
       keyPrefix: 'rate-limit',
       redisUrl: undefined,
+      redisBackoffMs: 5000,
     });
   });
 
@@ -394,6 +451,7 @@ describe('AppConfig', () => {
       RATE_LIMIT_CONFIG_PER_MINUTE: '4',
       RATE_LIMIT_KEY_PREFIX: 'replica-set-a',
       REDIS_URL: 'redis://cache:6379/1',
+      RATE_LIMIT_REDIS_BACKOFF_MS: '2500',
       TRUST_PROXY: '1',
     });
     expect(config.rateLimit).toEqual({
@@ -402,9 +460,20 @@ describe('AppConfig', () => {
       configWritesPerMinute: 4,
       keyPrefix: 'replica-set-a',
       redisUrl: 'redis://cache:6379/1',
+      redisBackoffMs: 2500,
     });
     expect(config.http.trustProxy).toBe(1);
     expect(config.metrics).toEqual({ token: undefined });
+  });
+
+  it.each([
+    ['https://billing.example.com/', true, 'https://billing.example.com'],
+    ['HTTPS://billing.example.com', true, 'HTTPS://billing.example.com'],
+    ['http://192.168.1.20:3000', false, 'http://192.168.1.20:3000'],
+  ])('knows from PUBLIC_BASE_URL=%p whether browsers reach it over TLS', (url, behindTls, publicBaseUrl) => {
+    const config = configWith({ PUBLIC_BASE_URL: url });
+    expect(config.http.behindTls).toBe(behindTls);
+    expect(config.publicBaseUrl).toBe(publicBaseUrl);
   });
 
   it('selects postgres when DATABASE_URL is set', () => {

@@ -80,6 +80,9 @@ export const environmentSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: blankAsUnset(z.coerce.number().int().min(0).max(65535).default(3000)),
   TRUST_PROXY: optionalNonEmpty.pipe(trustProxy.optional()),
+  HTTP_REQUEST_TIMEOUT_MS: blankAsUnset(z.coerce.number().int().min(1000).max(300_000).default(10_000)),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: blankAsUnset(z.coerce.number().int().min(1000).max(600_000).default(72_000)),
+  HTTP_MAX_CONNECTIONS: blankAsUnset(z.coerce.number().int().min(16).max(1_000_000).default(10_000)),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   DATABASE_URL: optionalNonEmpty.pipe(
     z
@@ -89,6 +92,12 @@ export const environmentSchema = z.object({
   ),
   DATABASE_POOL_SIZE: positiveInt(10),
   PGLITE_DATA_DIR: z.string().min(1).default('./.data'),
+  DEV_SECRETS_FILE: optionalNonEmpty.pipe(
+    z
+      .string()
+      .refine((value) => !/[\\/]$/.test(value), { error: 'must be a file path, not a folder' })
+      .default('./.data/dev-secrets.json'),
+  ),
   MIGRATE_ON_START: booleanString.default(true),
   JWT_SECRET: optionalNonEmpty.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   JWT_PUBLIC_KEY: optionalNonEmpty.pipe(
@@ -133,6 +142,8 @@ export const environmentSchema = z.object({
       .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1 to 64 letters, digits or : _ . -')
       .default('rate-limit'),
   ),
+  // At least a few command timeouts (250 ms each), so calls made before the breaker opened are over when it probes.
+  RATE_LIMIT_REDIS_BACKOFF_MS: blankAsUnset(z.coerce.number().int().min(1000).max(300_000).default(5000)),
   REDIS_URL: optionalNonEmpty.pipe(
     z.url({ protocol: /^rediss?$/, hostname: /./, error: 'must be a redis:// or rediss:// URL' }).optional(),
   ),
@@ -147,8 +158,22 @@ export type StripeMode = 'test' | 'live';
 /** The validated, typed configuration every module receives; built once at start-up. */
 export class AppConfig {
   readonly production: boolean;
-  /** `trustProxy` decides the client address (`request.ip`) that per-address rate limits count. */
-  readonly http: { host: string; port: number; trustProxy: TrustProxy };
+  /**
+   * `trustProxy` decides the client address (`request.ip`) that per-address rate limits count. `behindTls`: browsers
+   * reach the service over https (PUBLIC_BASE_URL is https), so its CSP may tell them to upgrade http requests.
+   */
+  readonly http: {
+    host: string;
+    port: number;
+    trustProxy: TrustProxy;
+    behindTls: boolean;
+    /** Headers and body must have arrived within this; a slower (or stalled) client gets 408 and is cut off. */
+    requestTimeoutMs: number;
+    /** How long an idle keep-alive connection stays open. */
+    keepAliveTimeoutMs: number;
+    /** Connections beyond this are refused at once, so a flood cannot exhaust the process's file descriptors. */
+    maxConnections: number;
+  };
   readonly logLevel: Environment['LOG_LEVEL'];
   /** Browser origins allowed to call the API (CORS); empty: no CORS headers, browsers refuse cross-origin calls. */
   readonly corsOrigins: string[];
@@ -174,7 +199,8 @@ export class AppConfig {
   };
   /**
    * Requests per minute on end-user endpoints, and Stripe configuration writes per minute per developer; counters in
-   * Redis when `redisUrl` is set, else in this process.
+   * Redis when `redisUrl` is set, else in this process. `redisBackoffMs`: after a Redis failure, how long requests are
+   * counted in this process before Redis is tried again.
    */
   readonly rateLimit: {
     userPerMinute: number;
@@ -182,13 +208,29 @@ export class AppConfig {
     configWritesPerMinute: number;
     keyPrefix: string;
     redisUrl?: string;
+    redisBackoffMs: number;
   };
   /** `token` unset: GET /metrics is open, like the health endpoints; set: it needs `Authorization: Bearer <token>`. */
   readonly metrics: { token?: string };
 
-  constructor(env: Environment, generated: { jwtSecret?: string; encryptionKey?: string } = {}) {
+  /**
+   * `generated`: development secrets standing in for unset variables; `formerEncryptionKeys` are development keys
+   * from a former secrets file, kept to decrypt what they encrypted.
+   */
+  constructor(
+    env: Environment,
+    generated: { jwtSecret?: string; encryptionKey?: string; formerEncryptionKeys?: string[] } = {},
+  ) {
     this.production = env.NODE_ENV === 'production';
-    this.http = { host: env.HOST, port: env.PORT, trustProxy: env.TRUST_PROXY ?? false };
+    this.http = {
+      host: env.HOST,
+      port: env.PORT,
+      trustProxy: env.TRUST_PROXY ?? false,
+      behindTls: env.PUBLIC_BASE_URL !== undefined && new URL(env.PUBLIC_BASE_URL).protocol === 'https:',
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
+    };
     this.logLevel = env.LOG_LEVEL;
     this.corsOrigins = env.CORS_ORIGINS ?? [];
     this.publicBaseUrl = env.PUBLIC_BASE_URL?.replace(/\/+$/, '');
@@ -211,7 +253,9 @@ export class AppConfig {
     if (!currentKey) throw new ConfigurationError(['SECRETS_ENCRYPTION_KEY: required']);
     this.secrets = {
       currentKey: Buffer.from(currentKey, 'base64'),
-      previousKeys: (env.SECRETS_ENCRYPTION_PREVIOUS_KEYS ?? []).map((key) => Buffer.from(key, 'base64')),
+      previousKeys: [...(env.SECRETS_ENCRYPTION_PREVIOUS_KEYS ?? []), ...(generated.formerEncryptionKeys ?? [])].map(
+        (key) => Buffer.from(key, 'base64'),
+      ),
     };
     this.stripe = {
       apiBaseUrl: env.STRIPE_API_BASE_URL ? new URL(env.STRIPE_API_BASE_URL) : undefined,
@@ -226,11 +270,12 @@ export class AppConfig {
       configWritesPerMinute: env.RATE_LIMIT_CONFIG_PER_MINUTE,
       keyPrefix: env.RATE_LIMIT_KEY_PREFIX,
       redisUrl: env.REDIS_URL,
+      redisBackoffMs: env.RATE_LIMIT_REDIS_BACKOFF_MS,
     };
     this.metrics = { token: env.METRICS_TOKEN };
   }
 
-  /** Whether the embedded database is kept on disk (dev secrets then live beside it). */
+  /** Whether the embedded database is kept on disk. */
   get embeddedDataDir(): string | undefined {
     return this.database.kind === 'pglite' && this.database.dataDir !== 'memory://' ? this.database.dataDir : undefined;
   }

@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -11,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { AppConfig, ConfigurationError, loadConfig } from './index.js';
 
 const KEY = Buffer.alloc(32, 1).toString('base64');
@@ -44,12 +45,20 @@ function encodingsOf(secrets: StoredSecrets): string[] {
 
 describe('loadConfig', () => {
   let dir: string;
+  let previousCwd: string;
+  /** DEV_SECRETS_FILE's default, ./.data/dev-secrets.json, from the working directory `dir`. */
+  let secretsFile: string;
 
+  // Relative paths (the secrets file's default and its former ./.dev-secrets) resolve inside the temporary folder.
   beforeEach(() => {
     dir = realpathSync(mkdtempSync(join(tmpdir(), 'load-config-')));
+    secretsFile = join(dir, '.data', 'dev-secrets.json');
+    previousCwd = process.cwd();
+    process.chdir(dir);
   });
 
   afterEach(() => {
+    process.chdir(previousCwd);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -187,7 +196,7 @@ describe('loadConfig', () => {
 
     it('never reuses development secrets, even when a file exists', () => {
       loadConfig({ PGLITE_DATA_DIR: dir });
-      expect(existsSync(join(dir, 'dev-secrets.json'))).toBe(true);
+      expect(existsSync(secretsFile)).toBe(true);
       expect(
         configurationError(() => loadConfig({ NODE_ENV: 'production', PGLITE_DATA_DIR: dir })).problems,
       ).toHaveLength(2);
@@ -195,115 +204,185 @@ describe('loadConfig', () => {
   });
 
   describe('development secrets', () => {
-    it('generates them in <PGLITE_DATA_DIR>/dev-secrets.json with mode 0600', () => {
-      const dataDir = join(dir, 'nested', 'data');
-      const warn = jest.fn<(message: string) => void>();
-      const config = loadConfig({ PGLITE_DATA_DIR: dataDir }, { warn });
+    const WARNING_END = 'for JWT_SECRET, SECRETS_ENCRYPTION_KEY; set them in the environment for production.';
 
-      const file = join(dataDir, 'dev-secrets.json');
-      expect(existsSync(file)).toBe(true);
-      expect(statSync(file).mode & 0o777).toBe(0o600);
-      const stored = readSecrets(file);
+    it('generates them in ./.data/dev-secrets.json with mode 0600', () => {
+      const warn = jest.fn<(message: string) => void>();
+      const config = loadConfig({}, { warn });
+
+      expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
+      const stored = readSecrets(secretsFile);
       expect(Object.keys(stored).sort()).toEqual(['encryptionKey', 'jwtSecret']);
       expect(stored.jwtSecret.length).toBeGreaterThanOrEqual(32);
       expect(Buffer.from(stored.encryptionKey, 'base64')).toHaveLength(32);
 
       expect(config.jwt.secret).toBe(stored.jwtSecret);
       expect(config.secrets.currentKey.toString('base64')).toBe(stored.encryptionKey);
+      expect(config.secrets.previousKeys).toEqual([]);
+      expect(readdirSync(dir)).toEqual(['.data']);
+    });
+
+    // A token minted by the CLI without the service's variables must verify in the service.
+    it('uses that one file whatever the database', () => {
+      const first = loadConfig({});
+      for (const env of [
+        { DATABASE_URL: 'postgres://localhost/app' },
+        { PGLITE_DATA_DIR: 'memory://' },
+        { PGLITE_DATA_DIR: join(dir, 'elsewhere') },
+      ]) {
+        const warn = jest.fn<(message: string) => void>();
+        const config = loadConfig(env, { warn });
+        expect(config.jwt.secret).toBe(first.jwt.secret);
+        expect(config.secrets.currentKey.equals(first.secrets.currentKey)).toBe(true);
+        expect(warn.mock.calls).toEqual([[`Using development secrets from ${secretsFile} ${WARNING_END}`]]);
+      }
+      expect(readdirSync(dir)).toEqual(['.data']);
+      expect(readdirSync(join(dir, '.data'))).toEqual(['dev-secrets.json']);
     });
 
     it('warns once, naming the variables and the file but not the secrets', () => {
       const warn = jest.fn<(message: string) => void>();
-      loadConfig({ PGLITE_DATA_DIR: dir }, { warn });
-      const file = join(dir, 'dev-secrets.json');
+      loadConfig({}, { warn });
       expect(warn).toHaveBeenCalledTimes(1);
       const message = warn.mock.calls[0][0];
-      expect(message).toBe(
-        `Using development secrets from ${file} for JWT_SECRET, SECRETS_ENCRYPTION_KEY; set them in the environment for production.`,
-      );
-      for (const leaked of encodingsOf(readSecrets(file))) expect(message).not.toContain(leaked);
+      expect(message).toBe(`Using development secrets from ${secretsFile} ${WARNING_END}`);
+      for (const leaked of encodingsOf(readSecrets(secretsFile))) expect(message).not.toContain(leaked);
     });
 
     it('names only the variable it stands in for', () => {
       const warn = jest.fn<(message: string) => void>();
-      const config = loadConfig({ PGLITE_DATA_DIR: dir, JWT_SECRET }, { warn });
+      const config = loadConfig({ JWT_SECRET }, { warn });
       expect(warn).toHaveBeenCalledTimes(1);
       expect(warn.mock.calls[0][0]).toContain(' for SECRETS_ENCRYPTION_KEY;');
       expect(warn.mock.calls[0][0]).not.toContain('JWT_SECRET');
       // The environment's JWT secret wins over the generated one.
       expect(config.jwt.secret).toBe(JWT_SECRET);
-      expect(config.jwt.secret).not.toBe(readSecrets(join(dir, 'dev-secrets.json')).jwtSecret);
+      expect(config.jwt.secret).not.toBe(readSecrets(secretsFile).jwtSecret);
     });
 
     it('uses the environment key over a generated one', () => {
-      const config = loadConfig({ PGLITE_DATA_DIR: dir, SECRETS_ENCRYPTION_KEY: KEY });
+      const config = loadConfig({ SECRETS_ENCRYPTION_KEY: KEY });
       expect(config.secrets.currentKey.equals(Buffer.alloc(32, 1))).toBe(true);
-      expect(config.jwt.secret).toBe(readSecrets(join(dir, 'dev-secrets.json')).jwtSecret);
+      expect(config.jwt.secret).toBe(readSecrets(secretsFile).jwtSecret);
     });
 
     it('works without a warn callback', () => {
-      expect(loadConfig({ PGLITE_DATA_DIR: dir })).toBeInstanceOf(AppConfig);
-      expect(existsSync(join(dir, 'dev-secrets.json'))).toBe(true);
+      expect(loadConfig({})).toBeInstanceOf(AppConfig);
+      expect(existsSync(secretsFile)).toBe(true);
     });
 
     it('reuses the same secrets on a second load, leaving the file unchanged', () => {
-      const file = join(dir, 'dev-secrets.json');
-      const first = loadConfig({ PGLITE_DATA_DIR: dir });
-      const content = readFileSync(file, 'utf8');
+      const first = loadConfig({});
+      const content = readFileSync(secretsFile, 'utf8');
       const warn = jest.fn<(message: string) => void>();
-      const second = loadConfig({ PGLITE_DATA_DIR: dir }, { warn });
+      const second = loadConfig({}, { warn });
 
       expect(second.jwt.secret).toBe(first.jwt.secret);
       expect(second.secrets.currentKey.equals(first.secrets.currentKey)).toBe(true);
-      expect(readFileSync(file, 'utf8')).toBe(content);
+      expect(readFileSync(secretsFile, 'utf8')).toBe(content);
       expect(warn).toHaveBeenCalledTimes(1);
-      for (const leaked of encodingsOf(readSecrets(file))) expect(warn.mock.calls[0][0]).not.toContain(leaked);
+      for (const leaked of encodingsOf(readSecrets(secretsFile))) expect(warn.mock.calls[0][0]).not.toContain(leaked);
     });
 
-    it('generates different secrets for different data directories', () => {
-      const a = loadConfig({ PGLITE_DATA_DIR: join(dir, 'a') });
-      const b = loadConfig({ PGLITE_DATA_DIR: join(dir, 'b') });
-      expect(a.jwt.secret).not.toBe(b.jwt.secret);
-      expect(a.secrets.currentKey.equals(b.secrets.currentKey)).toBe(false);
+    it.each([
+      ['relative to the working directory', false],
+      ['absolute', true],
+    ])('keeps them in DEV_SECRETS_FILE (%s) instead', (_label, absolute) => {
+      const file = join(dir, 'secrets', 'dev.json');
+      const warn = jest.fn<(message: string) => void>();
+      const config = loadConfig({ DEV_SECRETS_FILE: absolute ? file : 'secrets/dev.json' }, { warn });
+      expect(warn.mock.calls).toEqual([[`Using development secrets from ${file} ${WARNING_END}`]]);
+      expect(config.jwt.secret).toBe(readSecrets(file).jwtSecret);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(existsSync(secretsFile)).toBe(false);
+      // Another file, other secrets.
+      expect(loadConfig({}).jwt.secret).not.toBe(config.jwt.secret);
     });
 
-    describe('outside an on-disk embedded database', () => {
-      let previousCwd: string;
-
-      beforeEach(() => {
-        previousCwd = process.cwd();
-        process.chdir(dir);
-      });
-
-      afterEach(() => {
-        process.chdir(previousCwd);
-      });
+    describe('a file at a former location (./.dev-secrets, <PGLITE_DATA_DIR>/dev-secrets.json)', () => {
+      const former = { jwtSecret: JWT_SECRET, encryptionKey: Buffer.alloc(32, 4).toString('base64') };
+      const formerContent = JSON.stringify(former, null, 2) + '\n';
 
       it.each([
-        ['DATABASE_URL is set', { DATABASE_URL: 'postgres://localhost/app' }],
-        ['PGLITE_DATA_DIR=memory://', { PGLITE_DATA_DIR: 'memory://' }],
-      ])('keeps them in .dev-secrets in the working directory when %s', (_label, env) => {
+        ['.dev-secrets', 'DATABASE_URL is set', { DATABASE_URL: 'postgres://localhost/app' }],
+        ['.dev-secrets', 'PGLITE_DATA_DIR=memory://', { PGLITE_DATA_DIR: 'memory://' }],
+        // The CLI run without the service's DATABASE_URL, as the README's walk-through does.
+        ['.dev-secrets', 'no database variable is set', {}],
+        ['pgdata/dev-secrets.json', 'PGLITE_DATA_DIR=./pgdata', { PGLITE_DATA_DIR: './pgdata' }],
+      ])('is moved from %s to the one file when %s, and says so', (formerPath, _label, env) => {
+        const formerFile = join(dir, formerPath);
+        mkdirSync(dirname(formerFile), { recursive: true });
+        writeFileSync(formerFile, formerContent, { mode: 0o600 });
         const warn = jest.fn<(message: string) => void>();
-        const first = loadConfig(env, { warn });
-        const file = join(dir, '.dev-secrets');
 
+        const config = loadConfig(env, { warn });
+
+        expect(warn.mock.calls).toEqual([
+          [`Using development secrets from ${secretsFile} (moved there from ${formerFile}) ${WARNING_END}`],
+        ]);
+        // Its key still decrypts what it encrypted: it is the current key now.
+        expect(config.secrets.currentKey.toString('base64')).toBe(former.encryptionKey);
+        expect(config.jwt.secret).toBe(JWT_SECRET);
+        expect(existsSync(formerFile)).toBe(false);
+        expect(readFileSync(secretsFile, 'utf8')).toBe(formerContent);
+        expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
+
+        const again = jest.fn<(message: string) => void>();
+        expect(loadConfig(env, { warn: again }).secrets.currentKey.toString('base64')).toBe(former.encryptionKey);
+        expect(again.mock.calls).toEqual([[`Using development secrets from ${secretsFile} ${WARNING_END}`]]);
+      });
+
+      it('keeps decrypting with its key when the one file exists too, and says how to finish', () => {
+        const current = loadConfig({});
+        const formerFile = join(dir, '.dev-secrets');
+        writeFileSync(formerFile, formerContent, { mode: 0o600 });
+        const warn = jest.fn<(message: string) => void>();
+
+        const config = loadConfig({ DATABASE_URL: 'postgres://localhost/app' }, { warn });
+
+        expect(config.jwt.secret).toBe(current.jwt.secret);
+        expect(config.secrets.currentKey.equals(current.secrets.currentKey)).toBe(true);
+        expect(config.secrets.previousKeys.map((key) => key.toString('base64'))).toEqual([former.encryptionKey]);
+        expect(warn.mock.calls).toEqual([
+          [
+            `Using development secrets from ${secretsFile} for JWT_SECRET, SECRETS_ENCRYPTION_KEY; the encryption ` +
+              `key in ${formerFile} (their former location) still decrypts what it encrypted: run ` +
+              '`npm run -s cli -- secrets reencrypt`, then delete that file; set them in the environment for production.',
+          ],
+        ]);
+        for (const leaked of [...encodingsOf(former), ...encodingsOf(readSecrets(secretsFile))]) {
+          expect(warn.mock.calls[0][0]).not.toContain(leaked);
+        }
+        expect(readFileSync(formerFile, 'utf8')).toBe(formerContent);
+      });
+
+      it('adds no key when the environment sets SECRETS_ENCRYPTION_KEY or the former file holds the same one', () => {
+        loadConfig({});
+        const formerFile = join(dir, '.dev-secrets');
+        writeFileSync(formerFile, formerContent, { mode: 0o600 });
+        const withKey = loadConfig({ SECRETS_ENCRYPTION_KEY: KEY });
+        expect(withKey.secrets.previousKeys).toEqual([]);
+
+        writeFileSync(formerFile, readFileSync(secretsFile));
+        const warn = jest.fn<(message: string) => void>();
+        expect(loadConfig({}, { warn }).secrets.previousKeys).toEqual([]);
+        expect(warn.mock.calls).toEqual([[`Using development secrets from ${secretsFile} ${WARNING_END}`]]);
+      });
+
+      it('is refused, naming it, when unreadable; nothing is written', () => {
+        const formerFile = join(dir, '.dev-secrets');
+        writeFileSync(formerFile, 'xsuper-secret-value-not-json', { mode: 0o600 });
+        const error = configurationError(() => loadConfig({ DATABASE_URL: 'postgres://localhost/app' }));
+        expect(error.problems).toEqual([`${formerFile}: unreadable development secrets file; delete it to regenerate`]);
+        expect(error.message).not.toContain('super-secret-value');
         expect(readdirSync(dir)).toEqual(['.dev-secrets']);
-        expect(statSync(file).mode & 0o777).toBe(0o600);
-        const stored = readSecrets(file);
-        expect(first.jwt.secret).toBe(stored.jwtSecret);
-        expect(first.secrets.currentKey.toString('base64')).toBe(stored.encryptionKey);
-        expect(warn.mock.calls[0][0]).toBe(
-          `Using development secrets from ${file} for JWT_SECRET, SECRETS_ENCRYPTION_KEY; set them in the environment for production.`,
-        );
-
-        const second = loadConfig(env);
-        expect(second.jwt.secret).toBe(first.jwt.secret);
-        expect(second.secrets.currentKey.equals(first.secrets.currentKey)).toBe(true);
       });
     });
 
     describe('an unusable secrets file', () => {
       const validKey = Buffer.alloc(32, 8).toString('base64');
+
+      beforeEach(() => mkdirSync(dirname(secretsFile), { recursive: true }));
 
       it.each([
         ['not JSON (whose parse error would quote it)', 'xsuper-secret-value-not-json'],
@@ -322,19 +401,19 @@ describe('loadConfig', () => {
           JSON.stringify({ jwtSecret: 'super-secret-value'.repeat(3), encryptionKey: 'c2hvcnQ=' }),
         ],
       ])('is refused with a ConfigurationError when it holds %s, without quoting it', (_label, content) => {
-        const file = join(dir, 'dev-secrets.json');
-        writeFileSync(file, content, { mode: 0o600 });
-        const error = configurationError(() => loadConfig({ PGLITE_DATA_DIR: dir }));
-        expect(error.problems).toEqual([`${file}: unreadable development secrets file; delete it to regenerate`]);
+        writeFileSync(secretsFile, content, { mode: 0o600 });
+        const error = configurationError(() => loadConfig({}));
+        expect(error.problems).toEqual([
+          `${secretsFile}: unreadable development secrets file; delete it to regenerate`,
+        ]);
         expect(error.message).not.toContain('super-secret-value');
         // Left for the developer to inspect, not silently overwritten.
-        expect(readFileSync(file, 'utf8')).toBe(content);
+        expect(readFileSync(secretsFile, 'utf8')).toBe(content);
       });
 
       it('accepts a hand-written file that follows the rules', () => {
-        const file = join(dir, 'dev-secrets.json');
-        writeFileSync(file, JSON.stringify({ jwtSecret: JWT_SECRET, encryptionKey: validKey }), { mode: 0o600 });
-        const config = loadConfig({ PGLITE_DATA_DIR: dir });
+        writeFileSync(secretsFile, JSON.stringify({ jwtSecret: JWT_SECRET, encryptionKey: validKey }), { mode: 0o600 });
+        const config = loadConfig({});
         expect(config.jwt.secret).toBe(JWT_SECRET);
         expect(config.secrets.currentKey.equals(Buffer.alloc(32, 8))).toBe(true);
       });

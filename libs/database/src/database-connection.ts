@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite, protocol } from '@electric-sql/pglite';
 import { Logger } from '@nestjs/common';
@@ -6,20 +6,9 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
-import lockfile from 'proper-lockfile';
 import type { AppConfig } from '#libs/config';
+import { lockDataDir, type LockOwner } from './data-dir-lock.js';
 import type { MigrationTarget } from './migrator.js';
-
-/** Another process (usually the running service) holds the embedded data directory. */
-export class EmbeddedDatabaseBusyError extends Error {
-  constructor(dataDir: string) {
-    super(
-      `The embedded database in ${dataDir} is in use by another process (is the service running?). ` +
-        'Stop that process first, or set DATABASE_URL to use PostgreSQL, which the service and the CLI can share.',
-    );
-    this.name = 'EmbeddedDatabaseBusyError';
-  }
-}
 
 /** One parameterised statement for the raw driver; `name` makes it a prepared statement, parsed and planned once. */
 export interface SqlStatement {
@@ -40,9 +29,17 @@ export interface DatabaseConnection {
   close(): Promise<void>;
 }
 
+/** What an embedded database's owner hears about its lock. */
+export interface DataDirLockEvents {
+  /** The lock stopped being this process's: stop using the data directory at once. */
+  onLockLost?: (error: Error) => void;
+  /** The lock of a process that is gone (e.g. killed) was taken over. */
+  onStaleLockTakenOver?: (formerOwner: LockOwner) => void;
+}
+
 export async function openDatabase(
   database: AppConfig['database'],
-  onLockLost?: (error: Error) => void,
+  events: DataDirLockEvents = {},
 ): Promise<DatabaseConnection> {
   if (database.kind === 'postgres') {
     // One pool for Prisma and the hot path, so DATABASE_POOL_SIZE bounds every connection the service opens.
@@ -68,17 +65,33 @@ export async function openDatabase(
     return pgliteConnection(pglite, () => pglite.close());
   }
   const dataDir = resolve(database.dataDir);
-  mkdirSync(dataDir, { recursive: true });
-  const release = await lockDataDir(dataDir, onLockLost);
+  restrictToOwner(dataDir);
+  const lock = lockDataDir(dataDir, (error) => events.onLockLost?.(error));
+  if (lock.tookOverFrom) events.onStaleLockTakenOver?.(lock.tookOverFrom);
   try {
     const pglite = await PGlite.create(join(dataDir, 'pgdata'));
     return pgliteConnection(pglite, async () => {
-      await pglite.close();
-      await release();
+      if (!pglite.closed) await pglite.close();
+      lock.release();
     });
   } catch (error) {
-    await release();
+    lock.release();
     throw error;
+  }
+}
+
+/**
+ * The embedded database's files are readable and writable by this user only: the folder 0700, what is in it 0600
+ * (0700 for folders), now and for every file PGlite creates later (the process's umask).
+ */
+function restrictToOwner(dataDir: string): void {
+  process.umask(0o077);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
+  for (const entry of readdirSync(dataDir, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isDirectory()) chmodSync(path, 0o700);
+    else if (entry.isFile()) chmodSync(path, 0o600);
   }
 }
 
@@ -138,19 +151,4 @@ function rowsOf<Row>(messages: readonly object[]): Row[] {
     }
   }
   return rows;
-}
-
-// PGlite is single-process: a lock beside the data files keeps a second process from opening (and corrupting) them.
-async function lockDataDir(dataDir: string, onLockLost?: (error: Error) => void): Promise<() => Promise<void>> {
-  try {
-    return await lockfile.lock(dataDir, {
-      lockfilePath: join(dataDir, 'pglite.lock'),
-      stale: 30_000,
-      update: 10_000,
-      onCompromised: (error) => onLockLost?.(error),
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') throw new EmbeddedDatabaseBusyError(dataDir);
-    throw error;
-  }
 }

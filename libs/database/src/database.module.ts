@@ -1,6 +1,7 @@
 import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
 import { AppConfig } from '#libs/config';
 import { openDatabase, type DatabaseConnection } from './database-connection.js';
+import type { LockOwner } from './data-dir-lock.js';
 import { applyMigrations, pendingMigrationNames } from './migrator.js';
 import { PrismaService } from './prisma.service.js';
 
@@ -19,9 +20,17 @@ export class DatabaseModule {
           inject: [AppConfig],
           useFactory: async (config: AppConfig): Promise<DatabaseConnection> => {
             const logger = new Logger('Database');
-            const connection = await openDatabase(config.database, (error) =>
-              logger.error(`Lost the embedded database lock: ${error.message}`),
-            );
+            const connection: DatabaseConnection = await openDatabase(config.database, {
+              onLockLost: (error) => {
+                // Another process may now be writing the same files: stop at once (every query is then a 503) and
+                // exit non-zero, for a supervisor to start a service that takes the lock again.
+                logger.error(`Lost the embedded database lock (${error.message}); stopping`);
+                void connection.close();
+                process.exitCode = 1;
+                process.kill(process.pid, 'SIGTERM');
+              },
+              onStaleLockTakenOver: (owner) => logger.warn(staleLockNotice(owner)),
+            });
             if (config.database.migrateOnStart) {
               try {
                 // Any doubt (unreachable, unreadable) goes to the engine, which reports it in Prisma's words.
@@ -49,4 +58,11 @@ export class DatabaseModule {
       exports: [PrismaService, DATABASE_CONNECTION],
     };
   }
+}
+
+export function staleLockNotice(owner: LockOwner): string {
+  return (
+    `Took over the embedded database lock of process ${owner.pid} (held since ${owner.acquiredAt}), which is no ` +
+    'longer running: it stopped without releasing it (killed or crashed)'
+  );
 }

@@ -1,11 +1,12 @@
 export {
-  EmbeddedDatabaseBusyError,
   openDatabase,
   type DatabaseConnection,
+  type DataDirLockEvents,
   type SqlStatement,
 } from './database-connection.js';
+export { EmbeddedDatabaseBusyError, type LockOwner } from './data-dir-lock.js';
 export { DATABASE_UNAVAILABLE, DatabaseExceptionFilter } from './database-exception.filter.js';
-export { DATABASE_CONNECTION, DatabaseModule } from './database.module.js';
+export { DATABASE_CONNECTION, DatabaseModule, staleLockNotice } from './database.module.js';
 export {
   applyMigrations,
   pendingMigrationNames,

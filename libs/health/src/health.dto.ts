@@ -36,7 +36,10 @@ export class HealthCheckResponse {
     type: 'object',
     additionalProperties: true,
     title: 'Redis',
-    description: 'This service uses no Redis: always `{"status": "not_used"}`.',
+    description:
+      'Not checked: Redis holds only the rate-limit counters (when `REDIS_URL` is set), and a Redis outage never ' +
+      'fails a request (counting falls back to this process). `{"status": "not_checked"}` with `REDIS_URL`, ' +
+      '`{"status": "not_used"}` without.',
     example: { status: 'not_used' },
   })
   redis: Record<string, unknown>;

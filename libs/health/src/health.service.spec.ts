@@ -9,11 +9,15 @@ import { HealthService, LIVENESS_NOTE, SHUTTING_DOWN } from './health.service.js
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** HealthService on real terminus; only the database driver is a stand-in that answers `rows` or fails. */
-async function healthContext(query: () => Promise<unknown>): Promise<INestApplicationContext> {
+async function healthContext(
+  query: () => Promise<unknown>,
+  env: Record<string, string> = {},
+): Promise<INestApplicationContext> {
   const config = new AppConfig(
     environmentSchema.parse({
       SECRETS_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
       DATABASE_URL: 'postgresql://app@db.internal:5432/app',
+      ...env,
     }),
   );
   @Module({
@@ -70,6 +74,13 @@ describe('HealthService', () => {
       readiness: '/api/v1/health/database',
     });
     expect(queries).toBe(0);
+    expect(body.redis).toEqual({ status: 'not_used' });
+  });
+
+  it('reports Redis as not checked when REDIS_URL is set (only rate-limit counters, which fail open)', async () => {
+    context = await healthContext(async () => [], { REDIS_URL: 'redis://cache.internal:6379' });
+    const body = await context.get(HealthService).liveness();
+    expect(body).toMatchObject({ status: 'healthy', redis: { status: 'not_checked' }, error: null });
   });
 
   it('reports both checks unhealthy once the application is shutting down, even with the database up', async () => {

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
+import { AppConfig } from '#libs/config';
 import {
   DATABASE_HEALTH_TIMEOUT_MS,
   DATABASE_KEY,
@@ -27,11 +28,13 @@ export class HealthService {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: DatabaseHealthIndicator,
+    private readonly config: AppConfig,
   ) {}
 
-  /** Liveness: no indicator, so nothing here touches the database; only a shutdown makes it unhealthy. */
+  /** Liveness: no indicator, so nothing here touches the database or Redis; only a shutdown makes it unhealthy. */
   async liveness(): Promise<HealthCheckResponse> {
-    return toLivenessResponse(await this.check([]), this.database.connection, this.version);
+    const redisConfigured = this.config.rateLimit.redisUrl !== undefined;
+    return toLivenessResponse(await this.check([]), this.database.connection, this.version, redisConfigured);
   }
 
   /** Readiness: the database indicator, a real query with a timeout. */
@@ -50,17 +53,19 @@ export class HealthService {
   }
 }
 
+/** `redisConfigured`: REDIS_URL is set; Redis then holds the rate-limit counters, which fail open, so is not checked. */
 export function toLivenessResponse(
   result: HealthCheckResult,
   connection: DatabaseConnectionKind,
   version: string | null,
+  redisConfigured: boolean,
 ): HealthCheckResponse {
   const shuttingDown = result.status === 'shutting_down';
   return {
     status: shuttingDown ? 'unhealthy' : 'healthy',
     database: { status: 'not_checked', connection, readiness: '/api/v1/health/database' },
     file_storage: { status: 'not_used' },
-    redis: { status: 'not_used' },
+    redis: { status: redisConfigured ? 'not_checked' : 'not_used' },
     timestamp: new Date().toISOString(),
     version,
     note: LIVENESS_NOTE,

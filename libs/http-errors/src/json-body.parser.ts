@@ -7,7 +7,6 @@ import { Issue, RequestValidationException } from './validation-errors.js';
 interface BodyParserError {
   type?: string;
   status: number;
-  limit?: number;
   message?: string;
   /** The raw body, which body-parser attaches to parse errors. */
   body?: string;
@@ -15,28 +14,52 @@ interface BodyParserError {
 
 /**
  * Replaces Fastify's body parsers with body-parser's JSON reader for every content type: it decodes
- * Content-Encoding (gzip, deflate, br) and UTF charsets, enforces `limit`, and leaves non-JSON bodies undefined (so
+ * Content-Encoding (gzip, deflate, br) and UTF charsets, enforces `limitBytes`, and leaves non-JSON bodies undefined (so
  * validation answers 422, as the reference does). Its failures become the reference's 413/415/422 shapes.
  */
-export function registerJsonBodyParser(fastify: FastifyInstance, limit: string): void {
+export function registerJsonBodyParser(fastify: FastifyInstance, limitBytes: number): void {
   // strict: false lets a JSON string or number body through to validation, which answers 422 as the reference does.
-  const readJson = bodyParser.json({ limit, strict: false });
+  const readJson = bodyParser.json({ limit: limitBytes, strict: false });
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (request, _payload, done) => {
     const raw = request.raw as IncomingMessage & { body?: unknown };
+    let settled = false;
+    const settle = (error: Error | null, body?: unknown) => {
+      if (settled) return;
+      settled = true;
+      raw.off('data', countBytes);
+      done(error, body);
+    };
+    // body-parser answers an oversized body only once the client has finished sending it, which a never-ending
+    // chunked body never does: a plain (not content-encoded) body is measured here as it arrives.
+    let received = 0;
+    const countBytes = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limitBytes) settle(tooLarge(limitBytes));
+    };
+    if (isIdentityEncoded(raw)) raw.on('data', countBytes);
     // body-parser never touches the response; it only reads the request stream.
     readJson(raw, {} as ServerResponse, (error?: unknown) =>
-      error === undefined ? done(null, raw.body) : done(bodyParserException(error)),
+      error === undefined ? settle(null, raw.body) : settle(bodyParserException(error, limitBytes)),
     );
   });
 }
 
+function isIdentityEncoded(raw: IncomingMessage): boolean {
+  const encoding = raw.headers['content-encoding'];
+  return encoding === undefined || encoding.trim().toLowerCase() === 'identity';
+}
+
+function tooLarge(limit: number): PayloadTooLargeException {
+  return new PayloadTooLargeException({ detail: `Request body is larger than the limit of ${limit} bytes` });
+}
+
 /** The API's answer to a body that could not be read: 413, 415 or a Pydantic-shaped 422 `json_invalid`. */
-function bodyParserException(error: unknown): Error {
+function bodyParserException(error: unknown, limitBytes: number): Error {
   if (!isBodyParserError(error)) return error instanceof Error ? error : new Error(String(error));
   switch (error.type) {
     case 'entity.too.large':
-      return new PayloadTooLargeException({ detail: `Request body is larger than the limit of ${error.limit} bytes` });
+      return tooLarge(limitBytes);
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new HttpException(

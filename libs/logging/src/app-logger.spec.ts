@@ -61,4 +61,17 @@ describe('PinoNestLogger', () => {
     ]);
     expect(JSON.stringify(lines)).not.toContain('at somewhere');
   });
+
+  it("leaves out Nest's route map, whose paths lack the /v1 version, but keeps its warnings", () => {
+    const { logger, lines } = capture('verbose');
+    const nest = new PinoNestLogger(logger);
+    nest.log('CustomerPortalController {/api/payments/stripe} (version: 1):', 'RoutesResolver');
+    nest.log('Mapped {/api/payments/stripe/customer-portal, POST} (version: 1) route', 'RouterExplorer');
+    nest.warn('Route conflict', 'RouterExplorer');
+    nest.log('Nest application successfully started', 'NestApplication');
+    expect(lines.map(({ level, context, msg }) => ({ level, context, msg }))).toEqual([
+      { level: 'warn', context: 'RouterExplorer', msg: 'Route conflict' },
+      { level: 'info', context: 'NestApplication', msg: 'Nest application successfully started' },
+    ]);
+  });
 });

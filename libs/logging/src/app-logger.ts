@@ -61,11 +61,18 @@ function stdoutDestination(): DestinationStream {
   return (stdout ??= pino.destination({ dest: 1, sync: false }));
 }
 
+/**
+ * Nest's route map: its paths leave out the URI version and the prefix exclusions (`/api/payments/...` for
+ * `/api/v1/payments/...`, `/api/metrics` for `/metrics`), so it is not written; `/openapi.json` is the true map.
+ */
+const ROUTE_MAP_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer']);
+
 /** Nest's framework and application logs (start-up, filters) as JSON lines through the same pino logger. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, ...rest: unknown[]): void {
+    if (ROUTE_MAP_CONTEXTS.has(rest[rest.length - 1] as string)) return;
     this.write('info', message, rest);
   }
 

@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { Counter } from 'prom-client';
 import { CountedDurations } from './counted-durations.js';
 import { MetricsRegistry } from './metrics-registry.js';
 
@@ -16,6 +17,7 @@ export const UNMATCHED_ROUTE = 'unmatched';
 @Injectable()
 export class HttpMetrics implements OnModuleInit {
   private readonly requests: CountedDurations<'method' | 'route' | 'status'>;
+  private readonly rejected: Counter<'status' | 'reason'>;
 
   constructor(
     registry: MetricsRegistry,
@@ -30,6 +32,17 @@ export class HttpMetrics implements OnModuleInit {
         buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       },
     });
+    this.rejected = new Counter({
+      name: 'http_rejected_requests_total',
+      help: 'Requests answered before they could be parsed (400 malformed, 408 too slow, 431 headers too large)',
+      labelNames: ['status', 'reason'],
+      registers: [registry],
+    });
+  }
+
+  /** A request Node's parser refused, so no route and no request object ever existed. */
+  countRejected(status: number, reason: string): void {
+    this.rejected.inc({ status: String(status), reason });
   }
 
   onModuleInit(): void {

@@ -1,16 +1,26 @@
 import { createServer, type Socket } from 'node:net';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { AppConfig, environmentSchema } from '#libs/config';
+import { MetricsRegistry } from '#libs/metrics';
 import { REDIS_CONNECT_TIMEOUT_MS, RateLimitStore } from './rate-limit.store.js';
 import { freePort as closedPort } from '../../../test/support/ports.js';
 
 const PASSWORD = 'redis-password-never-logged';
 
-function storeWith(env: Record<string, string>): RateLimitStore {
+function storeWith(env: Record<string, string>, registry = new MetricsRegistry()): RateLimitStore {
   const config = new AppConfig(
     environmentSchema.parse({ SECRETS_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), ...env }),
   );
-  return new RateLimitStore(config);
+  return new RateLimitStore(config, registry);
+}
+
+/** The breaker gauge and the fallback counter, as scraped. */
+async function breakerMetrics(registry: MetricsRegistry): Promise<{ open: number; fallbacks: number }> {
+  const value = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]?.value;
+  return {
+    open: await value('rate_limit_redis_breaker_open'),
+    fallbacks: await value('rate_limit_redis_fallbacks_total'),
+  };
 }
 
 /** Collects what the store logs, through Nest's Logger. */
@@ -35,7 +45,8 @@ describe('RateLimitStore', () => {
   afterAll(() => Logger.overrideLogger(new Logger()));
 
   it('counts in memory without REDIS_URL, one set of counters per policy name', async () => {
-    const store = storeWith({});
+    const registry = new MetricsRegistry();
+    const store = storeWith({}, registry);
     expect(store.backend).toBe('memory');
     const limiter = store.limiter(policy);
     expect(store.limiter({ ...policy })).toBe(limiter);
@@ -48,15 +59,17 @@ describe('RateLimitStore', () => {
     expect((await limiter.consume('key')).remaining).toBe(0);
     expect((await limiter.consume('key')).allowed).toBe(false);
     expect((await other.consume('key')).allowed).toBe(true);
+    expect(await breakerMetrics(registry)).toEqual({ open: 0, fallbacks: 0 });
     await store.onApplicationShutdown();
   });
 
   describe('with Redis unreachable', () => {
+    const registry = new MetricsRegistry();
     let store: RateLimitStore;
 
     beforeAll(async () => {
       logger.lines.length = 0;
-      store = storeWith({ REDIS_URL: `redis://:${PASSWORD}@127.0.0.1:${await closedPort()}` });
+      store = storeWith({ REDIS_URL: `redis://:${PASSWORD}@127.0.0.1:${await closedPort()}` }, registry);
     });
 
     afterAll(async () => {
@@ -82,13 +95,14 @@ describe('RateLimitStore', () => {
         [false, 0],
       ]);
       expect(outcomes[2].retryAfterSeconds).toBeGreaterThanOrEqual(59);
+      expect(await breakerMetrics(registry)).toEqual({ open: 1, fallbacks: 3 });
     });
 
     it('warns once per outage, without the URL or its password', () => {
       const warnings = logger.lines.filter((line) => line.startsWith('warn '));
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(
-        /^warn Redis is unavailable for rate limiting \(.+\); each instance counts on its own meanwhile$/,
+        /^warn Redis is unavailable for rate limiting \(.+\); each instance counts on its own, trying Redis again every 5000 ms$/,
       );
       expect(logger.lines.join('\n')).not.toContain(PASSWORD);
     });

@@ -18,16 +18,19 @@ export interface RateLimitOutcome {
   retryAfterSeconds: number;
 }
 
-/** Told whether the shared counter store answered, so outages and recoveries are logged once each. */
-export interface CounterStoreHealth {
+/** Decides whether the shared store is asked (a circuit breaker) and hears how each permitted call went. */
+export interface SharedStoreGate {
+  permits(): boolean;
+  succeeded(): void;
   failed(error: unknown): void;
-  answered(): void;
 }
 
-/** Where a request is counted when the shared store fails: a per-process limiter with the same policy. */
+/** Where a request is counted when the shared store fails or is not asked: a per-process limiter, same policy. */
 export interface CounterFallback {
   counters: RateLimiterAbstract;
-  health: CounterStoreHealth;
+  gate: SharedStoreGate;
+  /** Told each time a request is counted in this process instead (a metric). */
+  countedLocally(): void;
 }
 
 /** One policy over rate-limiter-flexible counters (in memory, or in Redis with an in-memory fallback). */
@@ -41,16 +44,19 @@ export class RequestRateLimiter {
   /** Counts one request for `key`; refused requests count too, so hammering does not shorten the wait. */
   async consume(key: string): Promise<RateLimitOutcome> {
     if (!this.fallback) return this.consumeIn(this.counters, key);
-    let outcome: RateLimitOutcome;
-    try {
-      outcome = await this.consumeIn(this.counters, key);
-    } catch (error) {
-      // Fail open: a store outage must not refuse or fail the request, so it is counted in this process instead.
-      this.fallback.health.failed(error);
-      return this.consumeIn(this.fallback.counters, key);
+    const { gate } = this.fallback;
+    if (gate.permits()) {
+      try {
+        const outcome = await this.consumeIn(this.counters, key);
+        gate.succeeded();
+        return outcome;
+      } catch (error) {
+        // Fail open: a store outage must not refuse or fail the request, so it is counted in this process instead.
+        gate.failed(error);
+      }
     }
-    this.fallback.health.answered();
-    return outcome;
+    this.fallback.countedLocally();
+    return this.consumeIn(this.fallback.counters, key);
   }
 
   private async consumeIn(counters: RateLimiterAbstract, key: string): Promise<RateLimitOutcome> {
