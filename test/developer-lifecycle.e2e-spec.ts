@@ -86,7 +86,7 @@ describe('developer lifecycle over REST', () => {
     expect(
       history.body.changes.map((change: { action: string; fields: string[] }) => [change.action, change.fields]),
     ).toEqual([
-      ['update', []],
+      ['update', ['is_active']],
       ['deactivate', ['is_active']],
       ['update', ['test_secret_key']],
       ['update', ['test_secret_key']],

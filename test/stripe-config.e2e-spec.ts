@@ -6,7 +6,9 @@ import { accessToken, endUserToken } from './support/tokens.js';
 import { fixtures } from './support/fixtures.js';
 import { parseCommand, UsageError, type Command } from '../apps/cli/src/cli-arguments.js';
 import { runCommand } from '../apps/cli/src/commands.js';
+import { PrismaService } from '#libs/database';
 import { ProjectNotFound } from '#libs/projects';
+import { expectResetWithin, timed } from './support/rate-limit-reset.js';
 
 type RunnableCommand = Exclude<Command, { name: 'help' }>;
 
@@ -24,8 +26,9 @@ const ALL_SECRETS = Object.values(keys);
 describe('Stripe configuration API', () => {
   const stripe = new StripeStub();
   let testApp: TestApp;
-  const developer = randomUUID();
-  const otherDeveloper = randomUUID();
+  // Fresh developers per test: configuration writes are rate limited per developer.
+  let developer: string;
+  let otherDeveloper: string;
   const endUser = randomUUID();
   const userWithoutCustomer = randomUUID();
   let project: string;
@@ -63,6 +66,8 @@ describe('Stripe configuration API', () => {
 
   beforeEach(async () => {
     stripe.reset();
+    developer = randomUUID();
+    otherDeveloper = randomUUID();
     project = randomUUID();
     const projects = fixtures(testApp.app);
     await projects.createProject({ id: project, name: 'Configured', ownerId: developer });
@@ -238,6 +243,8 @@ describe('Stripe configuration API', () => {
       .expect(200);
     expect(response.body).toEqual({
       total: 3,
+      page: 1,
+      page_size: 50,
       changes: [
         {
           id: expect.any(String),
@@ -314,6 +321,218 @@ describe('Stripe configuration API', () => {
     it('allows any origin again once the list is cleared with []', async () => {
       await asDeveloper().put(configPath(project), { allowed_return_url_origins: [] }).expect(200);
       await openPortal(endUser, 'https://elsewhere.example/').expect(200);
+    });
+  });
+
+  describe('writes that change nothing', () => {
+    const full = {
+      test_secret_key: keys.test,
+      test_publishable_key: keys.publishable,
+      test_webhook_secret: keys.webhook,
+      test_portal_configuration_id: 'bpc_1Portal',
+      allowed_return_url_origins: ['https://app.example.com'],
+    };
+    const historyOf = async () =>
+      (
+        await asDeveloper()
+          .get(`${configPath(project)}/history`)
+          .expect(200)
+      ).body as {
+        total: number;
+        changes: { action: string; fields: string[] }[];
+      };
+    const credentialsVersion = async () =>
+      (await testApp.app.get(PrismaService).stripeConfig.findUniqueOrThrow({ where: { projectId: project } }))
+        .credentialsVersion;
+
+    beforeEach(async () => {
+      await asDeveloper().put(configPath(project), full).expect(200);
+    });
+
+    it.each([
+      ['{}', {}],
+      ['all null', Object.fromEntries(Object.keys(full).map((field) => [field, null]))],
+      ['the stored values again', full],
+      ['one stored value', { test_secret_key: keys.test }],
+      ['"" for fields that are already empty', { live_secret_key: '', live_webhook_secret: '' }],
+      ['origins as stored after normalisation', { allowed_return_url_origins: ['HTTPS://APP.example.com:443'] }],
+    ])('PUT with %s records nothing and moves no timestamp or credentials version', async (_name, body) => {
+      const before = (await asDeveloper().get(configPath(project)).expect(200)).body;
+      const version = await credentialsVersion();
+
+      const response = await asDeveloper().put(configPath(project), body).expect(200);
+
+      expect(response.body).toEqual(before);
+      expect(await credentialsVersion()).toBe(version);
+      expect(await historyOf()).toMatchObject({ total: 1, changes: [{ action: 'update', fields: Object.keys(full) }] });
+    });
+
+    it('records only the fields that differ, and moves only that mode and the version on a credential change', async () => {
+      const before = (await asDeveloper().get(configPath(project)).expect(200)).body;
+      const version = await credentialsVersion();
+
+      const response = await asDeveloper()
+        .put(configPath(project), { ...full, test_publishable_key: '', live_secret_key: keys.live })
+        .expect(200);
+
+      expect(response.body).toMatchObject({
+        test_publishable_key_masked: null,
+        live_secret_key_masked: 'sk_live_...cccc',
+        test_secret_key_masked: 'sk_test_...aaaa',
+        test_configured_at: expect.any(String),
+        live_configured_at: expect.any(String),
+      });
+      expect(Date.parse(response.body.test_configured_at)).toBeGreaterThan(Date.parse(before.test_configured_at));
+      expect(await credentialsVersion()).toBe(version + 1);
+      expect((await historyOf()).changes[0]).toMatchObject({
+        action: 'update',
+        fields: ['test_publishable_key', 'live_secret_key'],
+      });
+
+      // A portal configuration id is not a credential: the cached Stripe clients stay.
+      await asDeveloper().put(configPath(project), { test_portal_configuration_id: 'bpc_2Other' }).expect(200);
+      expect(await credentialsVersion()).toBe(version + 1);
+    });
+
+    it('counts reordered origins as a change (the stored order is what GET shows)', async () => {
+      await asDeveloper()
+        .put(configPath(project), { allowed_return_url_origins: ['https://app.example.com', 'https://b.example'] })
+        .expect(200);
+      const response = await asDeveloper()
+        .put(configPath(project), { allowed_return_url_origins: ['https://b.example', 'https://app.example.com'] })
+        .expect(200);
+      expect(response.body.allowed_return_url_origins).toEqual(['https://b.example', 'https://app.example.com']);
+      expect((await historyOf()).total).toBe(3);
+    });
+
+    it('records a reactivation, and a second DELETE of an inactive configuration records nothing', async () => {
+      await asDeveloper().delete(configPath(project)).expect(204);
+      await asDeveloper().delete(configPath(project)).expect(204);
+      const reactivated = await asDeveloper().put(configPath(project), {}).expect(200);
+      expect(reactivated.body.is_active).toBe(true);
+      await asDeveloper().put(configPath(project), {}).expect(200);
+
+      expect((await historyOf()).changes.map((change) => [change.action, change.fields])).toEqual([
+        ['update', ['is_active']],
+        ['deactivate', ['is_active']],
+        ['update', Object.keys(full)],
+      ]);
+    });
+
+    it('takes concurrent identical writes in turn: one change is recorded', async () => {
+      const responses = await Promise.all(
+        Array.from({ length: 6 }, () => asDeveloper().put(configPath(project), { live_secret_key: keys.live })),
+      );
+      expect(responses.map((response) => response.status)).toEqual(Array(6).fill(200));
+      expect(new Set(responses.map((response) => response.body.updated_at)).size).toBe(1);
+      const history = await historyOf();
+      expect(history.total).toBe(2);
+      expect(history.changes[0].fields).toEqual(['live_secret_key']);
+    });
+  });
+
+  describe('history pages', () => {
+    const historyPage = (query: string) => asDeveloper().get(`${configPath(project)}/history${query}`);
+
+    beforeEach(async () => {
+      // Five entries, oldest first: each origin list differs from the one before.
+      for (let entry = 1; entry <= 5; entry += 1) {
+        await asDeveloper()
+          .put(configPath(project), { allowed_return_url_origins: [`https://app${entry}.example`] })
+          .expect(200);
+      }
+    });
+
+    it('pages newest first with page and page_size; total counts every entry', async () => {
+      const pages = [];
+      for (const page of [1, 2, 3, 4]) {
+        const response = await historyPage(`?page=${page}&page_size=2`).expect(200);
+        expect(response.body).toMatchObject({ total: 5, page, page_size: 2 });
+        pages.push(response.body.changes.map((change: { created_at: string }) => change.created_at));
+      }
+      expect(pages.map((page) => page.length)).toEqual([2, 2, 1, 0]);
+      const all = pages.flat();
+      expect([...all].sort().reverse()).toEqual(all);
+      const everything = await historyPage('?page_size=100').expect(200);
+      expect(everything.body.changes.map((change: { created_at: string }) => change.created_at)).toEqual(all);
+    });
+
+    it('defaults to page 1 of 50', async () => {
+      const response = await historyPage('').expect(200);
+      expect(response.body).toMatchObject({ total: 5, page: 1, page_size: 50 });
+      expect(response.body.changes).toHaveLength(5);
+    });
+
+    const intParsing = 'Input should be a valid integer, unable to parse string as an integer';
+    it.each([
+      ['?page=0', 'page', 'greater_than_equal', 'Input should be greater than or equal to 1'],
+      ['?page=abc', 'page', 'int_parsing', intParsing],
+      ['?page=1.5', 'page', 'int_parsing', intParsing],
+      ['?page_size=0', 'page_size', 'greater_than_equal', 'Input should be greater than or equal to 1'],
+      ['?page_size=101', 'page_size', 'less_than_equal', 'Input should be less than or equal to 100'],
+      ['?page_size=ten', 'page_size', 'int_parsing', intParsing],
+    ])('answers 422 to %s', async (query, name, type, msg) => {
+      const response = await historyPage(query).expect(422);
+      expect(response.body).toEqual({ detail: [{ loc: ['query', name], msg, type }] });
+    });
+  });
+
+  describe('write rate limit (429)', () => {
+    it('allows 30 writes (PUT and DELETE) a minute per developer across projects, then refuses without writing', async () => {
+      const second = randomUUID();
+      await fixtures(testApp.app).createProject({ id: second, name: 'second', ownerId: developer });
+      const windowOpened = Date.now();
+      for (let call = 1; call <= 30; call += 1) {
+        const target = configPath(call % 2 === 0 ? second : project);
+        const response =
+          call % 3 === 0
+            ? await asDeveloper().delete(target)
+            : await asDeveloper().put(target, { test_portal_configuration_id: `bpc_${call}` });
+        expect([
+          response.status,
+          response.headers['x-ratelimit-limit'],
+          response.headers['x-ratelimit-remaining'],
+        ]).toEqual([call % 3 === 0 ? 204 : 200, '30', String(30 - call)]);
+      }
+
+      const answer = await timed(asDeveloper().put(configPath(project), { test_secret_key: keys.test }).expect(429));
+      const limited = answer.response;
+      const retryAfter = limited.body.retry_after;
+      expect(limited.body).toEqual({
+        detail: `Too many Stripe configuration changes; try again in ${retryAfter} seconds`,
+        retry_after: retryAfter,
+      });
+      // The window opened with the first counted request: at most 60 s, at least what is left of them.
+      expect(retryAfter).toBeGreaterThanOrEqual(Math.ceil((windowOpened + 60_000 - answer.answeredAt) / 1000));
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(limited.headers['retry-after']).toBe(String(retryAfter));
+      expect(limited.headers['x-ratelimit-limit']).toBe('30');
+      expect(limited.headers['x-ratelimit-remaining']).toBe('0');
+      expectResetWithin(answer, retryAfter - 1, retryAfter);
+      expectNoSecrets(limited.text);
+
+      // Refused before the ownership check and validation; nothing was written.
+      await asDeveloper().delete(configPath(project)).expect(429);
+      await asDeveloper().put(configPath(randomUUID()), { test_secret_key: 42 }).expect(429);
+      const config = await asDeveloper().get(configPath(project)).expect(200);
+      expect(config.body.test_secret_key_masked).toBeNull();
+      expect(config.headers['x-ratelimit-limit']).toBeUndefined();
+      await asDeveloper()
+        .get(`${configPath(project)}/history`)
+        .expect(200);
+
+      // Another developer has a budget of their own.
+      const other = asDeveloper(accessToken({ sub: otherDeveloper }));
+      const theirs = await other.put(configPath(randomUUID()), {}).expect(404);
+      expect(theirs.headers['x-ratelimit-remaining']).toBe('29');
+    });
+
+    it('authenticates before counting: refused tokens do not use the budget', async () => {
+      for (let call = 0; call < 31; call += 1) {
+        await request(server()).put(configPath(project)).send({}).expect(401);
+      }
+      const response = await asDeveloper().put(configPath(project), {}).expect(200);
+      expect(response.headers['x-ratelimit-remaining']).toBe('29');
     });
   });
 
@@ -419,6 +638,8 @@ describe('Stripe configuration API', () => {
         .expect(200);
       expect(history.body).toEqual({
         total: 2,
+        page: 1,
+        page_size: 50,
         changes: [
           {
             id: expect.any(String),

@@ -53,12 +53,10 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
   /** No PUBLIC_BASE_URL, and Stripe pointed at a port nothing listens on. */
   let bareApp: TestApp;
 
-  const owner = randomUUID();
+  // A fresh owner and projects per test: customer links count against the owner's per-developer limit.
+  let owner: string;
   const stranger = randomUUID();
-  const projectA = randomUUID(); // test and live keys
-  const projectUnconfigured = randomUUID();
-  const projectInactive = randomUUID();
-  const projectOnlyTest = randomUUID();
+  let projectA: string; // test and live keys
   const ownerToken = () => accessToken({ sub: owner });
   const strangerToken = () => accessToken({ sub: stranger });
 
@@ -105,18 +103,6 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
     });
     bareApp = await startTestApp({ STRIPE_API_BASE_URL: `http://127.0.0.1:${await closedPort()}` });
 
-    const projects = fixtures(testApp.app);
-    for (const id of [projectA, projectUnconfigured, projectInactive, projectOnlyTest]) {
-      await projects.createProject({ id, name: 'A', ownerId: owner });
-    }
-    await projects.setModeCredentials(projectA, 'test', { secretKey: keys.projectTest });
-    await projects.setModeCredentials(projectA, 'live', { secretKey: keys.projectLive });
-    await projects.setModeCredentials(projectOnlyTest, 'test', { secretKey: keys.onlyTest });
-    await projects.setModeCredentials(projectInactive, 'test', { secretKey: keys.projectTest });
-    await testApp.app
-      .get(PrismaService)
-      .stripeConfig.update({ where: { projectId: projectInactive }, data: { isActive: false } });
-
     stripe.addAccount(keys.test, []);
     stripe.addAccount(keys.live, []);
     stripe.addAccount(keys.restricted, []);
@@ -144,6 +130,31 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
   });
 
   beforeEach(() => stripe.reset());
+
+  /** A fresh owner with project A, for each test that uses them (links count against the owner's limit). */
+  const createOwnerProjects = async () => {
+    owner = randomUUID();
+    projectA = randomUUID();
+    const projects = fixtures(testApp.app);
+    await projects.createProject({ id: projectA, name: 'A', ownerId: owner });
+    await projects.setModeCredentials(projectA, 'test', { secretKey: keys.projectTest });
+    await projects.setModeCredentials(projectA, 'live', { secretKey: keys.projectLive });
+  };
+
+  /** Another project of the owner: without configuration, deactivated, or with a test key only. */
+  const ownerProject = async (kind: 'unconfigured' | 'inactive' | 'onlyTest'): Promise<string> => {
+    const id = randomUUID();
+    const projects = fixtures(testApp.app);
+    await projects.createProject({ id, name: kind, ownerId: owner });
+    if (kind === 'unconfigured') return id;
+    await projects.setModeCredentials(id, 'test', {
+      secretKey: kind === 'onlyTest' ? keys.onlyTest : keys.projectTest,
+    });
+    if (kind === 'inactive') {
+      await testApp.app.get(PrismaService).stripeConfig.update({ where: { projectId: id }, data: { isActive: false } });
+    }
+    return id;
+  };
 
   describe('POST /projects/{project_id}/validate-credentials', () => {
     it('accepts a test key Stripe knows, checking it with one balance read through an uncached client', async () => {
@@ -383,6 +394,8 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
   });
 
   describe('GET /projects/{project_id}/webhook-urls', () => {
+    beforeEach(createOwnerProjects);
+
     it('derives both URLs from PUBLIC_BASE_URL (trailing slash dropped) and the project id', async () => {
       const response = await webhookUrls(ownerToken(), projectA).expect(200);
       expect(response.body).toEqual({
@@ -397,7 +410,7 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
     });
 
     it('works for a project without Stripe configuration', async () => {
-      await webhookUrls(ownerToken(), projectUnconfigured).expect(200);
+      await webhookUrls(ownerToken(), await ownerProject('unconfigured')).expect(200);
     });
 
     it('answers 503 when PUBLIC_BASE_URL is not configured, after checking ownership', async () => {
@@ -410,6 +423,8 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
   });
 
   describe('PUT /projects/{project_id}/customers/{user_id}', () => {
+    beforeEach(createOwnerProjects);
+
     it('links a customer that exists in the project Stripe test account; the user can then open the portal', async () => {
       const alice = randomUUID();
       await openPortal(alice, projectA).expect(404, NO_CUSTOMER);
@@ -564,13 +579,13 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
     });
 
     it.each([
-      ['has no Stripe configuration', () => projectUnconfigured, ''],
-      ['has a deactivated configuration', () => projectInactive, ''],
-      ['has no live key', () => projectOnlyTest, '?test_mode=false'],
-    ])('answers 404 when the project %s', async (_name, project, query) => {
+      ['has no Stripe configuration', 'unconfigured', ''],
+      ['has a deactivated configuration', 'inactive', ''],
+      ['has no live key', 'onlyTest', '?test_mode=false'],
+    ] as const)('answers 404 when the project %s', async (_name, kind, query) => {
       const response = await link(
         ownerToken(),
-        project(),
+        await ownerProject(kind),
         randomUUID(),
         { stripe_customer_id: 'cus_onlyTest' },
         query,
@@ -580,6 +595,7 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
     });
 
     it('answers 409 when the customer is linked to another user of the project in that mode', async () => {
+      const projectOnlyTest = await ownerProject('onlyTest');
       const first = randomUUID();
       const second = randomUUID();
       await link(ownerToken(), projectOnlyTest, first, { stripe_customer_id: 'cus_onlyTest' }).expect(200);
@@ -615,7 +631,69 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
     });
   });
 
+  describe('customer links share the credential-validation limit (429)', () => {
+    const putConfig = (token: string, projectId: string, body: unknown) =>
+      authed(request(server()).put(`${BASE}/${projectId}/config`), token).send(body as object);
+
+    it('counts every link of the developer with the validations: 10 together, then 429 without calling Stripe', async () => {
+      const { projectId, token } = await newDeveloper();
+      await putConfig(token, projectId, { test_secret_key: keys.projectTest }).expect(200);
+      const windowOpened = Date.now();
+      for (let call = 1; call <= 5; call += 1) {
+        await validate(token, projectId, { secret_key: keys.test }).expect(200, VALID);
+        const linked = await link(token, projectId, randomUUID(), { stripe_customer_id: 'cus_missing' }).expect(422);
+        expect([linked.headers['x-ratelimit-limit'], linked.headers['x-ratelimit-remaining']]).toEqual([
+          '10',
+          String(10 - 2 * call),
+        ]);
+      }
+      expect(stripe.requests).toHaveLength(10);
+
+      const answer = await timed(
+        link(token, projectId, randomUUID(), { stripe_customer_id: 'cus_aliceTest' }).expect(429),
+      );
+      const limited = answer.response;
+      const retryAfter = limited.body.retry_after;
+      expect(limited.body).toEqual({
+        detail: `Too many Stripe key checks (credential validations and customer links share one limit); try again in ${retryAfter} seconds`,
+        retry_after: retryAfter,
+      });
+      // The window opened with the first counted request: at most 60 s, at least what is left of them.
+      expect(retryAfter).toBeGreaterThanOrEqual(Math.ceil((windowOpened + 60_000 - answer.answeredAt) / 1000));
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(limited.headers['retry-after']).toBe(String(retryAfter));
+      expect(limited.headers['x-ratelimit-limit']).toBe('10');
+      expect(limited.headers['x-ratelimit-remaining']).toBe('0');
+      expectResetWithin(answer, retryAfter - 1, retryAfter);
+      expectNoKeyIn(limited.text);
+
+      // The budget is shared both ways, and a refused link is refused before its body or project are looked at.
+      const refusedValidation = await validate(token, projectId, { secret_key: keys.test }).expect(429);
+      expect(refusedValidation.body.detail).toMatch(/^Too many credential validations; try again in \d+ seconds$/);
+      await link(token, randomUUID(), randomUUID(), { stripe_customer_id: 'not a customer' }).expect(429);
+      expect(stripe.requests).toHaveLength(10);
+      // Unlinking sends no key to Stripe: not limited.
+      await unlink(token, projectId, randomUUID()).expect(404, NO_CUSTOMER);
+    });
+
+    it('no longer tells stored candidate keys apart once the limit is reached', async () => {
+      const { projectId, token } = await newDeveloper();
+      const statuses = [];
+      for (const candidate of [keys.projectTest, keys.unknown, keys.projectTest, keys.unknown, keys.projectTest]) {
+        await putConfig(token, projectId, { test_secret_key: candidate }).expect(200);
+        for (let attempt = 0; attempt < 3; attempt += 1) {
+          statuses.push((await link(token, projectId, randomUUID(), { stripe_customer_id: 'cus_nobody' })).status);
+        }
+      }
+      // A known key answers 422 (no such customer), an unknown one 502, and from the eleventh link on, 429.
+      expect(statuses).toEqual([422, 422, 422, 502, 502, 502, 422, 422, 422, 502, 429, 429, 429, 429, 429]);
+      expect(stripe.requests).toHaveLength(10);
+    });
+  });
+
   describe('DELETE /projects/{project_id}/customers/{user_id}', () => {
+    beforeEach(createOwnerProjects);
+
     it('removes the mapping of the mode (204), then answers 404', async () => {
       const dave = randomUUID();
       await link(ownerToken(), projectA, dave, { stripe_customer_id: 'cus_daveTest' }).expect(200);
@@ -645,6 +723,8 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
   });
 
   describe('access', () => {
+    beforeEach(createOwnerProjects);
+
     type Caller = { token: string | undefined; project: string; user?: string };
     const endpoints: [string, (caller: Caller) => request.Test][] = [
       ['validate-credentials', ({ token, project }) => validate(token, project, { secret_key: keys.test })],
@@ -718,7 +798,7 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
         'put',
         '/customers/{user_id}',
         'linkStripeCustomer',
-        ['200', '401', '403', '404', '409', '413', '415', '422', '502', '503'],
+        ['200', '401', '403', '404', '409', '413', '415', '422', '429', '502', '503'],
       ],
       ['delete', '/customers/{user_id}', 'unlinkStripeCustomer', ['204', '401', '403', '404', '422', '503']],
     ] as const;
@@ -789,6 +869,15 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
         'X-RateLimit-Reset',
       ]);
       expect(Object.keys(validateOperation.responses['200'].headers).sort()).toEqual([
+        'X-RateLimit-Limit',
+        'X-RateLimit-Remaining',
+        'X-RateLimit-Reset',
+      ]);
+      const linkOperation = document.paths[`${BASE}/{project_id}/customers/{user_id}`].put;
+      expect(Object.keys(linkOperation.responses['429'].headers).sort()).toEqual(
+        Object.keys(validateOperation.responses['429'].headers).sort(),
+      );
+      expect(Object.keys(linkOperation.responses['200'].headers).sort()).toEqual([
         'X-RateLimit-Limit',
         'X-RateLimit-Remaining',
         'X-RateLimit-Reset',

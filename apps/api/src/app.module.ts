@@ -5,6 +5,7 @@ import { DatabaseModule } from '#libs/database';
 import { DeveloperApiModule } from '#libs/developer-api';
 import { HealthModule } from '#libs/health';
 import { MetricsModule } from '#libs/metrics';
+import { ProjectsModule, StoredSecretsStartupCheck } from '#libs/projects';
 
 @Module({})
 export class AppModule {
@@ -19,7 +20,10 @@ export class AppModule {
         HealthModule,
         BillingPortalModule,
         DeveloperApiModule,
+        ProjectsModule,
       ],
+      // The API refuses to start with keys that cannot decrypt what is stored (the CLI, which repairs it, does not).
+      providers: [StoredSecretsStartupCheck],
     };
   }
 }

@@ -20,6 +20,7 @@ import {
   HTTPValidationError,
   TestModePipe,
 } from '#libs/http-errors';
+import { STORED_SECRETS_UNREADABLE } from '#libs/projects';
 import { RATE_LIMIT_HEADERS, RateLimitedEndUserAuth } from '#libs/rate-limit';
 import { BULKHEAD_FULL_DETAIL } from '#libs/stripe-http';
 import { CustomerPortalRequest, CustomerPortalResponse } from './customer-portal.dto.js';
@@ -100,7 +101,9 @@ export class CustomerPortalController {
     description:
       'Stripe or the database is briefly unavailable (Stripe slower than the time budget, rate limiting, failing or ' +
       'unreachable), or the project already has as many Stripe requests in flight as it may ' +
-      '(STRIPE_MAX_IN_FLIGHT_PER_PROJECT; refused at once, never queued); retry after the Retry-After header.',
+      '(STRIPE_MAX_IN_FLIGHT_PER_PROJECT; refused at once, never queued); retry after the Retry-After header. ' +
+      "Without Retry-After: the project's stored key cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY, " +
+      "an operator's fix.",
     headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
     examples: {
       stripe: {
@@ -108,6 +111,7 @@ export class CustomerPortalController {
         value: { detail: 'Stripe is temporarily unavailable; try again shortly' },
       },
       busy: { summary: 'Too many Stripe requests in flight', value: { detail: BULKHEAD_FULL_DETAIL } },
+      secrets: { summary: 'Stored key unreadable', value: { detail: STORED_SECRETS_UNREADABLE } },
     },
   })
   async createSession(

@@ -51,6 +51,7 @@ describe('environmentSchema', () => {
       TRUST_PROXY: undefined,
       RATE_LIMIT_USER_PER_MINUTE: 60,
       RATE_LIMIT_IP_PER_MINUTE: 300,
+      RATE_LIMIT_CONFIG_PER_MINUTE: 30,
       RATE_LIMIT_KEY_PREFIX: 'rate-limit',
       RATE_LIMIT_REDIS_BACKOFF_MS: 5000,
       REDIS_URL: undefined,
@@ -96,6 +97,7 @@ describe('environmentSchema', () => {
         STRIPE_CLIENT_CACHE_SIZE: '7',
         RATE_LIMIT_USER_PER_MINUTE: '5',
         RATE_LIMIT_IP_PER_MINUTE: '1000000',
+        RATE_LIMIT_CONFIG_PER_MINUTE: '12',
         RATE_LIMIT_REDIS_BACKOFF_MS: '1000',
         STRIPE_MAX_IN_FLIGHT_PER_PROJECT: '3',
         HTTP_REQUEST_TIMEOUT_MS: '1000',
@@ -113,6 +115,7 @@ describe('environmentSchema', () => {
       expect(parsed.STRIPE_CLIENT_CACHE_SIZE).toBe(7);
       expect(parsed.RATE_LIMIT_USER_PER_MINUTE).toBe(5);
       expect(parsed.RATE_LIMIT_IP_PER_MINUTE).toBe(1_000_000);
+      expect(parsed.RATE_LIMIT_CONFIG_PER_MINUTE).toBe(12);
       expect(parsed.RATE_LIMIT_REDIS_BACKOFF_MS).toBe(1000);
       expect(parsed.STRIPE_MAX_IN_FLIGHT_PER_PROJECT).toBe(3);
     });
@@ -127,6 +130,7 @@ describe('environmentSchema', () => {
         STRIPE_CLIENT_CACHE_SIZE: '',
         RATE_LIMIT_USER_PER_MINUTE: '',
         RATE_LIMIT_IP_PER_MINUTE: ' ',
+        RATE_LIMIT_CONFIG_PER_MINUTE: '',
         RATE_LIMIT_REDIS_BACKOFF_MS: '',
         STRIPE_MAX_IN_FLIGHT_PER_PROJECT: '',
       });
@@ -138,6 +142,7 @@ describe('environmentSchema', () => {
       expect(parsed.STRIPE_CLIENT_CACHE_SIZE).toBe(1000);
       expect(parsed.RATE_LIMIT_USER_PER_MINUTE).toBe(60);
       expect(parsed.RATE_LIMIT_IP_PER_MINUTE).toBe(300);
+      expect(parsed.RATE_LIMIT_CONFIG_PER_MINUTE).toBe(30);
       expect(parsed.RATE_LIMIT_REDIS_BACKOFF_MS).toBe(5000);
       expect(parsed.STRIPE_MAX_IN_FLIGHT_PER_PROJECT).toBe(20);
     });
@@ -160,6 +165,8 @@ describe('environmentSchema', () => {
       ['JWT_CLOCK_TOLERANCE_SECONDS', '-1'],
       ['RATE_LIMIT_USER_PER_MINUTE', '0'],
       ['RATE_LIMIT_IP_PER_MINUTE', '1.5'],
+      ['RATE_LIMIT_CONFIG_PER_MINUTE', '0'],
+      ['RATE_LIMIT_CONFIG_PER_MINUTE', '-3'],
       ['RATE_LIMIT_REDIS_BACKOFF_MS', '999'],
       ['RATE_LIMIT_REDIS_BACKOFF_MS', '300001'],
       ['RATE_LIMIT_REDIS_BACKOFF_MS', '5s'],
@@ -438,6 +445,7 @@ describe('AppConfig', () => {
     expect(config.rateLimit).toEqual({
       userPerMinute: 60,
       ipPerMinute: 300,
+      configWritesPerMinute: 30,
       keyPrefix: 'rate-limit',
       redisUrl: undefined,
       redisBackoffMs: 5000,
@@ -448,6 +456,7 @@ describe('AppConfig', () => {
     const config = configWith({
       RATE_LIMIT_USER_PER_MINUTE: '3',
       RATE_LIMIT_IP_PER_MINUTE: '9',
+      RATE_LIMIT_CONFIG_PER_MINUTE: '4',
       RATE_LIMIT_KEY_PREFIX: 'replica-set-a',
       REDIS_URL: 'redis://cache:6379/1',
       RATE_LIMIT_REDIS_BACKOFF_MS: '2500',
@@ -456,6 +465,7 @@ describe('AppConfig', () => {
     expect(config.rateLimit).toEqual({
       userPerMinute: 3,
       ipPerMinute: 9,
+      configWritesPerMinute: 4,
       keyPrefix: 'replica-set-a',
       redisUrl: 'redis://cache:6379/1',
       redisBackoffMs: 2500,

@@ -136,6 +136,7 @@ export const environmentSchema = z.object({
   ),
   RATE_LIMIT_USER_PER_MINUTE: positiveInt(60),
   RATE_LIMIT_IP_PER_MINUTE: positiveInt(300),
+  RATE_LIMIT_CONFIG_PER_MINUTE: positiveInt(30),
   RATE_LIMIT_KEY_PREFIX: optionalNonEmpty.pipe(
     z
       .string()
@@ -198,12 +199,14 @@ export class AppConfig {
     maxInFlightPerProject: number;
   };
   /**
-   * Requests per minute on end-user endpoints; counters in Redis when `redisUrl` is set, else in this process.
-   * `redisBackoffMs`: after a Redis failure, how long requests are counted in this process before Redis is tried again.
+   * Requests per minute on end-user endpoints, and Stripe configuration writes per minute per developer; counters in
+   * Redis when `redisUrl` is set, else in this process. `redisBackoffMs`: after a Redis failure, how long requests are
+   * counted in this process before Redis is tried again.
    */
   readonly rateLimit: {
     userPerMinute: number;
     ipPerMinute: number;
+    configWritesPerMinute: number;
     keyPrefix: string;
     redisUrl?: string;
     redisBackoffMs: number;
@@ -266,6 +269,7 @@ export class AppConfig {
     this.rateLimit = {
       userPerMinute: env.RATE_LIMIT_USER_PER_MINUTE,
       ipPerMinute: env.RATE_LIMIT_IP_PER_MINUTE,
+      configWritesPerMinute: env.RATE_LIMIT_CONFIG_PER_MINUTE,
       keyPrefix: env.RATE_LIMIT_KEY_PREFIX,
       redisUrl: env.REDIS_URL,
       redisBackoffMs: env.RATE_LIMIT_REDIS_BACKOFF_MS,

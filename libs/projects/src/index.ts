@@ -6,7 +6,9 @@ export {
   PROJECT_NOT_FOUND,
   ProjectAlreadyExists,
   ProjectNotFound,
+  STORED_SECRETS_UNREADABLE,
   STRIPE_CONFIG_NOT_FOUND,
+  StoredSecretUnreadable,
   StripeConfigNotFound,
 } from './domain-errors.js';
 export { ProjectsModule } from './projects.module.js';
@@ -20,14 +22,21 @@ export {
 } from './projects.repository.js';
 export { SecretCipher, SecretDecryptionError, stripeSecretContext } from './secret-cipher.js';
 export {
+  StoredSecretsKeyMismatch,
+  StoredSecretsStartupCheck,
+  storedSecretsKeyMismatchMessage,
+} from './stored-secrets-startup-check.js';
+export {
   OPERATOR,
   StripeConfigRepository,
   type ConfigActor,
   type MaskedStripeConfig,
   type PortalContext,
   type StoredStripeCredentials,
+  type SecretsWithoutKey,
   type StripeConfigChangeEntry,
   type StripeConfigField,
+  type StripeConfigHistoryPage,
   type StripeConfigPatch,
 } from './stripe-config.repository.js';
 export { StripeConfigService } from './stripe-config.service.js';

@@ -8,6 +8,6 @@ import { StripeCustomersRepository } from './stripe-customers.repository.js';
 /** One repository per aggregate (project, Stripe configuration, customer link) and the configuration's one writer. */
 @Module({
   providers: [ProjectsRepository, SecretCipher, StripeConfigRepository, StripeConfigService, StripeCustomersRepository],
-  exports: [ProjectsRepository, StripeConfigRepository, StripeConfigService, StripeCustomersRepository],
+  exports: [ProjectsRepository, SecretCipher, StripeConfigRepository, StripeConfigService, StripeCustomersRepository],
 })
 export class ProjectsModule {}

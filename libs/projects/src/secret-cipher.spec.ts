@@ -259,6 +259,27 @@ describe('SecretCipher', () => {
     });
   });
 
+  describe('holdsKeyFor', () => {
+    const rotated = cipherWith(CURRENT_KEY, [PREVIOUS_KEY, OLDER_KEY]);
+
+    it.each([
+      ['the current key', CURRENT_KEY, true],
+      ['a previous key', PREVIOUS_KEY, true],
+      ['the oldest previous key', OLDER_KEY, true],
+      ['a key that is not configured', OTHER_KEY, false],
+    ])('is %s -> %p for a ciphertext made with %s', (_label, key, held) => {
+      expect(rotated.holdsKeyFor(cipherWith(key).encrypt(SECRET, CONTEXT))).toBe(held);
+    });
+
+    it.each([
+      ['plaintext', SECRET],
+      ['an unknown version', cipher.encrypt(SECRET, CONTEXT).replace(/^v1\./, 'v2.')],
+      ['an empty string', ''],
+    ])('is false for %s', (_label, input) => {
+      expect(cipher.holdsKeyFor(input)).toBe(false);
+    });
+  });
+
   describe('format', () => {
     const valid = cipher.encrypt(SECRET, CONTEXT);
 

@@ -71,6 +71,12 @@ export class SecretCipher {
     }
   }
 
+  /** Whether this service holds the key a ciphertext names (current or previous); integrity is checked on decrypt. */
+  holdsKeyFor(ciphertext: string): boolean {
+    const [format, keyId] = ciphertext.split('.');
+    return format === FORMAT && this.byId.has(keyId);
+  }
+
   /** True when the ciphertext was made with an older key and should be re-encrypted. */
   isStale(ciphertext: string): boolean {
     return ciphertext.split('.')[1] !== this.current.id;

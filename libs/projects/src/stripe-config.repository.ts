@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { StripeMode } from '#libs/config';
 import type { StripeConfig } from '../../database/src/generated/prisma/client.js';
 import { PrismaService } from '../../database/src/prisma.service.js';
-import { ProjectNotFound, StripeConfigNotFound } from './domain-errors.js';
+import { ProjectNotFound, StoredSecretUnreadable, StripeConfigNotFound } from './domain-errors.js';
 import { isForeignKeyViolation } from './prisma-errors.js';
-import { SecretCipher, stripeSecretContext } from './secret-cipher.js';
+import { SecretCipher, SecretDecryptionError, stripeSecretContext } from './secret-cipher.js';
 import { maskSecret } from './stripe-credentials.js';
 
 /** Who changes a configuration: a developer over the API, or an operator with the CLI. */
@@ -57,6 +57,20 @@ export interface StripeConfigChangeEntry {
   action: string;
   fields: string[];
   createdAt: Date;
+}
+
+/** One page of a configuration's history, newest first, and how many entries it has in all. */
+export interface StripeConfigHistoryPage {
+  changes: StripeConfigChangeEntry[];
+  total: number;
+}
+
+/** Stored secrets none of the configured keys can decrypt, grouped by the key (or unknown format) they name. */
+export interface SecretsWithoutKey {
+  /** The key id the ciphertexts name; null when they are not in a format this service writes. */
+  keyId: string | null;
+  secrets: number;
+  projects: number;
 }
 
 type Column = Exclude<
@@ -124,12 +138,50 @@ function portalContextSql(mode: StripeMode): string {
 const SECRET_COLUMNS = ['testSecretKey', 'testWebhookSecret', 'liveSecretKey', 'liveWebhookSecret'] as const;
 type SecretColumn = (typeof SECRET_COLUMNS)[number];
 
+/** The plaintext of each secret column after a write: what its masked view is made from, without decrypting again. */
+type SecretPlaintexts = Record<SecretColumn, string | null>;
+
+/** What a partial update changes in a stored configuration; no fields means there is nothing to write. */
+interface ConfigChange {
+  data: Record<string, unknown>;
+  fields: StripeConfigField[];
+  modesWithNewCredentials: Set<StripeMode>;
+  secrets: SecretPlaintexts;
+}
+
+/** Stored secrets grouped by format and key id (the first two parts of `v1.<key id>.<iv>.<tag>.<data>`). */
+const SECRET_KEYS_SQL = {
+  name: 'stored_secret_keys',
+  text: `
+    SELECT split_part(secret, '.', 1) AS format, split_part(secret, '.', 2) AS key_id, min(secret) AS sample,
+           count(*)::int AS secrets, count(DISTINCT project_id)::int AS projects
+      FROM stripe_configs
+     CROSS JOIN LATERAL unnest(ARRAY[test_secret_key_enc, test_webhook_secret_enc,
+                                     live_secret_key_enc, live_webhook_secret_enc]) AS secret
+     WHERE secret IS NOT NULL
+     GROUP BY 1, 2`,
+  values: [],
+};
+
+interface SecretKeyRow {
+  format: string;
+  key_id: string;
+  sample: string;
+  secrets: number;
+  projects: number;
+}
+
+/** PostgreSQL's undefined_table: the schema is not migrated yet, so nothing is stored. */
+const UNDEFINED_TABLE = '42P01';
+
 /**
  * The Stripe configuration aggregate: a project's keys (secrets encrypted at rest), their masked view, partial
  * updates with their history, and the decrypted credentials that server-side Stripe calls need.
  */
 @Injectable()
 export class StripeConfigRepository {
+  private readonly logger = new Logger('StripeConfig');
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly cipher: SecretCipher,
@@ -142,45 +194,44 @@ export class StripeConfigRepository {
 
   /**
    * Applies a partial update (creating the configuration if needed), reactivates it, and records which fields
-   * changed, all in one transaction. A mode's configured-at time and the credentials version move only when that
-   * mode's credentials change, so cached Stripe clients are replaced exactly on rotation.
+   * changed, all in one transaction. A field equal to what is stored is no change: a PUT that changes nothing writes
+   * and records nothing. A mode's configured-at time and the credentials version move only when that mode's
+   * credentials change, so cached Stripe clients are replaced exactly on rotation. The masked answer is made inside
+   * the transaction from the plaintexts at hand, so nothing can fail once the change is committed.
    */
   async update(projectId: string, actor: ConfigActor, patch: StripeConfigPatch): Promise<MaskedStripeConfig> {
     const now = new Date();
-    const data: Record<string, unknown> = {};
-    const changed: StripeConfigField[] = [];
-    const modesWithNewCredentials = new Set<StripeMode>();
-    for (const [field, spec] of Object.entries(FIELDS) as [StripeConfigField, (typeof FIELDS)[StripeConfigField]][]) {
-      const value = patch[field];
-      if (value === undefined || value === null) continue;
-      changed.push(field);
-      if (Array.isArray(value)) data[spec.column] = value;
-      else if (value === '') data[spec.column] = null;
-      else
-        data[spec.column] = spec.secret
-          ? this.cipher.encrypt(value, stripeSecretContext(projectId, spec.column))
-          : value;
-      if (spec.credential && spec.mode) modesWithNewCredentials.add(spec.mode);
-    }
-    for (const mode of modesWithNewCredentials) data[`${mode}ConfiguredAt`] = now;
-
     try {
-      const config = await this.prisma.$transaction(async (tx) => {
-        const saved = await tx.stripeConfig.upsert({
+      return await this.prisma.$transaction(async (tx) => {
+        const { count: created } = await tx.stripeConfig.createMany({
+          data: [{ projectId, createdAt: now }],
+          skipDuplicates: true,
+        });
+        // Concurrent writers of one configuration take turns: each compares against what the previous one wrote.
+        await tx.$queryRaw`SELECT 1 FROM stripe_configs WHERE project_id = ${projectId}::uuid FOR UPDATE`;
+        const stored = await tx.stripeConfig.findUniqueOrThrow({ where: { projectId } });
+        const change = this.changeOf(stored, patch);
+        const reactivated = !stored.isActive;
+        if (created === 0 && change.fields.length === 0 && !reactivated) return this.masked(stored, change.secrets);
+
+        const configuredAt = Object.fromEntries(
+          [...change.modesWithNewCredentials].map((mode) => [`${mode}ConfiguredAt`, now]),
+        );
+        const saved = await tx.stripeConfig.update({
           where: { projectId },
-          create: { projectId, createdAt: now, ...data },
-          update: {
-            ...data,
+          data: {
+            ...change.data,
+            ...configuredAt,
             isActive: true,
-            ...(modesWithNewCredentials.size > 0 && { credentialsVersion: { increment: 1 } }),
+            ...(change.modesWithNewCredentials.size > 0 && { credentialsVersion: { increment: 1 } }),
           },
         });
+        const fields: string[] = reactivated ? [...change.fields, 'is_active'] : change.fields;
         await tx.stripeConfigChange.create({
-          data: { projectId, ...actorColumns(actor), action: 'update', fields: changed },
+          data: { projectId, ...actorColumns(actor), action: 'update', fields },
         });
-        return saved;
+        return this.masked(saved, change.secrets);
       });
-      return this.masked(config);
     } catch (error) {
       // Only an operator can name a project that does not exist: the API checked ownership first.
       if (isForeignKeyViolation(error)) throw new ProjectNotFound(projectId);
@@ -188,24 +239,41 @@ export class StripeConfigRepository {
     }
   }
 
-  /** Deactivates the configuration (the portal then answers 404); keys, customers and history stay. */
+  /**
+   * Deactivates the configuration (the portal then answers 404); keys, customers and history stay. Deactivating an
+   * inactive configuration changes and records nothing.
+   */
   async deactivate(projectId: string, actor: ConfigActor): Promise<void> {
     await this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.stripeConfig.updateMany({ where: { projectId }, data: { isActive: false } });
-      if (count === 0) throw new StripeConfigNotFound();
+      const { count } = await tx.stripeConfig.updateMany({
+        where: { projectId, isActive: true },
+        data: { isActive: false },
+      });
+      if (count === 0) {
+        const exists = await tx.stripeConfig.count({ where: { projectId } });
+        if (exists === 0) throw new StripeConfigNotFound();
+        return;
+      }
       await tx.stripeConfigChange.create({
         data: { projectId, ...actorColumns(actor), action: 'deactivate', fields: ['is_active'] },
       });
     });
   }
 
-  /** Newest first. */
-  async history(projectId: string): Promise<StripeConfigChangeEntry[]> {
-    return this.prisma.stripeConfigChange.findMany({
-      where: { projectId },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      select: { id: true, actorType: true, actorId: true, action: true, fields: true, createdAt: true },
-    });
+  /** One page of the history, newest first. */
+  async history(projectId: string, page: { page: number; pageSize: number }): Promise<StripeConfigHistoryPage> {
+    const where = { projectId };
+    const [changes, total] = await this.prisma.$transaction([
+      this.prisma.stripeConfigChange.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        skip: (page.page - 1) * page.pageSize,
+        take: page.pageSize,
+        select: { id: true, actorType: true, actorId: true, action: true, fields: true, createdAt: true },
+      }),
+      this.prisma.stripeConfigChange.count({ where }),
+    ]);
+    return { changes, total };
   }
 
   /** The mode's secret key of an active configuration, decrypted; undefined when there is none (or it is deactivated). */
@@ -216,8 +284,10 @@ export class StripeConfigRepository {
     });
     const ciphertext = mode === 'test' ? config?.testSecretKey : config?.liveSecretKey;
     if (!config || !ciphertext) return undefined;
-    const secretKey = this.cipher.decrypt(ciphertext, stripeSecretContext(projectId, `${mode}SecretKey`));
-    return { secretKey, version: config.credentialsVersion };
+    return {
+      secretKey: this.readSecret(projectId, `${mode}SecretKey`, ciphertext),
+      version: config.credentialsVersion,
+    };
   }
 
   /** The configuration, its mode's credentials and the user's customer: one query, one round trip. */
@@ -236,7 +306,7 @@ export class StripeConfigRepository {
       allowedReturnUrlOrigins: row.allowed_return_url_origins ?? [],
       stripeCustomerId: row.stripe_customer_id,
       credentials: {
-        decryptSecretKey: () => this.cipher.decrypt(ciphertext, stripeSecretContext(projectId, `${mode}SecretKey`)),
+        decryptSecretKey: () => this.readSecret(projectId, `${mode}SecretKey`, ciphertext),
         version: row.credentials_version,
         portalConfigurationId: row.portal_configuration_id,
       },
@@ -277,10 +347,84 @@ export class StripeConfigRepository {
     return { reencrypted, configurations: configs.length };
   }
 
-  private masked(config: StripeConfig): MaskedStripeConfig {
-    const secret = (column: 'testSecretKey' | 'testWebhookSecret' | 'liveSecretKey' | 'liveWebhookSecret') => {
+  /**
+   * Stored secrets whose key this service does not hold (neither SECRETS_ENCRYPTION_KEY nor a previous key), by key:
+   * one aggregate query, no decryption.
+   */
+  async secretsWithoutKey(): Promise<SecretsWithoutKey[]> {
+    let rows: SecretKeyRow[];
+    try {
+      rows = await this.prisma.queryRows<SecretKeyRow>(SECRET_KEYS_SQL);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return [];
+      throw error;
+    }
+    return rows
+      .filter((row) => !this.cipher.holdsKeyFor(row.sample))
+      .map((row) => ({ keyId: row.format === 'v1' ? row.key_id : null, secrets: row.secrets, projects: row.projects }));
+  }
+
+  /** What `patch` changes in `stored`, and the plaintext of every secret column afterwards. */
+  private changeOf(stored: StripeConfig, patch: StripeConfigPatch): ConfigChange {
+    const change: ConfigChange = {
+      data: {},
+      fields: [],
+      modesWithNewCredentials: new Set(),
+      secrets: { testSecretKey: null, testWebhookSecret: null, liveSecretKey: null, liveWebhookSecret: null },
+    };
+    for (const [field, spec] of Object.entries(FIELDS) as [StripeConfigField, (typeof FIELDS)[StripeConfigField]][]) {
+      const requested = patch[field];
+      const column = spec.column;
+      const ciphertext = spec.secret ? (stored[column] as string | null) : null;
+      if (requested === undefined || requested === null) {
+        // Kept: a secret's plaintext is still needed for the masked answer (an unreadable one refuses the write).
+        if (spec.secret && ciphertext)
+          change.secrets[column as SecretColumn] = this.readSecret(stored.projectId, column, ciphertext);
+        continue;
+      }
+      const next = requested === '' ? null : requested;
+      // A secret the service cannot read is replaced, never compared: that is how a developer repairs it.
+      const current = spec.secret
+        ? ciphertext && this.tryReadSecret(stored.projectId, column, ciphertext)
+        : (stored[column] as string | string[] | null);
+      if (spec.secret) change.secrets[column as SecretColumn] = next as string | null;
+      if (sameValue(current, next)) continue;
+      change.fields.push(field);
+      change.data[column] =
+        spec.secret && typeof next === 'string'
+          ? this.cipher.encrypt(next, stripeSecretContext(stored.projectId, column))
+          : next;
+      if (spec.credential && spec.mode) change.modesWithNewCredentials.add(spec.mode);
+    }
+    return change;
+  }
+
+  /** A stored secret, decrypted; one no configured key decrypts is logged (by column, never a value) and refused. */
+  private readSecret(projectId: string, column: string, ciphertext: string): string {
+    try {
+      return this.cipher.decrypt(ciphertext, stripeSecretContext(projectId, column));
+    } catch (error) {
+      if (!(error instanceof SecretDecryptionError)) throw error;
+      this.logger.error(`Stored ${column} of project ${projectId}: ${error.message}`);
+      throw new StoredSecretUnreadable();
+    }
+  }
+
+  private tryReadSecret(projectId: string, column: string, ciphertext: string): string | undefined {
+    try {
+      return this.cipher.decrypt(ciphertext, stripeSecretContext(projectId, column));
+    } catch (error) {
+      if (error instanceof SecretDecryptionError) return undefined;
+      throw error;
+    }
+  }
+
+  /** The developer's view: secrets masked, from the given plaintexts or else decrypted from the row. */
+  private masked(config: StripeConfig, plaintexts?: SecretPlaintexts): MaskedStripeConfig {
+    const secret = (column: SecretColumn) => {
       const stored = config[column];
-      return stored ? maskSecret(this.cipher.decrypt(stored, stripeSecretContext(config.projectId, column))) : null;
+      if (!stored) return null;
+      return maskSecret(plaintexts?.[column] ?? this.readSecret(config.projectId, column, stored));
     };
     const plain = (value: string | null) => (value ? maskSecret(value) : null);
     return {
@@ -304,6 +448,14 @@ export class StripeConfigRepository {
       updatedAt: config.updatedAt,
     };
   }
+}
+
+/** Equal values, and lists with the same items in the same order (an undecryptable secret equals nothing). */
+function sameValue(current: string | string[] | null | undefined, next: string | string[] | null): boolean {
+  if (Array.isArray(current) && Array.isArray(next)) {
+    return current.length === next.length && current.every((item, index) => item === next[index]);
+  }
+  return current === next;
 }
 
 function actorColumns(actor: ConfigActor): { actorType: ConfigActor['type']; actorId: string | null } {

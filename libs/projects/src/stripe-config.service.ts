@@ -3,7 +3,7 @@ import {
   StripeConfigRepository,
   type ConfigActor,
   type MaskedStripeConfig,
-  type StripeConfigChangeEntry,
+  type StripeConfigHistoryPage,
   type StripeConfigPatch,
 } from './stripe-config.repository.js';
 
@@ -30,7 +30,7 @@ export class StripeConfigService {
     return this.configs.deactivate(projectId, actor);
   }
 
-  history(projectId: string): Promise<StripeConfigChangeEntry[]> {
-    return this.configs.history(projectId);
+  history(projectId: string, page: { page: number; pageSize: number }): Promise<StripeConfigHistoryPage> {
+    return this.configs.history(projectId, page);
   }
 }

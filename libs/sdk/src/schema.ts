@@ -170,13 +170,13 @@ export interface paths {
         get: operations["getStripeConfig"];
         /**
          * Update Stripe Config
-         * @description Create or partially update the configuration: an absent or null field keeps its value, "" clears it. Reactivates a deactivated configuration. A changed secret key is used by the very next portal request.
+         * @description Create or partially update the configuration: an absent or null field keeps its value, "" clears it. Reactivates a deactivated configuration. A changed secret key is used by the very next portal request. A field equal to the stored value is no change: a PUT that changes nothing writes nothing and adds no history entry. Writes (PUT and DELETE) are rate limited per developer (RATE_LIMIT_CONFIG_PER_MINUTE).
          */
         put: operations["updateStripeConfig"];
         post?: never;
         /**
          * Delete Stripe Config
-         * @description Deactivates the configuration: the portal answers 404 until the next PUT; customers stay linked.
+         * @description Deactivates the configuration: the portal answers 404 until the next PUT; customers stay linked. Deactivating an inactive configuration changes and records nothing. Counts against the per-developer configuration write limit.
          */
         delete: operations["deleteStripeConfig"];
         options?: never;
@@ -193,7 +193,7 @@ export interface paths {
         };
         /**
          * Get Stripe Config History
-         * @description Extension: who changed the configuration, when, and which fields (never values), newest first.
+         * @description Extension: who changed the configuration, when, and which fields (never values), newest first, one page at a time.
          */
         get: operations["getStripeConfigHistory"];
         put?: never;
@@ -254,7 +254,7 @@ export interface paths {
         get?: never;
         /**
          * Link Stripe Customer
-         * @description Extension: map an end user to an existing customer of the project's Stripe account in the mode, replacing any earlier mapping of that user and mode. The customer is first looked up with the project's stored key.
+         * @description Extension: map an end user to an existing customer of the project's Stripe account in the mode, replacing any earlier mapping of that user and mode. The customer is first looked up with the project's stored key. Counts against the same per-developer limit as validate-credentials (10 per 60 seconds together).
          */
         put: operations["linkStripeCustomer"];
         post?: never;
@@ -779,8 +779,21 @@ export interface components {
         StripeConfigHistoryResponse: {
             /** @description Newest first. */
             changes: components["schemas"]["StripeConfigChangeResponse"][];
-            /** @example 1 */
+            /**
+             * @description How many changes the configuration has in all.
+             * @example 1
+             */
             total: number;
+            /**
+             * Page
+             * @example 1
+             */
+            page: number;
+            /**
+             * Page Size
+             * @example 50
+             */
+            page_size: number;
         };
         ValidateStripeCredentialsRequest: {
             /**
@@ -1232,7 +1245,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
-            /** @description Stripe or the database is briefly unavailable (Stripe slower than the time budget, rate limiting, failing or unreachable), or the project already has as many Stripe requests in flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT; refused at once, never queued); retry after the Retry-After header. */
+            /** @description Stripe or the database is briefly unavailable (Stripe slower than the time budget, rate limiting, failing or unreachable), or the project already has as many Stripe requests in flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT; refused at once, never queued); retry after the Retry-After header. Without Retry-After: the project's stored key cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY, an operator's fix. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1918,7 +1931,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            /** @description The database is briefly unavailable (retry after Retry-After), or the stored Stripe secrets cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY (no Retry-After: retrying does not help until an operator restores the key or lists the former one in SECRETS_ENCRYPTION_PREVIOUS_KEYS; a PUT then changes nothing). */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1926,11 +1939,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "The database is temporarily unavailable; try again shortly"
-                     *     }
-                     */
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
@@ -1954,6 +1962,12 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2053,7 +2067,30 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            /** @description More Stripe configuration writes (PUT and DELETE together) by this developer than RATE_LIMIT_CONFIG_PER_MINUTE (30 by default) within the current 60-second window; nothing is changed. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many Stripe configuration changes; try again in 42 seconds",
+                     *       "retry_after": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RateLimitExceeded"];
+                };
+            };
+            /** @description The database is briefly unavailable (retry after Retry-After), or the stored Stripe secrets cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY (no Retry-After: retrying does not help until an operator restores the key or lists the former one in SECRETS_ENCRYPTION_PREVIOUS_KEYS; a PUT then changes nothing). */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2061,11 +2098,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "The database is temporarily unavailable; try again shortly"
-                     *     }
-                     */
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
@@ -2086,6 +2118,12 @@ export interface operations {
             /** @description Deactivated. */
             204: {
                 headers: {
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2150,6 +2188,29 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description More Stripe configuration writes (PUT and DELETE together) by this developer than RATE_LIMIT_CONFIG_PER_MINUTE (30 by default) within the current 60-second window; nothing is changed. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many Stripe configuration changes; try again in 42 seconds",
+                     *       "retry_after": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RateLimitExceeded"];
+                };
+            };
             /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
             503: {
                 headers: {
@@ -2170,7 +2231,10 @@ export interface operations {
     };
     getStripeConfigHistory: {
         parameters: {
-            query?: never;
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
             header?: never;
             path: {
                 /** @description A project you own. */
@@ -2180,6 +2244,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page of changes and the total. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2230,7 +2295,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
-            /** @description Malformed project_id or body. */
+            /** @description Malformed project_id, or page or page_size not an integer or out of range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2241,11 +2306,11 @@ export interface operations {
                      *       "detail": [
                      *         {
                      *           "loc": [
-                     *             "path",
-                     *             "project_id"
+                     *             "query",
+                     *             "page_size"
                      *           ],
-                     *           "msg": "Input should be a valid UUID",
-                     *           "type": "uuid_parsing"
+                     *           "msg": "Input should be less than or equal to 100",
+                     *           "type": "less_than_equal"
                      *         }
                      *       ]
                      *     }
@@ -2574,6 +2639,12 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2682,6 +2753,29 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description More than 10 credential validations and customer links together by this developer within the current 60-second window; Stripe is not called. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many Stripe key checks (credential validations and customer links share one limit); try again in 42 seconds",
+                     *       "retry_after": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RateLimitExceeded"];
+                };
+            };
             /** @description Stripe refused the project's stored key (invalid, revoked, or without read access to Customers). */
             502: {
                 headers: {
@@ -2696,7 +2790,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
-            /** @description Stripe is unreachable, too slow, rate limiting or failing, or the project already has as many Stripe requests in flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT); retry after the Retry-After header. */
+            /** @description Stripe is unreachable, too slow, rate limiting or failing, or the project already has as many Stripe requests in flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT); retry after the Retry-After header. Without Retry-After: the project's stored key cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY, an operator's fix. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2704,11 +2798,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "Stripe is temporarily unavailable; try again shortly"
-                     *     }
-                     */
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };

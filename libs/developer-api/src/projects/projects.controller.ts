@@ -7,7 +7,6 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiQuery,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
@@ -15,13 +14,13 @@ import { CurrentPrincipal, DeveloperAuth, type Principal } from '#libs/auth';
 import {
   ApiBodyLimit,
   ApiDatabaseUnavailable,
-  BoundedIntQueryPipe,
   ErrorDetail,
   HTTPValidationError,
   UuidPathPipe,
 } from '#libs/http-errors';
 import { PROJECT_NOT_FOUND, ProjectsRepository, type ProjectRecord } from '#libs/projects';
 import { OwnedProject } from '../owned-project.js';
+import { ApiPageQueries, pageQuery, pageSizeQuery } from '../pagination.js';
 import {
   CreateProjectRequest,
   ProjectListResponse,
@@ -29,10 +28,6 @@ import {
   toProjectResponse,
   UpdateProjectRequest,
 } from './projects.dto.js';
-
-const PAGE_SIZE = { min: 1, max: 100, default: 50 };
-// Pydantic's `ge=1` has no upper bound; the largest exact integer stands in for one.
-const PAGE = { min: 1, max: Number.MAX_SAFE_INTEGER, default: 1 };
 
 const projectIdParam = ApiParam({
   name: 'project_id',
@@ -97,22 +92,7 @@ export class ProjectsController {
     summary: 'List Projects',
     description: "List the calling developer's projects, newest first, one page at a time.",
   })
-  @ApiQuery({
-    name: 'page',
-    required: false,
-    schema: { type: 'integer', minimum: PAGE.min, default: PAGE.default, title: 'Page' },
-  })
-  @ApiQuery({
-    name: 'page_size',
-    required: false,
-    schema: {
-      type: 'integer',
-      minimum: PAGE_SIZE.min,
-      maximum: PAGE_SIZE.max,
-      default: PAGE_SIZE.default,
-      title: 'Page Size',
-    },
-  })
+  @ApiPageQueries()
   @ApiOkResponse({ type: ProjectListResponse, description: 'One page of projects and the total.' })
   @ApiUnprocessableEntityResponse({
     type: HTTPValidationError,
@@ -125,8 +105,8 @@ export class ProjectsController {
   })
   async list(
     @CurrentPrincipal() developer: Principal,
-    @Query('page', new BoundedIntQueryPipe('page', PAGE)) page: number,
-    @Query('page_size', new BoundedIntQueryPipe('page_size', PAGE_SIZE)) pageSize: number,
+    @Query('page', pageQuery) page: number,
+    @Query('page_size', pageSizeQuery) pageSize: number,
   ): Promise<ProjectListResponse> {
     const { projects, total } = await this.projects.listOwned(developer.userId, { page, pageSize });
     return { projects: projects.map(toProjectResponse), total, page, page_size: pageSize };

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Put, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Put, Query, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiExtraModels,
@@ -6,21 +6,27 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, DeveloperAuth, type Principal } from '#libs/auth';
+import { DATABASE_UNAVAILABLE } from '#libs/database';
 import { ApiBodyLimit, ApiDatabaseUnavailable, ErrorDetail, HTTPValidationError } from '#libs/http-errors';
 import {
   PROJECT_NOT_FOUND,
+  STORED_SECRETS_UNREADABLE,
   STRIPE_CONFIG_NOT_FOUND,
   StripeConfigService,
   type ConfigActor,
   type ProjectRecord,
 } from '#libs/projects';
+import { RATE_LIMIT_HEADERS } from '#libs/rate-limit';
 import { ApiProjectIdParam, ApiProjectNotFound, OwnedProject } from '../owned-project.js';
+import { ApiPageQueries, pageQuery, pageSizeQuery } from '../pagination.js';
+import { RateLimitedConfigWrite } from './config-write.rate-limit.js';
 import {
   StripeConfigHistoryResponse,
   StripeConfigRequest,
@@ -28,6 +34,20 @@ import {
   toStripeConfigHistoryResponse,
   toStripeConfigResponse,
 } from './stripe-config.dto.js';
+
+/** Reading stored secrets (to mask them) adds a 503 an operator must fix: keys the service cannot decrypt. */
+const unavailableOrUnreadable = ApiServiceUnavailableResponse({
+  type: ErrorDetail,
+  description:
+    'The database is briefly unavailable (retry after Retry-After), or the stored Stripe secrets cannot be ' +
+    "decrypted with the service's SECRETS_ENCRYPTION_KEY (no Retry-After: retrying does not help until an operator " +
+    'restores the key or lists the former one in SECRETS_ENCRYPTION_PREVIOUS_KEYS; a PUT then changes nothing).',
+  headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+  examples: {
+    database: { summary: 'Database unavailable', value: { detail: DATABASE_UNAVAILABLE } },
+    secrets: { summary: 'Stored secrets unreadable', value: { detail: STORED_SECRETS_UNREADABLE } },
+  },
+});
 
 const invalid = ApiUnprocessableEntityResponse({
   type: HTTPValidationError,
@@ -56,6 +76,7 @@ export class StripeConfigController {
   })
   @ApiProjectNotFound()
   @invalid
+  @unavailableOrUnreadable
   async get(@OwnedProject() project: ProjectRecord, @Res() reply: FastifyReply): Promise<void> {
     const config = await this.configs.find(project.id);
     // Serialized here: a handler's null return would be sent as an empty body; the reference answers a JSON null.
@@ -67,16 +88,19 @@ export class StripeConfigController {
 
   @Put()
   @ApiBodyLimit()
+  @RateLimitedConfigWrite()
   @ApiOperation({
     operationId: 'updateStripeConfig',
     summary: 'Update Stripe Config',
     description:
       'Create or partially update the configuration: an absent or null field keeps its value, "" clears it. ' +
-      'Reactivates a deactivated configuration. A changed secret key is used by the very next portal request.',
+      'Reactivates a deactivated configuration. A changed secret key is used by the very next portal request. ' +
+      'A field equal to the stored value is no change: a PUT that changes nothing writes nothing and adds no ' +
+      'history entry. Writes (PUT and DELETE) are rate limited per developer (RATE_LIMIT_CONFIG_PER_MINUTE).',
   })
   @ApiProjectIdParam()
   @ApiBody({ type: StripeConfigRequest })
-  @ApiOkResponse({ type: StripeConfigResponse })
+  @ApiOkResponse({ type: StripeConfigResponse, headers: RATE_LIMIT_HEADERS })
   @ApiProjectNotFound()
   @ApiUnprocessableEntityResponse({
     type: HTTPValidationError,
@@ -91,6 +115,7 @@ export class StripeConfigController {
       ],
     },
   })
+  @unavailableOrUnreadable
   async update(
     @CurrentPrincipal() developer: Principal,
     @OwnedProject() project: ProjectRecord,
@@ -101,13 +126,17 @@ export class StripeConfigController {
 
   @Delete()
   @HttpCode(204)
+  @RateLimitedConfigWrite()
   @ApiOperation({
     operationId: 'deleteStripeConfig',
     summary: 'Delete Stripe Config',
-    description: 'Deactivates the configuration: the portal answers 404 until the next PUT; customers stay linked.',
+    description:
+      'Deactivates the configuration: the portal answers 404 until the next PUT; customers stay linked. ' +
+      'Deactivating an inactive configuration changes and records nothing. Counts against the per-developer ' +
+      'configuration write limit.',
   })
   @ApiProjectIdParam()
-  @ApiNoContentResponse({ description: 'Deactivated.' })
+  @ApiNoContentResponse({ description: 'Deactivated.', headers: RATE_LIMIT_HEADERS })
   @ApiNotFoundResponse({
     type: ErrorDetail,
     description: 'No such project among yours, or it has no Stripe configuration.',
@@ -125,14 +154,30 @@ export class StripeConfigController {
   @ApiOperation({
     operationId: 'getStripeConfigHistory',
     summary: 'Get Stripe Config History',
-    description: 'Extension: who changed the configuration, when, and which fields (never values), newest first.',
+    description:
+      'Extension: who changed the configuration, when, and which fields (never values), newest first, one page at ' +
+      'a time.',
   })
   @ApiProjectIdParam()
-  @ApiOkResponse({ type: StripeConfigHistoryResponse })
+  @ApiPageQueries()
+  @ApiOkResponse({ type: StripeConfigHistoryResponse, description: 'One page of changes and the total.' })
   @ApiProjectNotFound()
-  @invalid
-  async history(@OwnedProject() project: ProjectRecord): Promise<StripeConfigHistoryResponse> {
-    return toStripeConfigHistoryResponse(await this.configs.history(project.id));
+  @ApiUnprocessableEntityResponse({
+    type: HTTPValidationError,
+    description: 'Malformed project_id, or page or page_size not an integer or out of range.',
+    example: {
+      detail: [
+        { loc: ['query', 'page_size'], msg: 'Input should be less than or equal to 100', type: 'less_than_equal' },
+      ],
+    },
+  })
+  async history(
+    @OwnedProject() project: ProjectRecord,
+    @Query('page', pageQuery) page: number,
+    @Query('page_size', pageSizeQuery) pageSize: number,
+  ): Promise<StripeConfigHistoryResponse> {
+    const history = await this.configs.history(project.id, { page, pageSize });
+    return toStripeConfigHistoryResponse(history, { page, pageSize });
   }
 }
 

@@ -6,7 +6,7 @@ import {
   credentialProblem,
   type CredentialField,
   type MaskedStripeConfig,
-  type StripeConfigChangeEntry,
+  type StripeConfigHistoryPage,
 } from '#libs/projects';
 
 // class-validator runs a property's rules bottom-up and reports the first failure: the type check is listed last.
@@ -252,12 +252,19 @@ export class StripeConfigChangeResponse {
   created_at: string;
 }
 
+/** One page of a configuration's history, newest first. */
 export class StripeConfigHistoryResponse {
   @ApiProperty({ type: [StripeConfigChangeResponse], description: 'Newest first.' })
   changes: StripeConfigChangeResponse[];
 
-  @ApiProperty({ type: 'integer', example: 1 })
+  @ApiProperty({ type: 'integer', description: 'How many changes the configuration has in all.', example: 1 })
   total: number;
+
+  @ApiProperty({ type: 'integer', example: 1, title: 'Page' })
+  page: number;
+
+  @ApiProperty({ type: 'integer', example: 50, title: 'Page Size' })
+  page_size: number;
 }
 
 export function toStripeConfigResponse(config: MaskedStripeConfig): StripeConfigResponse {
@@ -283,7 +290,10 @@ export function toStripeConfigResponse(config: MaskedStripeConfig): StripeConfig
   };
 }
 
-export function toStripeConfigHistoryResponse(changes: StripeConfigChangeEntry[]): StripeConfigHistoryResponse {
+export function toStripeConfigHistoryResponse(
+  { changes, total }: StripeConfigHistoryPage,
+  { page, pageSize }: { page: number; pageSize: number },
+): StripeConfigHistoryResponse {
   return {
     changes: changes.map((change) => ({
       id: change.id,
@@ -293,6 +303,8 @@ export function toStripeConfigHistoryResponse(changes: StripeConfigChangeEntry[]
       fields: change.fields,
       created_at: change.createdAt.toISOString(),
     })),
-    total: changes.length,
+    total,
+    page,
+    page_size: pageSize,
   };
 }

@@ -2,12 +2,28 @@ import { applyDecorators, Injectable, UseGuards } from '@nestjs/common';
 import { DeveloperAuth, type Principal } from '#libs/auth';
 import { ApiRateLimitExceeded, RateLimitGuard, RateLimitStore } from '#libs/rate-limit';
 
-/** Credential validations a developer may run per window, across all their projects. */
+/** Credential validations and customer links a developer may run per window, together, across all their projects. */
 export const CREDENTIAL_VALIDATION_LIMIT = 10;
 export const CREDENTIAL_VALIDATION_WINDOW_SECONDS = 60;
 
+/** One budget for every path that sends a key to Stripe on a developer's request. */
+const KEY_CHECKS = {
+  name: 'credential-validation',
+  points: CREDENTIAL_VALIDATION_LIMIT,
+  durationSeconds: CREDENTIAL_VALIDATION_WINDOW_SECONDS,
+};
+
 const tooManyValidations = (retryAfterSeconds: number) =>
   `Too many credential validations; try again in ${retryAfterSeconds} seconds`;
+
+const tooManyLinks = (retryAfterSeconds: number) =>
+  `Too many Stripe key checks (credential validations and customer links share one limit); try again in ${retryAfterSeconds} seconds`;
+
+function developerKey({ user: principal }: { user?: Principal }, guard: string): string {
+  // Guard order is part of the contract; without a principal this guard was wired before authentication.
+  if (!principal) throw new Error(`${guard} must run after authentication`);
+  return principal.userId;
+}
 
 /**
  * Limits credential validations per developer (not per address), with the reference API's headers on every answer
@@ -18,21 +34,27 @@ const tooManyValidations = (retryAfterSeconds: number) =>
 @Injectable()
 export class CredentialValidationRateLimit extends RateLimitGuard<{ user?: Principal }> {
   constructor(store: RateLimitStore) {
-    super(
-      store,
-      {
-        name: 'credential-validation',
-        points: CREDENTIAL_VALIDATION_LIMIT,
-        durationSeconds: CREDENTIAL_VALIDATION_WINDOW_SECONDS,
-      },
-      tooManyValidations,
-    );
+    super(store, KEY_CHECKS, tooManyValidations);
   }
 
-  protected keyOf({ user: principal }: { user?: Principal }): string {
-    // Guard order is part of the contract; without a principal this guard was wired before authentication.
-    if (!principal) throw new Error('CredentialValidationRateLimit must run after authentication');
-    return principal.userId;
+  protected keyOf(request: { user?: Principal }): string {
+    return developerKey(request, 'CredentialValidationRateLimit');
+  }
+}
+
+/**
+ * Customer links count against the same per-developer budget: linking a customer id that does not exist answers 422
+ * for a key Stripe accepts and 502 for one it refuses, so storing candidate keys and linking would otherwise be a
+ * key-validity check without the limit.
+ */
+@Injectable()
+export class CustomerLinkRateLimit extends RateLimitGuard<{ user?: Principal }> {
+  constructor(store: RateLimitStore) {
+    super(store, KEY_CHECKS, tooManyLinks);
+  }
+
+  protected keyOf(request: { user?: Principal }): string {
+    return developerKey(request, 'CustomerLinkRateLimit');
   }
 }
 
@@ -45,6 +67,18 @@ export function RateLimitedDeveloperAuth(): MethodDecorator {
     ApiRateLimitExceeded({
       description: `More than ${CREDENTIAL_VALIDATION_LIMIT} credential validations by this developer within the current ${CREDENTIAL_VALIDATION_WINDOW_SECONDS}-second window; Stripe is not called.`,
       detail: tooManyValidations(42),
+    }),
+  );
+}
+
+/** Developer authentication, then the same per-developer budget as credential validations (429). */
+export function RateLimitedCustomerLink(): MethodDecorator {
+  return applyDecorators(
+    DeveloperAuth(),
+    UseGuards(CustomerLinkRateLimit),
+    ApiRateLimitExceeded({
+      description: `More than ${CREDENTIAL_VALIDATION_LIMIT} credential validations and customer links together by this developer within the current ${CREDENTIAL_VALIDATION_WINDOW_SECONDS}-second window; Stripe is not called.`,
+      detail: tooManyLinks(42),
     }),
   );
 }

@@ -24,12 +24,13 @@ import {
   UuidPathPipe,
 } from '#libs/http-errors';
 import type { StripeMode } from '#libs/config';
-import { NO_CUSTOMER_DETAIL, PROJECT_NOT_FOUND, type ProjectRecord } from '#libs/projects';
+import { NO_CUSTOMER_DETAIL, PROJECT_NOT_FOUND, STORED_SECRETS_UNREADABLE, type ProjectRecord } from '#libs/projects';
 import { RATE_LIMIT_HEADERS } from '#libs/rate-limit';
 import { CredentialValidationService, KEY_REJECTED } from './credential-validation.service.js';
 import {
   CREDENTIAL_VALIDATION_LIMIT,
   CREDENTIAL_VALIDATION_WINDOW_SECONDS,
+  RateLimitedCustomerLink,
   RateLimitedDeveloperAuth,
 } from './credential-validation.rate-limit.js';
 import { CustomerLinksService } from './customer-links.service.js';
@@ -68,6 +69,22 @@ const stripeUnavailable = ApiServiceUnavailableResponse({
     'flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT); retry after the Retry-After header.',
   headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
   example: { detail: 'Stripe is temporarily unavailable; try again shortly' },
+});
+
+const linkUnavailable = ApiServiceUnavailableResponse({
+  type: ErrorDetail,
+  description:
+    'Stripe is unreachable, too slow, rate limiting or failing, or the project already has as many Stripe requests in ' +
+    'flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT); retry after the Retry-After header. Without Retry-After: ' +
+    "the project's stored key cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY, an operator's fix.",
+  headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+  examples: {
+    stripe: {
+      summary: 'Stripe unavailable',
+      value: { detail: 'Stripe is temporarily unavailable; try again shortly' },
+    },
+    secrets: { summary: 'Stored key unreadable', value: { detail: STORED_SECRETS_UNREADABLE } },
+  },
 });
 
 /** Developer tools around a project's Stripe account: check a key, get webhook URLs, link end users to customers. */
@@ -152,19 +169,21 @@ export class StripeToolsController {
 
   @Put('customers/:user_id')
   @ApiBodyLimit()
-  @DeveloperAuth()
+  @RateLimitedCustomerLink()
   @ApiOperation({
     operationId: 'linkStripeCustomer',
     summary: 'Link Stripe Customer',
     description:
       "Extension: map an end user to an existing customer of the project's Stripe account in the mode, replacing " +
-      "any earlier mapping of that user and mode. The customer is first looked up with the project's stored key.",
+      "any earlier mapping of that user and mode. The customer is first looked up with the project's stored key. " +
+      `Counts against the same per-developer limit as validate-credentials (${CREDENTIAL_VALIDATION_LIMIT} per ` +
+      `${CREDENTIAL_VALIDATION_WINDOW_SECONDS} seconds together).`,
   })
   @ApiProjectIdParam()
   @userIdParam
   @testModeQuery
   @ApiBody({ type: LinkStripeCustomerRequest })
-  @ApiOkResponse({ type: StripeCustomerLinkResponse })
+  @ApiOkResponse({ type: StripeCustomerLinkResponse, headers: RATE_LIMIT_HEADERS })
   @ApiNotFoundResponse({
     type: ErrorDetail,
     description: 'No such project among yours, or it has no active Stripe key for the mode.',
@@ -202,7 +221,7 @@ export class StripeToolsController {
         "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration",
     },
   })
-  @stripeUnavailable
+  @linkUnavailable
   linkCustomer(
     @OwnedProject() project: ProjectRecord,
     @Param('user_id', USER_ID) userId: string,
