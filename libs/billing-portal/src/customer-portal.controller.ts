@@ -13,12 +13,13 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, type EndUserPrincipal } from '#libs/auth';
+import type { StripeMode } from '#libs/config';
 import {
   ApiBodyLimit,
   ApiDatabaseUnavailable,
   ErrorDetail,
   HTTPValidationError,
-  TestModePipe,
+  StripeModePipe,
 } from '#libs/http-errors';
 import { STORED_SECRETS_UNREADABLE } from '#libs/projects';
 import { RATE_LIMIT_HEADERS, RateLimitedEndUserAuth } from '#libs/rate-limit';
@@ -116,11 +117,11 @@ export class CustomerPortalController {
   })
   async createSession(
     @CurrentPrincipal() user: EndUserPrincipal,
-    @Query('test_mode', TestModePipe) testMode: boolean,
+    @Query('test_mode', StripeModePipe) mode: StripeMode,
     @RequestHeader('idempotency-key', IdempotencyKeyPipe) idempotencyKey: string | undefined,
     @Body() request: CustomerPortalRequest,
   ): Promise<CustomerPortalResponse> {
-    const portalUrl = await this.portal.createSession(user, testMode ? 'test' : 'live', request, idempotencyKey);
+    const portalUrl = await this.portal.createSession(user, mode, request, idempotencyKey);
     return { portal_url: portalUrl };
   }
 }

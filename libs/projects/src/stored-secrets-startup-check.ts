@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { DatabaseUnavailableError } from '../../database/src/prisma.service.js';
+import { DatabaseUnavailableError } from '../../database/src/database-failures.js';
 import { SecretCipher } from './secret-cipher.js';
 import { StripeConfigRepository, type SecretsWithoutKey } from './stripe-config.repository.js';
 
