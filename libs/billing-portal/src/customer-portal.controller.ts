@@ -13,7 +13,6 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, type EndUserPrincipal } from '#libs/auth';
-import type { StripeMode } from '#libs/config';
 import {
   ApiBodyLimit,
   ApiDatabaseUnavailable,
@@ -117,7 +116,8 @@ export class CustomerPortalController {
   })
   async createSession(
     @CurrentPrincipal() user: EndUserPrincipal,
-    @Query('test_mode', StripeModePipe) mode: StripeMode,
+    // Spelled out, not the StripeMode alias: ts-jest compiles files alone and would record its metadata as Object.
+    @Query('test_mode', StripeModePipe) mode: 'test' | 'live',
     @RequestHeader('idempotency-key', IdempotencyKeyPipe) idempotencyKey: string | undefined,
     @Body() request: CustomerPortalRequest,
   ): Promise<CustomerPortalResponse> {

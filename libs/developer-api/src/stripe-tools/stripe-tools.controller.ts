@@ -23,7 +23,6 @@ import {
   StripeModePipe,
   UuidPathPipe,
 } from '#libs/http-errors';
-import type { StripeMode } from '#libs/config';
 import { NO_CUSTOMER_DETAIL, PROJECT_NOT_FOUND, STORED_SECRETS_UNREADABLE, type ProjectRecord } from '#libs/projects';
 import { RATE_LIMIT_HEADERS } from '#libs/rate-limit';
 import { CredentialValidationService, KEY_REJECTED } from './credential-validation.service.js';
@@ -225,7 +224,8 @@ export class StripeToolsController {
   linkCustomer(
     @OwnedProject() project: ProjectRecord,
     @Param('user_id', USER_ID) userId: string,
-    @Query('test_mode', StripeModePipe) mode: StripeMode,
+    // Spelled out, not the StripeMode alias: ts-jest compiles files alone and would record its metadata as Object.
+    @Query('test_mode', StripeModePipe) mode: 'test' | 'live',
     @Body() request: LinkStripeCustomerRequest,
   ): Promise<StripeCustomerLinkResponse> {
     return this.customers.link(project.id, userId, mode, request.stripe_customer_id);
@@ -260,7 +260,8 @@ export class StripeToolsController {
   async unlinkCustomer(
     @OwnedProject() project: ProjectRecord,
     @Param('user_id', USER_ID) userId: string,
-    @Query('test_mode', StripeModePipe) mode: StripeMode,
+    // Spelled out, not the StripeMode alias: ts-jest compiles files alone and would record its metadata as Object.
+    @Query('test_mode', StripeModePipe) mode: 'test' | 'live',
   ): Promise<void> {
     await this.customers.unlink(project.id, userId, mode);
   }
