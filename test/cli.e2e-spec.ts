@@ -572,37 +572,38 @@ describe('operator CLI (in-process)', () => {
   it(
     'refuses an embedded data directory held by another process, and works on it once released',
     async () => {
-      // Its own directory, so this runs on PostgreSQL too.
-      const dataDir = join(cwd, 'held');
+      // The suite's own directory on PGlite (already migrated); on PostgreSQL one of its own. A fresh owner tells
+      // this test's projects apart.
+      const dataDir = database.env.PGLITE_DATA_DIR ?? join(cwd, 'held');
       const env = { PGLITE_DATA_DIR: dataDir, DATABASE_URL: undefined };
+      const owner = randomUUID();
+      const ownProjects = 'SELECT id, name FROM projects WHERE owner_id = $1 ORDER BY created_at';
       const { id: firstId } = jsonOutput(
-        await cli(['project', 'create', '--name', 'Before', '--owner', ownerId, '--json'], env),
+        await cli(['project', 'create', '--name', 'Before', '--owner', owner, '--json'], env),
       );
 
       const holder = await openPglite(dataDir);
       try {
         for (const args of [
-          ['project', 'create', '--name', 'During', '--owner', ownerId, '--json'],
+          ['project', 'create', '--name', 'During', '--owner', owner, '--json'],
           ['db', 'migrate'],
         ]) {
           expect(failure(await cli(args, env), 1)).toMatch(BUSY);
         }
         // The refused CLI neither took the lock nor damaged the holder's view.
-        const rows = await pgliteOf(holder).query<{ name: string }>('SELECT name FROM projects ORDER BY created_at');
-        expect(rows.rows).toEqual([{ name: 'Before' }]);
+        const rows = await pgliteOf(holder).query<{ id: string; name: string }>(ownProjects, [owner]);
+        expect(rows.rows).toEqual([{ id: firstId, name: 'Before' }]);
       } finally {
         await holder.close();
       }
 
       const { id: secondId } = jsonOutput(
-        await cli(['project', 'create', '--name', 'After', '--owner', ownerId, '--json'], env),
+        await cli(['project', 'create', '--name', 'After', '--owner', owner, '--json'], env),
       );
       expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(false);
       const reopened = await openPglite(dataDir);
       try {
-        const rows = await pgliteOf(reopened).query<{ id: string; name: string }>(
-          'SELECT id, name FROM projects ORDER BY created_at',
-        );
+        const rows = await pgliteOf(reopened).query<{ id: string; name: string }>(ownProjects, [owner]);
         expect(rows.rows).toEqual([
           { id: firstId, name: 'Before' },
           { id: secondId, name: 'After' },
