@@ -1,69 +1,50 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import jwt, { type JwtPayload } from 'jsonwebtoken';
-import pg from 'pg';
-import { createTestDatabase } from './support/test-database.js';
-import { loadConfig } from '../libs/config/src/index.js';
-import { openDatabase, type DatabaseConnection } from '../libs/database/src/database-connection.js';
+import jwt from 'jsonwebtoken';
+import { loadConfig } from '#libs/config';
+import { failure, jsonOutput, openPglite, pgliteOf, type CliEnv, type CliResult } from './support/cli.js';
 
 /**
- * The operator CLI as operators run it: the compiled dist/apps/cli/src/main.js in a child process, on a database of
- * its own (a temporary PGlite directory, or a fresh PostgreSQL database when DATABASE_URL is set).
+ * The operator CLI as operators run it, a few smoke tests: the compiled dist/apps/cli/src/main.js in a child process
+ * (exit codes, stdout and stderr of a real process, the embedded data directory's lock across processes). Every
+ * command's behaviour is tested in-process, through the same runCli, in cli.e2e-spec.ts.
  */
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js');
-const MIGRATIONS = readdirSync(join(ROOT, 'prisma', 'migrations'), { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .map((entry) => entry.name)
-  .sort();
 const TIMEOUT = 60_000;
 const UNREACHABLE_DATABASE_URL = 'postgresql://postgres@127.0.0.1:1/none';
-const BUSY = /in use by another process/;
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-type Env = Record<string, string | undefined>;
-
-/** A database the CLI is pointed at through its environment, and a way for the test to look inside. */
-interface TestDatabase {
-  env: Env;
-  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
-  drop(): Promise<void>;
-}
-
-const newEncryptionKey = (): string => randomBytes(32).toString('base64');
-const keyId = (base64Key: string): string =>
-  createHash('sha256').update(Buffer.from(base64Key, 'base64')).digest('hex').slice(0, 12);
+const BUSY = /in use by process \d+ \(is the service running\?\)/;
 
 const jwtSecret = randomBytes(48).toString('base64url');
-let encryptionKey = newEncryptionKey();
-let previousKeys: string | undefined;
+const encryptionKey = randomBytes(32).toString('base64');
 let cwd: string;
-let database: TestDatabase;
 
-function cli(args: string[], overrides: Env = {}): Promise<CliResult> {
-  const env: Env = {
+/** Only the variables given here: nothing of the test runner's environment (e.g. DATABASE_URL) leaks in. */
+function baseEnv(overrides: CliEnv): Record<string, string> {
+  const env: CliEnv = {
     PATH: process.env.PATH,
     NODE_ENV: 'test',
     JWT_SECRET: jwtSecret,
     SECRETS_ENCRYPTION_KEY: encryptionKey,
-    SECRETS_ENCRYPTION_PREVIOUS_KEYS: previousKeys,
-    ...database.env,
+    PGLITE_DATA_DIR: join(cwd, 'data'),
     ...overrides,
   };
-  const definedEnv = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+function cli(args: string[], overrides: CliEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: definedEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: baseEnv(overrides),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -73,92 +54,20 @@ function cli(args: string[], overrides: Env = {}): Promise<CliResult> {
   });
 }
 
-/** A successful --json run: exit 0, nothing on stderr, exactly one JSON object on stdout. */
-function jsonOutput(result: CliResult): Record<string, unknown> {
-  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-  expect(result.stdout.trimEnd().split('\n')).toHaveLength(1);
-  const value: unknown = JSON.parse(result.stdout);
-  expect(value).toBeInstanceOf(Object);
-  expect(Array.isArray(value)).toBe(false);
-  return value as Record<string, unknown>;
-}
-
-/** A failed run: the exit code, nothing on stdout, one line on stderr. */
-function failure(result: CliResult, code: 1 | 2): string {
-  expect({ code: result.code, stdout: result.stdout }).toEqual({ code, stdout: '' });
-  expect(result.stderr).toMatch(/^[^\n]+\n$/);
-  return result.stderr.trimEnd();
-}
-
-async function createPostgresDatabase(): Promise<TestDatabase> {
-  const database = await createTestDatabase('cli');
-  const pool = new pg.Pool({ connectionString: database.env.DATABASE_URL, max: 1 });
-  return {
-    env: database.env,
-    query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
-    drop: async () => {
-      await pool.end();
-      await database.drop();
-    },
-  };
-}
-
-function createPgliteDatabase(dataDir: string): TestDatabase {
-  return {
-    env: { PGLITE_DATA_DIR: dataDir },
-    // Opened per query, as the service would be: the CLI must find the directory free between queries.
-    query: async <T>(sql: string, params?: unknown[]) => {
-      const connection = await openPglite(dataDir);
-      try {
-        return (await pgliteOf(connection).query<T>(sql, params)).rows;
-      } finally {
-        await connection.close();
-      }
-    },
-    drop: async () => undefined,
-  };
-}
-
-/** `run` (synchronous) with `dir` as the working directory, where relative configuration paths resolve. */
-function inWorkingDirectory<T>(dir: string, run: () => T): T {
-  const previous = process.cwd();
-  process.chdir(dir);
-  try {
-    return run();
-  } finally {
-    process.chdir(previous);
-  }
-}
-
-function openPglite(dataDir: string): Promise<DatabaseConnection> {
-  return openDatabase({ kind: 'pglite', dataDir, migrateOnStart: false });
-}
-
-function pgliteOf(connection: DatabaseConnection) {
-  if (connection.migrationTarget.kind !== 'pglite') throw new Error('not an embedded database');
-  return connection.migrationTarget.pglite;
-}
-
 beforeAll(async () => {
-  // dist/ is compiled fresh by the e2e global setup (test/global-setup.js).
-  cwd = await mkdtemp(join(tmpdir(), 'cli-e2e-'));
-  database = process.env.DATABASE_URL ? await createPostgresDatabase() : createPgliteDatabase(join(cwd, 'data'));
-}, 120_000);
+  // dist/ is compiled fresh by the system tier's global setup (test/global-setup.js).
+  cwd = await mkdtemp(join(tmpdir(), 'cli-system-'));
+});
 
 afterAll(async () => {
-  await database?.drop();
   if (cwd) await rm(cwd, { recursive: true, force: true });
 });
 
-describe('operator CLI', () => {
+describe('operator CLI (compiled, spawned)', () => {
   const ownerId = randomUUID();
-  const projectId = randomUUID();
   const userId = randomUUID();
-  const secretKey = `sk_test_${randomBytes(18).toString('hex')}`;
-  const webhookSecret = `whsec_${randomBytes(18).toString('hex')}`;
-  const publishableKey = `pk_test_${randomBytes(12).toString('hex')}`;
 
-  it('prints usage on stdout for help and --help', async () => {
+  it('prints usage on stdout for help and --help, exit 0', async () => {
     for (const args of [['help'], ['--help'], ['stripe', 'set', '--help']]) {
       const result = await cli(args);
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
@@ -168,478 +77,34 @@ describe('operator CLI', () => {
   });
 
   it(
-    'rejects bad command lines with exit 2 and one line that names the option but never repeats its value',
+    'rejects bad command lines with exit 2 and one line on stderr, before opening any database',
     async () => {
-      const secret = 'sk_live_DoNotEchoThis123';
-      const cases: [string[], RegExp][] = [
-        [[], /^Missing command/],
-        [['projects', 'make'], /^Unknown command "projects make"/],
-        [['project', 'create', '--owner', ownerId], /^--name is required$/],
-        [['project', 'create', '--name', 'Demo', '--owner', 'not-a-uuid'], /^--owner must be a UUID$/],
-        [['project', 'create', '--name', 'Demo', '--owner', ownerId, '--id', '1234'], /^--id must be a UUID$/],
-        [['project', 'create', '--name', 'Demo', '--owner', ownerId, '--colour', 'red'], /^Unknown option '--colour'$/],
-        [
-          ['stripe', 'set', '--project', projectId, '--mode', 'prod', '--secret-key', secret],
-          /^--mode must be test or live$/,
-        ],
-        [['stripe', 'set', '--project', projectId, '--mode', 'test'], /^--secret-key is required$/],
-        [
-          ['stripe', 'set', '--project', projectId, '--mode', 'test', '--secret-key', secret],
-          /^--secret-key must start with sk_test_/,
-        ],
-        [
-          ['stripe', 'set', '--project', projectId, '--mode', 'live', `--secret-key=${secret}!`],
-          /^--secret-key is not a well-formed/,
-        ],
-        [
-          [
-            'stripe',
-            'set',
-            '--project',
-            projectId,
-            '--mode',
-            'test',
-            '--secret-key',
-            secretKey,
-            '--publishable-key',
-            secret,
-          ],
-          /^--publishable-key must start with pk_test_/,
-        ],
-        [
-          [
-            'stripe',
-            'set',
-            '--project',
-            projectId,
-            '--mode',
-            'test',
-            '--secret-key',
-            secretKey,
-            '--webhook-secret',
-            secret,
-          ],
-          /^--webhook-secret must start with whsec_/,
-        ],
-        [
-          [
-            'stripe',
-            'set',
-            '--project',
-            projectId,
-            '--mode',
-            'test',
-            '--secret-key',
-            secretKey,
-            '--portal-configuration',
-            secret,
-          ],
-          /^--portal-configuration must start with bpc_/,
-        ],
-        [
-          ['stripe', 'set', '--project', projectId, '--mode', 'test', '--secret-key', secretKey, secret],
-          /^Unexpected argument/,
-        ],
-        [
-          ['customer', 'link', '--project', projectId, '--user', userId, '--mode', 'test', '--customer', 'acct_1'],
-          /^--customer must be a Stripe customer id/,
-        ],
-        [['customer', 'unlink', '--project', projectId, '--user', 'me', '--mode', 'test'], /^--user must be a UUID$/],
-        [
-          ['token', 'mint', '--user', userId, '--ttl', '0'],
-          /^--ttl must be a whole number of seconds from 1 to 86400$/,
-        ],
-        [['token', 'mint', '--user', userId, '--ttl', '86401'], /^--ttl must be/],
-        [['token', 'mint', '--user', userId, '--ttl', '1.5'], /^--ttl must be/],
-        [['token', 'mint', '--user'], /^Option '--user <value>' argument missing$/],
-        [['db', 'migrate', '--json=yes'], /^Option '--json' does not take an argument$/],
+      const cases: [string[], string][] = [
+        [[], 'Missing command; run `cli help` for usage'],
+        [['projects', 'make', '--json'], 'Unknown command "projects make"; run `cli help` for usage'],
+        [['token', 'mint', '--json', '--user', 'sk_live_DoNotEchoThis123'], '--user must be a UUID'],
       ];
-      // Usage errors come before configuration: no database is ever opened for them.
-      const results = await Promise.all(
-        cases.map(([args]) =>
-          cli([...args.slice(0, 2), '--json', ...args.slice(2)], { DATABASE_URL: UNREACHABLE_DATABASE_URL }),
-        ),
-      );
-      results.forEach((result, index) => {
-        const message = failure(result, 2);
-        expect(message).toMatch(cases[index][1]);
-        expect(message).not.toContain('DoNotEchoThis');
-      });
+      const results = await Promise.all(cases.map(([args]) => cli(args, { DATABASE_URL: UNREACHABLE_DATABASE_URL })));
+      expect(results.map((result) => failure(result, 2))).toEqual(cases.map(([, message]) => message));
     },
     TIMEOUT,
   );
 
   it(
-    'exits 1 with one line for an invalid configuration',
+    'exits 0 with exactly one JSON object on stdout and nothing on stderr',
+    async () => {
+      const minted = jsonOutput(await cli(['token', 'mint', '--user', userId, '--ttl', '600', '--json']));
+      expect(minted).toEqual({ token: expect.any(String), expires_in: 600 });
+      expect(jwt.verify(String(minted.token), jwtSecret, { algorithms: ['HS256'] })).toMatchObject({ sub: userId });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'exits 1 with one line for a failure',
     async () => {
       const message = failure(await cli(['secrets', 'reencrypt', '--json'], { SECRETS_ENCRYPTION_KEY: 'c2hvcnQ=' }), 1);
       expect(message).toBe('Invalid configuration: SECRETS_ENCRYPTION_KEY: must be 32 bytes, base64-encoded');
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'db migrate applies the migrations, then nothing on a second run',
-    async () => {
-      expect(jsonOutput(await cli(['db', 'migrate', '--json']))).toEqual({ applied: MIGRATIONS });
-      expect(jsonOutput(await cli(['db', 'migrate', '--json']))).toEqual({ applied: [] });
-      const human = await cli(['db', 'migrate']);
-      expect(human).toEqual({ code: 0, stdout: 'Database schema is up to date\n', stderr: '' });
-      const applied = await database.query<{ migration_name: string }>(
-        'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL ORDER BY migration_name',
-      );
-      expect(applied.map((row) => row.migration_name)).toEqual(MIGRATIONS);
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'project create stores the project and refuses an id that exists',
-    async () => {
-      const created = await cli([
-        'project',
-        'create',
-        '--name',
-        'Demo',
-        '--owner',
-        ownerId,
-        '--id',
-        projectId,
-        '--description',
-        'CLI test',
-        '--json',
-      ]);
-      expect(jsonOutput(created)).toEqual({ id: projectId });
-      expect(
-        await database.query('SELECT name, owner_id, description FROM projects WHERE id = $1', [projectId]),
-      ).toEqual([{ name: 'Demo', owner_id: ownerId, description: 'CLI test' }]);
-
-      const duplicate = await cli([
-        'project',
-        'create',
-        '--name',
-        'Again',
-        '--owner',
-        ownerId,
-        '--id',
-        projectId,
-        '--json',
-      ]);
-      expect(failure(duplicate, 1)).toBe(`Project ${projectId} already exists`);
-
-      const generated = await cli(['project', 'create', '--name', 'Second', '--owner', ownerId]);
-      expect(generated.code).toBe(0);
-      const [, id] = /^Created project ([0-9a-f-]{36})\n$/.exec(generated.stdout) ?? [];
-      expect(await database.query('SELECT name FROM projects WHERE id = $1', [id])).toEqual([{ name: 'Second' }]);
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'stripe set stores encrypted credentials and prints the secret key masked',
-    async () => {
-      const result = await cli([
-        'stripe',
-        'set',
-        '--project',
-        projectId,
-        '--mode',
-        'test',
-        '--secret-key',
-        secretKey,
-        '--publishable-key',
-        publishableKey,
-        '--webhook-secret',
-        webhookSecret,
-        '--portal-configuration',
-        'bpc_123abc',
-        '--json',
-      ]);
-      expect(jsonOutput(result)).toEqual({
-        project_id: projectId,
-        mode: 'test',
-        secret_key: `sk_test_...${secretKey.slice(-4)}`,
-      });
-      const [config] = await database.query<Record<string, unknown>>(
-        `SELECT is_active, test_secret_key_enc, test_webhook_secret_enc, test_publishable_key, test_portal_configuration_id,
-              live_secret_key_enc, credentials_version
-         FROM stripe_configs WHERE project_id = $1`,
-        [projectId],
-      );
-      expect(config).toMatchObject({
-        is_active: true,
-        test_publishable_key: publishableKey,
-        test_portal_configuration_id: 'bpc_123abc',
-        live_secret_key_enc: null,
-        credentials_version: 1,
-      });
-      for (const column of ['test_secret_key_enc', 'test_webhook_secret_enc']) {
-        expect(config[column]).toMatch(new RegExp(`^v1\\.${keyId(encryptionKey)}\\.`));
-        expect(config[column]).not.toContain(secretKey.slice(8));
-        expect(config[column]).not.toContain(webhookSecret.slice(6));
-      }
-
-      const rotated = await cli(['stripe', 'set', '--project', projectId, '--mode', 'test', '--secret-key', secretKey]);
-      expect(rotated).toEqual({
-        code: 0,
-        stdout: `Set test Stripe credentials for project ${projectId} (secret key sk_test_...${secretKey.slice(-4)})\n`,
-        stderr: '',
-      });
-      expect(
-        await database.query(
-          'SELECT credentials_version, test_webhook_secret_enc FROM stripe_configs WHERE project_id = $1',
-          [projectId],
-        ),
-      ).toEqual([{ credentials_version: 2, test_webhook_secret_enc: null }]);
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'stripe set for an unknown project exits 1 without echoing the key',
-    async () => {
-      const unknown = randomUUID();
-      const result = await cli([
-        'stripe',
-        'set',
-        '--project',
-        unknown,
-        '--mode',
-        'test',
-        '--secret-key',
-        secretKey,
-        '--json',
-      ]);
-      expect(failure(result, 1)).toBe(`Project ${unknown} not found`);
-      expect(result.stderr).not.toContain(secretKey);
-      expect(await database.query('SELECT 1 FROM stripe_configs WHERE project_id = $1', [unknown])).toEqual([]);
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'customer link and unlink map a user to a Stripe customer',
-    async () => {
-      const linked = await cli([
-        'customer',
-        'link',
-        '--project',
-        projectId,
-        '--user',
-        userId,
-        '--mode',
-        'test',
-        '--customer',
-        'cus_A1b2',
-        '--json',
-      ]);
-      expect(jsonOutput(linked)).toEqual({
-        project_id: projectId,
-        user_id: userId,
-        mode: 'test',
-        stripe_customer_id: 'cus_A1b2',
-      });
-      const mapping =
-        'SELECT mode::text AS mode, stripe_customer_id FROM stripe_customers WHERE project_id = $1 AND user_id = $2';
-      expect(await database.query(mapping, [projectId, userId])).toEqual([
-        { mode: 'test', stripe_customer_id: 'cus_A1b2' },
-      ]);
-
-      const relinked = await cli([
-        'customer',
-        'link',
-        '--project',
-        projectId,
-        '--user',
-        userId,
-        '--mode',
-        'test',
-        '--customer',
-        'cus_C3d4',
-      ]);
-      expect(relinked).toEqual({
-        code: 0,
-        stdout: `Linked user ${userId} to cus_C3d4 in test mode of project ${projectId}\n`,
-        stderr: '',
-      });
-      expect(await database.query(mapping, [projectId, userId])).toEqual([
-        { mode: 'test', stripe_customer_id: 'cus_C3d4' },
-      ]);
-
-      const otherUser = randomUUID();
-      const taken = await cli([
-        'customer',
-        'link',
-        '--project',
-        projectId,
-        '--user',
-        otherUser,
-        '--mode',
-        'test',
-        '--customer',
-        'cus_C3d4',
-      ]);
-      expect(failure(taken, 1)).toBe(
-        'Stripe customer cus_C3d4 is already linked to another user of this project in test mode',
-      );
-
-      const unknownProject = randomUUID();
-      const orphan = await cli([
-        'customer',
-        'link',
-        '--project',
-        unknownProject,
-        '--user',
-        userId,
-        '--mode',
-        'test',
-        '--customer',
-        'cus_X',
-      ]);
-      expect(failure(orphan, 1)).toBe(`Project ${unknownProject} not found`);
-
-      const unlink = ['customer', 'unlink', '--project', projectId, '--user', userId, '--mode', 'test', '--json'];
-      expect(jsonOutput(await cli(unlink))).toEqual({ unlinked: true });
-      expect(await database.query(mapping, [projectId, userId])).toEqual([]);
-      expect(jsonOutput(await cli(unlink))).toEqual({ unlinked: false });
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'secrets reencrypt moves every secret to the current key, then has nothing left to do',
-    async () => {
-      const live = await cli([
-        'stripe',
-        'set',
-        '--project',
-        projectId,
-        '--mode',
-        'live',
-        '--secret-key',
-        'rk_live_abc123',
-        '--webhook-secret',
-        'whsec_live1',
-      ]);
-      expect(live.code).toBe(0);
-      const secretsQuery = `SELECT test_secret_key_enc, test_webhook_secret_enc, live_secret_key_enc, live_webhook_secret_enc
-                            FROM stripe_configs`;
-      const before = (await database.query<Record<string, string | null>>(secretsQuery))
-        .flatMap((row) => Object.values(row))
-        .filter((value) => value !== null);
-      const [{ count: configurations }] = await database.query<{ count: number }>(
-        'SELECT count(*)::int AS count FROM stripe_configs',
-      );
-      expect(before).toHaveLength(3);
-      expect(jsonOutput(await cli(['secrets', 'reencrypt', '--json']))).toEqual({ reencrypted: 0, configurations });
-
-      const oldKey = encryptionKey;
-      encryptionKey = newEncryptionKey();
-      previousKeys = oldKey;
-      expect(jsonOutput(await cli(['secrets', 'reencrypt', '--json']))).toEqual({ reencrypted: 3, configurations });
-      const after = (await database.query<Record<string, string | null>>(secretsQuery))
-        .flatMap((row) => Object.values(row))
-        .filter((value) => value !== null);
-      expect(after.map((ciphertext) => ciphertext?.split('.')[1])).toEqual([
-        keyId(encryptionKey),
-        keyId(encryptionKey),
-        keyId(encryptionKey),
-      ]);
-
-      const again = await cli(['secrets', 'reencrypt']);
-      expect(again).toEqual({
-        code: 0,
-        stdout: `Re-encrypted 0 secret(s) across ${configurations} Stripe configuration(s)\n`,
-        stderr: '',
-      });
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'token mint signs an HS256 access token with the configured secret',
-    async () => {
-      const minted = jsonOutput(
-        await cli(['token', 'mint', '--user', userId, '--project', projectId, '--ttl', '600', '--json']),
-      );
-      expect(Object.keys(minted).sort()).toEqual(['expires_in', 'token']);
-      expect(minted.expires_in).toBe(600);
-      const claims = jwt.verify(String(minted.token), jwtSecret, { algorithms: ['HS256'] }) as JwtPayload;
-      expect(claims).toMatchObject({ sub: userId, project_id: projectId, type: 'access' });
-      expect(claims.exp! - claims.iat!).toBe(600);
-      expect(jwt.decode(String(minted.token), { complete: true })?.header.alg).toBe('HS256');
-
-      const plain = await cli(['token', 'mint', '--user', userId]);
-      expect({ code: plain.code, stderr: plain.stderr }).toEqual({ code: 0, stderr: '' });
-      expect(plain.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
-      const defaults = jwt.verify(plain.stdout.trim(), jwtSecret, { algorithms: ['HS256'] }) as JwtPayload;
-      expect(defaults.exp! - defaults.iat!).toBe(1800);
-      expect(defaults).not.toHaveProperty('project_id');
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'token mint includes the configured issuer and audience',
-    async () => {
-      const env = { JWT_ISSUER: 'https://auth.example.test', JWT_AUDIENCE: 'payments' };
-      const minted = jsonOutput(await cli(['token', 'mint', '--user', userId, '--json'], env));
-      const claims = jwt.verify(String(minted.token), jwtSecret, {
-        algorithms: ['HS256'],
-        issuer: env.JWT_ISSUER,
-        audience: env.JWT_AUDIENCE,
-      });
-      expect(claims).toMatchObject({ sub: userId, type: 'access' });
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'token mint needs no database, and refuses when only a public key is configured',
-    async () => {
-      const offline = await cli(['token', 'mint', '--user', userId, '--json'], {
-        DATABASE_URL: UNREACHABLE_DATABASE_URL,
-      });
-      const { token } = jsonOutput(offline);
-      expect(jwt.verify(String(token), jwtSecret, { algorithms: ['HS256'] })).toMatchObject({ sub: userId });
-
-      const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      const verifyOnly = await cli(['token', 'mint', '--user', userId, '--json'], {
-        JWT_SECRET: undefined,
-        JWT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      });
-      expect(failure(verifyOnly, 1)).toMatch(/^JWT_SECRET is not configured/);
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'token mint without configured secrets signs with the development secrets the service uses, whatever its database',
-    async () => {
-      const unset = { DATABASE_URL: undefined, PGLITE_DATA_DIR: undefined, JWT_SECRET: undefined };
-      const result = await cli(['token', 'mint', '--user', userId, '--json'], {
-        ...unset,
-        SECRETS_ENCRYPTION_KEY: undefined,
-      });
-      expect(result.code).toBe(0);
-      const file = join(cwd, '.data', 'dev-secrets.json');
-      expect(result.stderr).toBe(
-        `Using development secrets from ${file} for JWT_SECRET, SECRETS_ENCRYPTION_KEY; ` +
-          'set them in the environment for production.\n',
-      );
-      const { token } = JSON.parse(result.stdout) as { token: string };
-      // The service started from the same folder, on PostgreSQL, in memory or on PGlite elsewhere.
-      for (const env of [
-        { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/test' },
-        { PGLITE_DATA_DIR: 'memory://' },
-        { PGLITE_DATA_DIR: join(cwd, 'dev') },
-      ]) {
-        const service = inWorkingDirectory(cwd, () => loadConfig({ NODE_ENV: 'test', ...env }));
-        expect(jwt.verify(token, service.jwt.secret!, { algorithms: ['HS256'] })).toMatchObject({
-          sub: userId,
-          type: 'access',
-        });
-      }
     },
     TIMEOUT,
   );
@@ -672,10 +137,33 @@ describe('operator CLI', () => {
   );
 
   it(
-    'a database command exits 1 with one line when PostgreSQL is unreachable',
+    'token mint without configured secrets signs with the development secrets the service uses, whatever its database',
     async () => {
-      const result = await cli(['secrets', 'reencrypt', '--json'], { DATABASE_URL: UNREACHABLE_DATABASE_URL });
-      expect(failure(result, 1)).toMatch(/Can't reach database server at `127\.0\.0\.1:1`/);
+      const unset = { DATABASE_URL: undefined, PGLITE_DATA_DIR: undefined, JWT_SECRET: undefined };
+      const result = await cli(['token', 'mint', '--user', userId, '--json'], {
+        ...unset,
+        SECRETS_ENCRYPTION_KEY: undefined,
+      });
+      expect(result.code).toBe(0);
+      // Relative to the working directory, as an operator runs it from the service's folder.
+      const file = join(cwd, '.data', 'dev-secrets.json');
+      expect(result.stderr).toBe(
+        `Using development secrets from ${file} for JWT_SECRET, SECRETS_ENCRYPTION_KEY; ` +
+          'set them in the environment for production.\n',
+      );
+      const { token } = JSON.parse(result.stdout) as { token: string };
+      // The service started from the same folder, on PostgreSQL, in memory or on PGlite elsewhere.
+      for (const env of [
+        { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/test' },
+        { PGLITE_DATA_DIR: 'memory://' },
+        { PGLITE_DATA_DIR: join(cwd, 'dev') },
+      ]) {
+        const service = loadConfig({ NODE_ENV: 'test', DEV_SECRETS_FILE: file, ...env });
+        expect(jwt.verify(token, service.jwt.secret!, { algorithms: ['HS256'] })).toMatchObject({
+          sub: userId,
+          type: 'access',
+        });
+      }
     },
     TIMEOUT,
   );
@@ -683,13 +171,13 @@ describe('operator CLI', () => {
   it(
     'refuses an embedded data directory held by another process, and works on it once released',
     async () => {
-      // Its own directory, so this runs on PostgreSQL too.
       const dataDir = join(cwd, 'held');
-      const env = { PGLITE_DATA_DIR: dataDir, DATABASE_URL: undefined };
+      const env = { PGLITE_DATA_DIR: dataDir };
       const { id: firstId } = jsonOutput(
         await cli(['project', 'create', '--name', 'Before', '--owner', ownerId, '--json'], env),
       );
 
+      // This test process holds it, as a running service would.
       const holder = await openPglite(dataDir);
       try {
         for (const args of [

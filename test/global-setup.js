@@ -1,4 +1,4 @@
-// Builds dist/ once before the end-to-end suites: the CLI and start-up tests run the compiled programs.
+// Builds dist/ once before the system suites (npm run test:spawned): they run the compiled CLI and service.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

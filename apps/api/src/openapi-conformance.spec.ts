@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * Our committed OpenAPI document against the reference contract (../shared/reference): every reference operation we
- * implement must keep its method, path, parameters, request body fields, success status and success schema, so
- * clients generated from the reference keep working. Extras are allowed only as optional fields.
+ * Our committed OpenAPI document against the reference contract (contract/reference.openapi.json, see its README):
+ * every reference operation we implement must keep its method, path, parameters, request body fields, success status
+ * and success schema, so clients generated from the reference keep working. Extras are allowed only as optional fields.
  */
 
 type Schema = Record<string, unknown>;
@@ -19,7 +19,7 @@ type Operation = {
 };
 
 const reference = JSON.parse(
-  readFileSync(new URL('../../../../shared/reference/devkit4ai-payments.openapi.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../contract/reference.openapi.json', import.meta.url), 'utf8'),
 ) as Document;
 const ours = JSON.parse(readFileSync(new URL('../../../openapi.json', import.meta.url), 'utf8')) as Document;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
