@@ -22,7 +22,13 @@ export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
     // In-process end-to-end: the whole app on a loopback port, embedded PGlite (or DATABASE_URL), the Stripe stub.
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/e2e-setup.js',
+      globalTeardown: '<rootDir>/test/e2e-teardown.js',
+    },
     // Spawned processes and long runs (CLI binary, start-up, shutdown, deployment tree, soak, browser): npm run test:system.
     {
       ...common,

@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import { createApiApp } from '../../apps/api/src/configure-app.js';
 import { loadConfig, type AppConfig } from '#libs/config';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createAppDatabase, type TestDatabase } from './test-database.js';
 import { TEST_JWT_SECRET } from './tokens.js';
 
 export interface TestApp {
@@ -20,7 +20,7 @@ export async function startTestApp(
   env: Record<string, string> = {},
   options: { logDestination?: DestinationStream } = {},
 ): Promise<TestApp> {
-  const database: TestDatabase = await createTestDatabase();
+  const database: TestDatabase = await createAppDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
     JWT_SECRET: TEST_JWT_SECRET,

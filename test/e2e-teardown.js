@@ -1,0 +1,1 @@
+export { removeDatabaseFolder as default } from './e2e-setup.js';
