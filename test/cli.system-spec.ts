@@ -72,7 +72,7 @@ describe('operator CLI (compiled, spawned)', () => {
       const result = await cli(args);
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
       expect(result.stdout).toMatch(/^Usage: /);
-      expect(result.stdout).toContain('stripe set --project <uuid> --mode test|live --secret-key');
+      expect(result.stdout).toContain('stripe set --project <uuid> --mode test|live [--secret-key <sk_...>]');
     }
   });
 

@@ -83,6 +83,7 @@ describe('PostgreSQL faults', () => {
       STRIPE_API_BASE_URL: await stripe.start(),
       RATE_LIMIT_USER_PER_MINUTE: '100000',
       RATE_LIMIT_IP_PER_MINUTE: '100000',
+      RATE_LIMIT_CONFIG_PER_MINUTE: '100000',
     });
     project = (
       await request(server()).post('/api/v1/projects/').set('Authorization', developer).send({ name: 'Faults' })
