@@ -24,7 +24,19 @@ import {
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const MIGRATIONS = join(prismaDirectory(), 'migrations');
-const APP_TABLES = ['_prisma_migrations', 'projects', 'stripe_config_changes', 'stripe_configs', 'stripe_customers'];
+const APP_TABLES = [
+  '_prisma_migrations',
+  'checkout_sessions',
+  'leases',
+  'payments',
+  'projects',
+  'stripe_config_changes',
+  'stripe_configs',
+  'stripe_customers',
+  'subscriptions',
+  'webhook_events',
+  'webhook_signature_failures',
+];
 const MIGRATION_NAMES = readdirSync(MIGRATIONS, { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name)

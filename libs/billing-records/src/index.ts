@@ -1,0 +1,10 @@
+export { BillingRecordsModule } from './billing-records.module.js';
+export { LeaseBusyError, LeasesRepository, type LeaseOptions } from './leases.repository.js';
+export {
+  ENTITLED_SUBSCRIPTION_STATUSES,
+  isNotEnded,
+  NOT_ENDED_SUBSCRIPTION_STATUSES,
+  PAYMENT_STATUSES,
+  SUCCESSFUL_PAYMENT_STATUSES,
+  type PaymentStatus,
+} from './statuses.js';

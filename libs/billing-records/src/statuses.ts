@@ -1,0 +1,21 @@
+/**
+ * The named status sets every reader and writer of subscriptions and payments shares: one place, so the checkout's
+ * "already subscribed", the end user's subscription and the developer's figures never disagree.
+ */
+
+/** A subscription in one of these has not ended: it is the user's current subscription, payable or paid. */
+export const NOT_ENDED_SUBSCRIPTION_STATUSES = ['active', 'trialing', 'past_due', 'unpaid', 'paused'] as const;
+
+/** These grant access outright (past_due may, for a project's grace period). */
+export const ENTITLED_SUBSCRIPTION_STATUSES = ['active', 'trialing'] as const;
+
+/** Payment statuses this service writes. */
+export const PAYMENT_STATUSES = ['pending', 'succeeded', 'failed', 'refunded'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+/** Payments that brought money in (a refunded one did, and its refund is counted apart). */
+export const SUCCESSFUL_PAYMENT_STATUSES = ['succeeded', 'refunded'] as const satisfies readonly PaymentStatus[];
+
+export function isNotEnded(status: string): boolean {
+  return (NOT_ENDED_SUBSCRIPTION_STATUSES as readonly string[]).includes(status);
+}
