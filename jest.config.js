@@ -29,6 +29,15 @@ export default {
       globalSetup: '<rootDir>/test/e2e-setup.js',
       globalTeardown: '<rootDir>/test/e2e-teardown.js',
     },
+    // The same in-process set-up for what operators touch and what runs long: the CLI's commands, the migrations and
+    // the engines, stored secrets under changed keys (npm run test:system, on PGlite and then on PostgreSQL).
+    {
+      ...common,
+      displayName: 'ops',
+      testMatch: ['<rootDir>/test/**/*.ops-spec.ts'],
+      globalSetup: '<rootDir>/test/e2e-setup.js',
+      globalTeardown: '<rootDir>/test/e2e-teardown.js',
+    },
     // Spawned processes and long runs (CLI binary, start-up, shutdown, deployment tree, soak, browser): npm run test:system.
     {
       ...common,

@@ -12,7 +12,7 @@ import { failure, jsonOutput, openPglite, pgliteOf, type CliEnv, type CliResult 
 /**
  * The operator CLI as operators run it, a few smoke tests: the compiled dist/apps/cli/src/main.js in a child process
  * (exit codes, stdout and stderr of a real process, the embedded data directory's lock across processes). Every
- * command's behaviour is tested in-process, through the same runCli, in cli.e2e-spec.ts.
+ * command's behaviour is tested in-process, through the same runCli, in cli.ops-spec.ts.
  */
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
