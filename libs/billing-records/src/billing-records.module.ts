@@ -1,9 +1,14 @@
 import { Module } from '@nestjs/common';
 import { LeasesRepository } from './leases.repository.js';
+import { PaymentsRepository } from './payments.repository.js';
+import { SubscriptionsRepository } from './subscriptions.repository.js';
+import { WebhookEventsRepository } from './webhook-events.repository.js';
+
+const REPOSITORIES = [LeasesRepository, PaymentsRepository, SubscriptionsRepository, WebhookEventsRepository];
 
 /** The records checkout and webhooks write and the subscription endpoints read, one repository per aggregate. */
 @Module({
-  providers: [LeasesRepository],
-  exports: [LeasesRepository],
+  providers: REPOSITORIES,
+  exports: REPOSITORIES,
 })
 export class BillingRecordsModule {}

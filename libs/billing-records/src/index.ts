@@ -1,5 +1,6 @@
 export { BillingRecordsModule } from './billing-records.module.js';
 export { LeaseBusyError, LeasesRepository, type LeaseOptions } from './leases.repository.js';
+export { PaymentsRepository, type PaymentSnapshot, type RefundResult } from './payments.repository.js';
 export {
   ENTITLED_SUBSCRIPTION_STATUSES,
   isNotEnded,
@@ -8,3 +9,11 @@ export {
   SUCCESSFUL_PAYMENT_STATUSES,
   type PaymentStatus,
 } from './statuses.js';
+export { SubscriptionsRepository, type SubscriptionSnapshot } from './subscriptions.repository.js';
+export {
+  WebhookEventsRepository,
+  type EventClaim,
+  type EventHeader,
+  type EventKey,
+  type EventOutcome,
+} from './webhook-events.repository.js';

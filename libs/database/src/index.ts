@@ -18,4 +18,4 @@ export {
 } from './migrator.js';
 export { DatabaseUnavailableError, unavailabilityReason } from './database-failures.js';
 export { ANSWER_GRACE_MS } from './postgres-pool.js';
-export { PrismaService } from './prisma.service.js';
+export { PrismaService, type DatabaseTransaction } from './prisma.service.js';

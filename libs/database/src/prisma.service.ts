@@ -3,6 +3,9 @@ import { PrismaClient, type Prisma } from './generated/prisma/client.js';
 import type { DatabaseConnection, SqlStatement } from './database-connection.js';
 import { DatabaseUnavailableError, unavailabilityReason } from './database-failures.js';
 
+/** The client an interactive transaction hands its callback: repositories take it to write within one transaction. */
+export type DatabaseTransaction = Prisma.TransactionClient;
+
 /** Query events on: each SQL statement is counted (tests check the portal's one round trip with it). */
 type CountingOptions = Prisma.PrismaClientOptionsWithAdapter & { log: [{ emit: 'event'; level: 'query' }] };
 

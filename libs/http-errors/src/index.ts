@@ -4,7 +4,7 @@ export { issue, PydanticValidationPipe, type AcceptsCommonBodies } from './pydan
 export { ServiceUnavailableRetryException } from './retryable.exception.js';
 export { Issue, RequestValidationException, type IssueKind, type ValidationIssue } from './validation-errors.js';
 export { IsPresent, IsStorableText, isStorableText } from './validators.js';
-export { registerJsonBodyParser } from './json-body.parser.js';
+export { registerJsonBodyParser, type RawBodyRoute } from './json-body.parser.js';
 export { BoundedIntQueryPipe, UuidPathPipe } from './param-pipes.js';
 export { parseQueryBoolean, StripeModePipe, TestModePipe } from './test-mode.pipe.js';
 export { DomainErrorFilter } from './domain-error.filter.js';

@@ -13,16 +13,52 @@ interface BodyParserError {
 }
 
 /**
+ * Routes whose handler needs the exact bytes it was sent (a signed body): their body is a Buffer, read with its own
+ * limit, JSON content only (415 otherwise), never decoded or re-encoded.
+ */
+export interface RawBodyRoute {
+  /** Matched case-insensitively against the start of the request's path, as the router matches routes. */
+  pathPrefix: string;
+  limitBytes: number;
+}
+
+type Reader = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void;
+
+/**
  * Replaces Fastify's body parsers with body-parser's JSON reader for every content type: it decodes
  * Content-Encoding (gzip, deflate, br) and UTF charsets, enforces `limitBytes`, and leaves non-JSON bodies undefined (so
  * validation answers 422, as the reference does). Its failures become the reference's 413/415/422 shapes.
+ * `rawRoutes` get their body as the bytes received instead (see RawBodyRoute).
  */
-export function registerJsonBodyParser(fastify: FastifyInstance, limitBytes: number): void {
+export function registerJsonBodyParser(
+  fastify: FastifyInstance,
+  limitBytes: number,
+  rawRoutes: readonly RawBodyRoute[] = [],
+): void {
   // strict: false lets a JSON string or number body through to validation, which answers 422 as the reference does.
   const readJson = bodyParser.json({ limit: limitBytes, strict: false });
+  const rawReaders = rawRoutes.map((route) => ({
+    prefix: route.pathPrefix.toLowerCase(),
+    limitBytes: route.limitBytes,
+    // inflate: false: a signature covers the bytes as sent; a compressed body is refused (415), not unpacked.
+    read: bodyParser.raw({ type: () => true, limit: route.limitBytes, inflate: false }) as Reader,
+  }));
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (request, _payload, done) => {
     const raw = request.raw as IncomingMessage & { body?: unknown };
+    const path = (raw.url ?? '').toLowerCase();
+    const rawRoute = rawReaders.find((route) => path.startsWith(route.prefix));
+    if (rawRoute && !isJsonContentType(raw)) {
+      done(
+        new HttpException(
+          { detail: 'Unsupported media type; send application/json' },
+          HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        ),
+      );
+      return;
+    }
+    const reader: Reader = rawRoute ? rawRoute.read : readJson;
+    const readerLimit = rawRoute ? rawRoute.limitBytes : limitBytes;
     let settled = false;
     const settle = (error: Error | null, body?: unknown) => {
       if (settled) return;
@@ -35,14 +71,19 @@ export function registerJsonBodyParser(fastify: FastifyInstance, limitBytes: num
     let received = 0;
     const countBytes = (chunk: Buffer) => {
       received += chunk.length;
-      if (received > limitBytes) settle(tooLarge(limitBytes));
+      if (received > readerLimit) settle(tooLarge(readerLimit));
     };
     if (isIdentityEncoded(raw)) raw.on('data', countBytes);
     // body-parser never touches the response; it only reads the request stream.
-    readJson(raw, {} as ServerResponse, (error?: unknown) =>
-      error === undefined ? settle(null, raw.body) : settle(bodyParserException(error, limitBytes)),
+    reader(raw, {} as ServerResponse, (error?: unknown) =>
+      error === undefined ? settle(null, raw.body) : settle(bodyParserException(error, readerLimit)),
     );
   });
+}
+
+function isJsonContentType(raw: IncomingMessage): boolean {
+  const type = (raw.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
 
 function isIdentityEncoded(raw: IncomingMessage): boolean {

@@ -38,6 +38,7 @@ export {
   type StripeConfigField,
   type StripeConfigHistoryPage,
   type StripeConfigPatch,
+  type WebhookContext,
 } from './stripe-config.repository.js';
 export { StripeConfigService } from './stripe-config.service.js';
 export { credentialProblem, maskSecret, type CredentialField } from './stripe-credentials.js';

@@ -109,6 +109,14 @@ export type PortalContext =
       credentials: { decryptSecretKey: () => string; version: number; portalConfigurationId: string | null };
     };
 
+/** What a project's webhook endpoint for one mode needs: the signing secret, and the key to re-fetch objects with. */
+export interface WebhookContext {
+  /** Decrypts on call. */
+  webhookSecret: () => string;
+  /** Null when the mode has a signing secret but no secret key: events can be verified, not processed. */
+  credentials: { decryptSecretKey: () => string; version: number } | null;
+}
+
 interface PortalContextRow {
   is_active: boolean | null;
   allowed_return_url_origins: string[] | null;
@@ -310,6 +318,35 @@ export class StripeConfigRepository {
         version: row.credentials_version,
         portalConfigurationId: row.portal_configuration_id,
       },
+    };
+  }
+
+  /**
+   * The mode's webhook signing secret and secret key, active or not (a deactivated configuration still receives its
+   * events); undefined when the project has no signing secret for the mode.
+   */
+  async findWebhookContext(projectId: string, mode: StripeMode): Promise<WebhookContext | undefined> {
+    const config = await this.prisma.stripeConfig.findUnique({
+      where: { projectId },
+      select: {
+        testWebhookSecret: true,
+        testSecretKey: true,
+        liveWebhookSecret: true,
+        liveSecretKey: true,
+        credentialsVersion: true,
+      },
+    });
+    const webhookSecret = mode === 'test' ? config?.testWebhookSecret : config?.liveWebhookSecret;
+    const secretKey = mode === 'test' ? config?.testSecretKey : config?.liveSecretKey;
+    if (!config || !webhookSecret) return undefined;
+    return {
+      webhookSecret: () => this.readSecret(projectId, `${mode}WebhookSecret`, webhookSecret),
+      credentials: secretKey
+        ? {
+            decryptSecretKey: () => this.readSecret(projectId, `${mode}SecretKey`, secretKey),
+            version: config.credentialsVersion,
+          }
+        : null,
     };
   }
 

@@ -5,7 +5,18 @@ import { StripeClientFactory } from './stripe-client.factory.js';
 import type { StripeCallOutcome } from './stripe-errors.js';
 
 /** The Stripe API operations this service calls: the `operation` label. */
-export type StripeOperation = 'billing_portal.sessions.create' | 'customers.retrieve' | 'balance.retrieve';
+export type StripeOperation =
+  | 'balance.retrieve'
+  | 'billing_portal.sessions.create'
+  | 'charges.retrieve'
+  | 'checkout.sessions.create'
+  | 'checkout.sessions.expire'
+  | 'checkout.sessions.retrieve'
+  | 'customers.create'
+  | 'customers.retrieve'
+  | 'invoices.retrieve'
+  | 'payment_intents.retrieve'
+  | 'subscriptions.retrieve';
 
 /**
  * `stripe_requests_total` and `stripe_request_duration_seconds` by operation and outcome (one call: the SDK's retries
