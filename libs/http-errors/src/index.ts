@@ -3,7 +3,7 @@ export { HttpExceptionFilter } from './http-exception.filter.js';
 export { issue, PydanticValidationPipe, type AcceptsCommonBodies } from './pydantic-validation.pipe.js';
 export { ServiceUnavailableRetryException } from './retryable.exception.js';
 export { Issue, RequestValidationException, type IssueKind, type ValidationIssue } from './validation-errors.js';
-export { IsPresent, IsStorableText, isStorableText } from './validators.js';
+export { IsIntegerBetween, IsPresent, IsStorableText, isStorableText } from './validators.js';
 export { registerJsonBodyParser, type RawBodyRoute } from './json-body.parser.js';
 export { BoundedIntQueryPipe, UuidPathPipe } from './param-pipes.js';
 export { parseQueryBoolean, StripeModePipe, TestModePipe } from './test-mode.pipe.js';
