@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
+import { CheckoutSessionsRepository } from './checkout-sessions.repository.js';
 import { LeasesRepository } from './leases.repository.js';
 import { PaymentsRepository } from './payments.repository.js';
 import { SubscriptionsRepository } from './subscriptions.repository.js';
 import { WebhookEventsRepository } from './webhook-events.repository.js';
 
-const REPOSITORIES = [LeasesRepository, PaymentsRepository, SubscriptionsRepository, WebhookEventsRepository];
+const REPOSITORIES = [
+  CheckoutSessionsRepository,
+  LeasesRepository, PaymentsRepository, SubscriptionsRepository, WebhookEventsRepository];
 
 /** The records checkout and webhooks write and the subscription endpoints read, one repository per aggregate. */
 @Module({

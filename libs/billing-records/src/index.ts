@@ -1,4 +1,5 @@
 export { BillingRecordsModule } from './billing-records.module.js';
+export { CheckoutSessionsRepository } from './checkout-sessions.repository.js';
 export { LeaseBusyError, LeasesRepository, type LeaseOptions } from './leases.repository.js';
 export { PaymentsRepository, type PaymentSnapshot, type RefundResult } from './payments.repository.js';
 export {
