@@ -137,8 +137,9 @@ export class StripeWebhookService {
       const claim = await this.events.claim(key, header, LEASE_MS);
       if (claim.kind === 'claimed') return true;
       if (claim.kind === 'settled') return false;
-      if (Date.now() + pause > giveUpAt) throw new ConflictException({ detail: EVENT_IN_PROGRESS });
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      const remaining = giveUpAt - Date.now();
+      if (remaining <= 0) throw new ConflictException({ detail: EVENT_IN_PROGRESS });
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, remaining)));
     }
   }
 
