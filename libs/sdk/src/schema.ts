@@ -190,7 +190,7 @@ export interface paths {
         get: operations["getStripeConfig"];
         /**
          * Update Stripe Config
-         * @description Create or partially update the configuration: an absent or null field keeps its value, "" clears it. Reactivates a deactivated configuration. A changed secret key is used by the very next portal request. A field equal to the stored value is no change: a PUT that changes nothing writes nothing and adds no history entry. Writes (PUT and DELETE) are rate limited per developer (RATE_LIMIT_CONFIG_PER_MINUTE).
+         * @description Create or partially update the configuration: an absent or null field keeps its value, "" (or []) clears it; trial_period_days, a number, is cleared with null. Reactivates a deactivated configuration. A changed secret key is used by the very next portal request. A field equal to the stored value is no change: a PUT that changes nothing writes nothing and adds no history entry. Writes (PUT and DELETE) are rate limited per developer (RATE_LIMIT_CONFIG_PER_MINUTE).
          */
         put: operations["updateStripeConfig"];
         post?: never;
@@ -695,6 +695,16 @@ export interface components {
              */
             allowed_return_url_origins?: string[];
             /**
+             * @description Extension: the prices end users may check out; [] allows any.
+             * @example []
+             */
+            allowed_price_ids?: string[];
+            /**
+             * @description Extension: free trial days on an end user's first subscription; null or 0: no trial.
+             * @example null
+             */
+            trial_period_days?: number | null;
+            /**
              * Format: date-time
              * @description When the test credentials last changed.
              * @example 2026-11-25T10:00:00.000Z
@@ -766,6 +776,19 @@ export interface components {
              *     ]
              */
             allowed_return_url_origins?: string[] | null;
+            /**
+             * @description Extension: the Stripe prices (price_...) end users may check out; [] allows any price of the account. Without it any signed-in end user can buy any price of the Stripe account.
+             * @example [
+             *       "price_1PlanMonthly",
+             *       "price_1PlanYearly"
+             *     ]
+             */
+            allowed_price_ids?: string[] | null;
+            /**
+             * @description Extension: days of free trial on an end user's first subscription in the project and mode (never again after); 0 means no trial. Unlike the other fields, null clears it.
+             * @example 14
+             */
+            trial_period_days?: number | null;
         };
         StripeConfigChangeResponse: {
             /**
@@ -2242,7 +2265,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
-            /** @description A key of the wrong kind or mode (the value is never echoed), or a malformed origin. */
+            /** @description A key of the wrong kind or mode (the value is never echoed), a malformed origin or price id, or trial_period_days not a whole number from 0 to 730. */
             422: {
                 headers: {
                     [name: string]: unknown;
