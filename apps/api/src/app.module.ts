@@ -6,6 +6,7 @@ import { DeveloperApiModule } from '#libs/developer-api';
 import { HealthModule } from '#libs/health';
 import { MetricsModule } from '#libs/metrics';
 import { ProjectsModule, StoredSecretsStartupCheck } from '#libs/projects';
+import { StripeWebhooksModule } from '#libs/stripe-webhooks';
 
 @Module({})
 export class AppModule {
@@ -21,6 +22,7 @@ export class AppModule {
         BillingPortalModule,
         DeveloperApiModule,
         ProjectsModule,
+        StripeWebhooksModule,
       ],
       // The API refuses to start with keys that cannot decrypt what is stored (the CLI, which repairs it, does not).
       providers: [StoredSecretsStartupCheck],

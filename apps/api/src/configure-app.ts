@@ -7,6 +7,7 @@ import { DatabaseExceptionFilter } from '#libs/database';
 import type { AppConfig } from '#libs/config';
 import { createAppLogger, PinoNestLogger, registerRequestLogging, requestIdOf } from '#libs/logging';
 import { HttpMetrics } from '#libs/metrics';
+import { WEBHOOK_RAW_BODY_ROUTE } from '#libs/stripe-webhooks';
 import {
   DomainErrorFilter,
   HttpExceptionFilter,
@@ -82,7 +83,7 @@ export function httpAdapter(config?: AppConfig): FastifyAdapter {
 export function configureApp(app: NestFastifyApplication, config: AppConfig): OpenAPIObject {
   // helmet 8's defaults (HSTS, nosniff, frame-ancestors, CSP...), set once per response by Nest's own hook.
   app.useSecurityHeaders({ contentSecurityPolicy: contentSecurityPolicy(config) });
-  registerJsonBodyParser(app.getHttpAdapter().getInstance(), JSON_BODY_LIMIT);
+  registerJsonBodyParser(app.getHttpAdapter().getInstance(), JSON_BODY_LIMIT, [WEBHOOK_RAW_BODY_ROUTE]);
   app.setGlobalPrefix('api', { exclude: ['health', 'metrics'] });
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(new PydanticValidationPipe());

@@ -86,18 +86,18 @@ export class CheckoutSessionsRepository {
   }
 
   /**
-   * What Stripe says became of a session (`checkout.session.completed` or `.expired`): it is no longer open. A
-   * completion stands whatever was recorded before; an expiry never replaces a completion. Unknown sessions (not
-   * created by this service) change nothing. `tx`: within the caller's transaction.
+   * Within a webhook's transaction, what Stripe says became of a session (`checkout.session.completed` or
+   * `.expired`): it is no longer the user's open one. A completion stands whatever was recorded before; an expiry
+   * never replaces a completion. Sessions this service did not create change nothing.
    */
   async settle(
+    tx: DatabaseTransaction,
     projectId: string,
     mode: StripeMode,
     stripeSessionId: string,
     status: 'complete' | 'expired',
-    tx?: DatabaseTransaction,
   ): Promise<void> {
-    await (tx ?? this.prisma).checkoutSession.updateMany({
+    await tx.checkoutSession.updateMany({
       where: { projectId, mode, stripeSessionId, status: status === 'complete' ? { not: 'complete' } : 'open' },
       data: { status },
     });
