@@ -162,7 +162,10 @@ export type CheckoutContext =
       trialPeriodDays: number | null;
       credentials: { decryptSecretKey: () => string; version: number };
       stripeCustomerId: string | null;
-      /** A subscription that has not ended (NOT_ENDED_SUBSCRIPTION_STATUSES), the user's or their customer's. */
+      /**
+       * A subscription that has not ended (NOT_ENDED_SUBSCRIPTION_STATUSES), the user's or their customer's, or a
+       * subscription checkout paid whose subscription no webhook has recorded yet.
+       */
       hasCurrentSubscription: boolean;
       /** Any subscription ever, or a completed subscription checkout: a trial is for the first one only. */
       hadSubscription: boolean;
@@ -235,7 +238,11 @@ function checkoutContextSql(mode: StripeMode): string {
            EXISTS (SELECT 1 FROM leases l WHERE l.key = $3 AND l.holder <> $4::uuid AND l.expires_at >= now())
              AS lease_was_held,
            (SELECT stripe_customer_id FROM customer) AS stripe_customer_id,
-           EXISTS (SELECT 1 FROM ${subscriptions} AND s.status IN (${notEnded})) AS has_current_subscription,
+           (EXISTS (SELECT 1 FROM ${subscriptions} AND s.status IN (${notEnded}))
+            OR EXISTS (SELECT 1 FROM ${sessions} AND cs.checkout_mode = 'subscription' AND cs.status = 'complete'
+                          AND NOT EXISTS (SELECT 1 FROM ${subscriptions}
+                                             AND s.created_at >= cs.created_at - interval '5 minutes')))
+             AS has_current_subscription,
            (EXISTS (SELECT 1 FROM ${subscriptions})
             OR EXISTS (SELECT 1 FROM ${sessions} AND cs.checkout_mode = 'subscription' AND cs.status = 'complete'))
              AS had_subscription,
