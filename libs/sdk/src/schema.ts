@@ -84,6 +84,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments/stripe/checkout-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Checkout Session
+         * @description Create a Stripe Checkout session for the calling end user, with the project's test or live keys, and redirect the user to `checkout_url`. The user's Stripe customer is created on their first checkout (metadata `project_id`, `user_id`) and reused after. Subscription checkouts: a user with a subscription that has not ended gets 400 unless `allow_existing_subscription`; a new checkout expires the user's previous open one, so a user never has two payable sessions; the project's `trial_period_days` applies to the user's first subscription only. Stripe then reports the outcome to the webhook endpoint. Rate limited per end user and per client address; the X-RateLimit-* headers report the more restrictive limit.
+         */
+        post: operations["createCheckoutSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments/stripe/webhooks/{project_id}/{mode}": {
         parameters: {
             query?: never;
@@ -465,6 +485,72 @@ export interface components {
              * @example 42
              */
             retry_after: number;
+        };
+        CheckoutSessionRequest: {
+            /**
+             * Price Id
+             * @description A price of the project's Stripe account (the mode's), recurring for `subscription`, one-time for `payment`; one of the project's allowed_price_ids when it lists any.
+             * @example price_1ABC123def456
+             */
+            price_id: string;
+            /**
+             * Success Url
+             * @description Absolute http(s) URL Stripe sends the user to after paying (no credentials, at most 2048 characters), sent unchanged: include `{CHECKOUT_SESSION_ID}` to receive the session id. Within the project's allowed_return_url_origins when it lists any.
+             * @example https://myapp.com/success?session_id={CHECKOUT_SESSION_ID}
+             */
+            success_url: string;
+            /**
+             * Cancel Url
+             * @description Absolute http(s) URL Stripe sends the user to when they leave without paying (same rules).
+             * @example https://myapp.com/pricing
+             */
+            cancel_url: string;
+            /**
+             * Mode
+             * @description `subscription` (a recurring price) or `payment` (one-time).
+             * @default subscription
+             * @example subscription
+             */
+            mode: string;
+            /**
+             * Quantity
+             * @description How many of the price (seats, units).
+             * @default 1
+             * @example 1
+             */
+            quantity: number;
+            /**
+             * Metadata
+             * @description Copied to the session and to its subscription or payment: at most 20 keys of 1 to 40 characters (no square brackets), string, number or boolean values of at most 500 characters. project_id and user_id are the service's own keys and are refused.
+             * @example {
+             *       "campaign": "spring",
+             *       "seats_requested": 3
+             *     }
+             */
+            metadata?: {
+                [key: string]: string | number | boolean;
+            } | null;
+            /**
+             * Allow Existing Subscription
+             * @description If true, allows checkout even if user has active subscription (e.g. a second, different plan). Without it a user with a subscription that has not ended gets 400 and is pointed to the customer portal.
+             * @default false
+             * @example false
+             */
+            allow_existing_subscription: boolean;
+        };
+        CheckoutSessionResponse: {
+            /**
+             * Session Id
+             * @description The Stripe Checkout Session id (cs_test_... or cs_live_...).
+             * @example cs_test_a1b2c3d4e5f6g7h8i9j0
+             */
+            session_id: string;
+            /**
+             * Checkout Url
+             * @description Stripe's hosted checkout page for the session: redirect the user there. A payment link: do not log or store it.
+             * @example https://checkout.stripe.com/c/pay/cs_test_a1b2c3d4e5f6g7h8i9j0
+             */
+            checkout_url: string;
         };
         WebhookReceivedResponse: {
             /**
@@ -1296,6 +1382,197 @@ export interface operations {
                 };
             };
             /** @description Stripe or the database is briefly unavailable (Stripe slower than the time budget, rate limiting, failing or unreachable), or the project already has as many Stripe requests in flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT; refused at once, never queued); retry after the Retry-After header. Without Retry-After: the project's stored key cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY, an operator's fix. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    createCheckoutSession: {
+        parameters: {
+            query?: {
+                /** @description Use test mode credentials (true/false, 1/0, yes/no, on/off, t/f, y/n). Set to false for production. */
+                test_mode?: boolean;
+            };
+            header?: {
+                /** @description Extension: retrying with the same key answers the same session while it is the user's open one (a double click makes one session); reusing it with other parameters is a 409. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutSessionRequest"];
+            };
+        };
+        responses: {
+            /** @description Checkout session created (response is not cacheable). */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutSessionResponse"];
+                };
+            };
+            /** @description Subscription checkout for a user who already has a subscription that has not ended (active, trialing, past_due, unpaid, paused) or has just paid their open checkout, without allow_existing_subscription. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "User already has an active subscription; manage it in the customer portal (POST /api/v1/payments/stripe/customer-portal)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for end users (tokens with project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires an end-user access token with project scope (project_id claim)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The project does not exist or has no active Stripe keys for the mode. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found or Stripe not configured"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with different parameters. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Idempotency-Key was already used with different request parameters; use a new key for a new request"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The JSON body is larger than 100 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is larger than the limit of 102400 bytes"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The body declares a charset other than UTF-8, or a Content-Encoding the service cannot decode. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported request body encoding or charset; send UTF-8 JSON"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Invalid test_mode, Idempotency-Key or body; a success_url or cancel_url outside the project's allowed origins; a price_id outside the project's allowed prices; or a price Stripe refuses (unknown in the mode's account, inactive, or recurring/one-time against `mode`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests by this end user of this project (RATE_LIMIT_USER_PER_MINUTE, 60 by default) or from this client address (RATE_LIMIT_IP_PER_MINUTE, 300 by default) within the current minute. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded. Try again in 42 seconds.",
+                     *       "retry_after": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RateLimitExceeded"];
+                };
+            };
+            /** @description Stripe refused the project's configuration (bad or revoked key, missing permission). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Stripe or the database is briefly unavailable (Stripe slower than the time budget, rate limiting, failing or unreachable, or still running a request with the same idempotency key), the project already has as many Stripe requests in flight as it may, or another checkout of the same user is still running; retry after the Retry-After header. Without Retry-After: the project's stored key cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY, an operator's fix. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
