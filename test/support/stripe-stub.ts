@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
+import { copy, StubAccount } from './stripe-stub/account.js';
+import * as lifecycle from './stripe-stub/lifecycle.js';
+import { nowInSeconds, priceObject, productObject, stripeId } from './stripe-stub/objects.js';
+import { stripeError, type Reply } from './stripe-stub/params.js';
+import { findRoute } from './stripe-stub/routes.js';
 
 /** How the stub answers the next request(s) (any route), mirroring the ways real Stripe fails. */
 export type StripeFailure =
@@ -22,24 +28,42 @@ export interface RecordedRequest {
   form: Record<string, string>;
 }
 
-interface Account {
-  mode: 'test' | 'live';
-  customers: Set<string>;
-  deletedCustomers: Set<string>;
+/** An event as Stripe sends it to a webhook endpoint. */
+export type StubEvent = Stripe.Event;
+
+export interface StubPrice {
+  id?: string;
+  unitAmount: number;
+  /** Default 'usd'. */
+  currency?: string;
+  /** Absent: a one-time price. */
+  recurring?: { interval: 'day' | 'week' | 'month' | 'year' };
+  /** Default true. */
+  active?: boolean;
+  nickname?: string | null;
+  productName?: string;
 }
 
-const CUSTOMER_PATH = /^\/v1\/customers\/([^/]+)$/;
+interface IdempotentResult {
+  path: string;
+  params: string;
+  status: number;
+  body: unknown;
+}
 
 /**
- * A Stripe stand-in on loopback for the real stripe-node SDK: it checks the bearer key and the customer as Stripe
- * does, records every request, honours idempotency keys, and fails on demand in each way Stripe fails.
+ * A Stripe stand-in on loopback for the real stripe-node SDK. It checks the bearer key, keeps each account's
+ * customers, prices, checkout sessions, subscriptions, invoices and payments with the shapes and error messages of
+ * Stripe (API version 2026-10-28.endive), records every request, honours idempotency keys on every POST, and fails on
+ * demand in each way Stripe fails. What happens outside the API (a customer paying, a renewal, a refund) is driven
+ * by the methods that return the events Stripe would send; `signEvent` delivers one as Stripe signs it.
  */
 export class StripeStub {
   readonly requests: RecordedRequest[] = [];
   /** Requests received since the last reset, recorded or not. */
   requestCount = 0;
-  private readonly accounts = new Map<string, Account>();
-  private readonly idempotent = new Map<string, { form: string; status: number; body: unknown }>();
+  private readonly accounts = new Map<string, StubAccount>();
+  private readonly idempotent = new Map<string, IdempotentResult>();
   private failures: StripeFailure[] = [];
   private persistentFailure: StripeFailure | undefined;
   private readonly keyFailures = new Map<string, { next: StripeFailure[]; always?: StripeFailure }>();
@@ -51,18 +75,164 @@ export class StripeStub {
    */
   constructor(private readonly options: { record?: boolean } = {}) {}
 
-  /** Registers a secret key and the customers that exist in its Stripe account. */
+  /** Registers a secret key and the customers that exist in its Stripe account (replacing any earlier state). */
   addAccount(secretKey: string, customers: string[]): void {
     const mode = secretKey.includes('_live_') ? 'live' : 'test';
-    this.accounts.set(secretKey, { mode, customers: new Set(customers), deletedCustomers: new Set() });
+    this.accounts.set(secretKey, new StubAccount(mode, { customers: [...customers], deletedCustomers: [] }));
   }
 
   /** A customer that was deleted in the key's account: Stripe still retrieves it, as `{id, deleted: true}`. */
   addDeletedCustomer(secretKey: string, id: string): void {
-    const account = this.accounts.get(secretKey);
-    if (!account) throw new Error('addAccount the key first');
-    account.customers.delete(id);
-    account.deletedCustomers.add(id);
+    this.accountOf(secretKey).seedDeletedCustomer(id);
+  }
+
+  /** A price (and its product) in the key's account; returns the price id. */
+  addPrice(secretKey: string, price: StubPrice): string {
+    const account = this.accountOf(secretKey);
+    const id = price.id ?? stripeId('price', 24);
+    if (account.prices.has(id)) throw new Error(`price ${id} already exists`);
+    const clock = account.clock();
+    const product = productObject(clock, stripeId('prod'), price.productName ?? price.nickname ?? 'Stub product');
+    account.products.set(product.id, product);
+    account.prices.set(
+      id,
+      priceObject(clock, {
+        id,
+        product: product.id,
+        unitAmount: price.unitAmount,
+        currency: price.currency ?? 'usd',
+        interval: price.recurring?.interval,
+        active: price.active ?? true,
+        nickname: price.nickname ?? null,
+      }),
+    );
+    return id;
+  }
+
+  /** The key's live (not deleted) customers, oldest first. */
+  customers(secretKey: string): Stripe.Customer[] {
+    return copy([...this.accountOf(secretKey).customers.values()]);
+  }
+
+  customer(secretKey: string, id: string): Stripe.Customer | Stripe.DeletedCustomer | undefined {
+    const account = this.accountOf(secretKey);
+    if (!account.customers.has(id) && !account.deletedCustomers.has(id)) return undefined;
+    return account.find(id) as Stripe.Customer | Stripe.DeletedCustomer;
+  }
+
+  checkoutSession(secretKey: string, id: string): Stripe.Checkout.Session | undefined {
+    return copy(this.accountOf(secretKey).sessions.get(id));
+  }
+
+  /** The key's checkout sessions, oldest first. */
+  checkoutSessions(secretKey: string): Stripe.Checkout.Session[] {
+    return copy([...this.accountOf(secretKey).sessions.values()]);
+  }
+
+  subscription(secretKey: string, id: string): Stripe.Subscription | undefined {
+    return copy(this.accountOf(secretKey).subscriptions.get(id));
+  }
+
+  /** Without `payments`, as Stripe sends an invoice unless asked for them. */
+  invoice(secretKey: string, id: string): Stripe.Invoice | undefined {
+    return copy(this.accountOf(secretKey).invoices.get(id));
+  }
+
+  /** The key's charges, oldest first. */
+  charges(secretKey: string): Stripe.Charge[] {
+    return copy([...this.accountOf(secretKey).charges.values()]);
+  }
+
+  /**
+   * The customer completes the session. Subscription mode: a subscription (`active`; `trialing` with `trial_end` when
+   * `subscription_data[trial_period_days]` was sent; `incomplete` when the payment fails), its item, its first
+   * invoice (paid, or open after one failed attempt; 0 and paid without any payment during a trial) with an
+   * InvoicePayment -> PaymentIntent -> Charge. Events: customer.subscription.created, invoice.paid |
+   * invoice.payment_failed, checkout.session.completed. Payment mode: a succeeded PaymentIntent (metadata from
+   * `payment_intent_data`) and its Charge. Events: checkout.session.completed; a failed payment leaves the session
+   * open and sends nothing.
+   */
+  completeCheckout(
+    secretKey: string,
+    sessionId: string,
+    options: { payment?: 'succeeds' | 'fails' } = {},
+  ): StubEvent[] {
+    return lifecycle.completeCheckout(this.accountOf(secretKey), sessionId, options.payment ?? 'succeeds');
+  }
+
+  /** The session times out: checkout.session.expired. */
+  expireCheckout(secretKey: string, sessionId: string): StubEvent[] {
+    return lifecycle.expireCheckout(this.accountOf(secretKey), sessionId);
+  }
+
+  /** A change made in the Dashboard or the portal: customer.subscription.updated with the old values. */
+  updateSubscription(
+    secretKey: string,
+    subscriptionId: string,
+    changes: {
+      status?: Stripe.Subscription.Status;
+      cancel_at_period_end?: boolean;
+      priceId?: string;
+      quantity?: number;
+    },
+  ): StubEvent[] {
+    return lifecycle.updateSubscription(this.accountOf(secretKey), subscriptionId, changes);
+  }
+
+  /** Canceled now: customer.subscription.deleted. */
+  cancelSubscription(secretKey: string, subscriptionId: string): StubEvent[] {
+    return lifecycle.cancelSubscription(this.accountOf(secretKey), subscriptionId);
+  }
+
+  /** customer.subscription.paused, customer.subscription.updated. */
+  pauseSubscription(secretKey: string, subscriptionId: string): StubEvent[] {
+    return lifecycle.pauseSubscription(this.accountOf(secretKey), subscriptionId);
+  }
+
+  /** Active again, billing period unchanged: customer.subscription.resumed, customer.subscription.updated. */
+  resumeSubscription(secretKey: string, subscriptionId: string): StubEvent[] {
+    return lifecycle.resumeSubscription(this.accountOf(secretKey), subscriptionId);
+  }
+
+  /**
+   * The next period and its invoice. Succeeds: customer.subscription.updated, invoice.paid. Fails (the subscription
+   * goes past_due): invoice.payment_failed, customer.subscription.updated.
+   */
+  renewSubscription(
+    secretKey: string,
+    subscriptionId: string,
+    options: { payment: 'succeeds' | 'fails' },
+  ): StubEvent[] {
+    return lifecycle.renewSubscription(this.accountOf(secretKey), subscriptionId, options.payment);
+  }
+
+  /** An open invoice is paid now: invoice.paid, then customer.subscription.updated if its subscription was unpaid. */
+  retryInvoice(secretKey: string, invoiceId: string): StubEvent[] {
+    return lifecycle.retryInvoice(this.accountOf(secretKey), invoiceId);
+  }
+
+  /** Refunds `amountCents` (default: all that is left): charge.refunded, `amount_refunded` cumulative. */
+  refundCharge(secretKey: string, chargeId: string, amountCents?: number): StubEvent[] {
+    return lifecycle.refundCharge(this.accountOf(secretKey), chargeId, amountCents);
+  }
+
+  /** customer.subscription.deleted for each of its subscriptions, then customer.deleted. */
+  deleteCustomer(secretKey: string, customerId: string): StubEvent[] {
+    return lifecycle.deleteCustomer(this.accountOf(secretKey), customerId);
+  }
+
+  /**
+   * A delivery as Stripe makes it: the exact payload bytes (Stripe's pretty-printed JSON) and its Stripe-Signature
+   * header, signed with stripe-node's `webhooks.generateTestHeaderString` (timestamp defaults to now, in seconds).
+   */
+  signEvent(
+    event: StubEvent,
+    webhookSecret: string,
+    options: { timestamp?: number } = {},
+  ): { payload: string; header: string } {
+    const payload = JSON.stringify(event, null, 2);
+    const timestamp = options.timestamp ?? nowInSeconds();
+    return { payload, header: Stripe.webhooks.generateTestHeaderString({ payload, secret: webhookSecret, timestamp }) };
   }
 
   /** The next request(s) fail this way, one failure per request, in order. */
@@ -90,6 +260,7 @@ export class StripeStub {
     return this.requests.filter((sent) => sent.apiKey === secretKey);
   }
 
+  /** Forgets requests, injected failures and idempotent replies; the accounts' objects stay (see resetObjects). */
   reset(): void {
     this.requests.length = 0;
     this.requestCount = 0;
@@ -97,6 +268,11 @@ export class StripeStub {
     this.persistentFailure = undefined;
     this.keyFailures.clear();
     this.idempotent.clear();
+  }
+
+  /** Every account back to the customers it was registered with: prices, sessions, subscriptions... are forgotten. */
+  resetObjects(): void {
+    for (const account of this.accounts.values()) account.resetObjects();
   }
 
   get baseUrl(): string {
@@ -117,6 +293,12 @@ export class StripeStub {
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
 
+  private accountOf(secretKey: string): StubAccount {
+    const account = this.accounts.get(secretKey);
+    if (!account) throw new Error('addAccount the key first');
+    return account;
+  }
+
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const raw = await readBody(request);
     const auth = request.headers.authorization;
@@ -134,7 +316,7 @@ export class StripeStub {
     const failure = this.nextFailure(recorded.apiKey);
     if (failure?.kind === 'slow') await holdFor(failure.delayMs, response);
     if (response.destroyed) return;
-    const { status, body, headers } = this.answer(recorded, failure);
+    const { status, body, headers } = this.answer(recorded, raw, failure);
     response.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${randomId()}`, ...headers });
     response.end(JSON.stringify(body));
   }
@@ -150,7 +332,7 @@ export class StripeStub {
     return forKey?.next.shift() ?? forKey?.always ?? this.failures.shift() ?? this.persistentFailure;
   }
 
-  private answer(request: RecordedRequest, failure: StripeFailure | undefined): Reply {
+  private answer(request: RecordedRequest, rawBody: string, failure: StripeFailure | undefined): Reply {
     const account = request.apiKey ? this.accounts.get(request.apiKey) : undefined;
     if (!account || failure?.kind === 'authentication') {
       return stripeError(401, {
@@ -158,84 +340,55 @@ export class StripeStub {
         message: `Invalid API Key provided: ${maskLikeStripe(request.apiKey ?? '')}`,
       });
     }
-    const path = request.path.split('?')[0];
-    if (request.method === 'GET' && path === '/v1/balance') {
-      return failureReply(request, account, failure) ?? balance(account);
-    }
-    const customerPath = request.method === 'GET' ? CUSTOMER_PATH.exec(path) : null;
-    if (customerPath) {
-      return failureReply(request, account, failure) ?? retrieveCustomer(account, decodeURIComponent(customerPath[1]));
-    }
-    if (request.method !== 'POST' || request.path !== '/v1/billing_portal/sessions') {
+    const url = new URL(request.path, 'http://stub');
+    const found = findRoute(request.method, url.pathname);
+    if (!found) {
       return stripeError(404, {
         type: 'invalid_request_error',
         message: `Unrecognized request URL (${request.method}: ${request.path}).`,
       });
     }
-    const idempotencyScope = request.idempotencyKey ? `${request.apiKey}:${request.idempotencyKey}` : undefined;
-    const formKey = JSON.stringify(request.form);
+    const params: [string, string][] = [...url.searchParams.entries(), ...new URLSearchParams(rawBody).entries()];
+    const idempotencyScope =
+      request.method === 'POST' && request.idempotencyKey ? `${request.apiKey}:${request.idempotencyKey}` : undefined;
+    const paramsKey = JSON.stringify(params);
     const previous = idempotencyScope ? this.idempotent.get(idempotencyScope) : undefined;
-    if (previous) {
-      if (previous.form !== formKey) {
-        return stripeError(400, {
-          type: 'idempotency_error',
-          message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${request.idempotencyKey}' if you meant to execute a different request.`,
-        });
-      }
-      return { status: previous.status, body: previous.body, headers: { 'idempotent-replayed': 'true' } };
-    }
-    const reply = this.createSession(request, account, failure);
-    // Stripe saves the outcome of any request that reached it, but not 5xx/429, which may be retried.
-    if (idempotencyScope && reply.status < 429 && this.options.record !== false) {
-      this.idempotent.set(idempotencyScope, { form: formKey, status: reply.status, body: reply.body });
+    if (previous) return replay(previous, url.pathname, paramsKey, request.idempotencyKey!);
+    const reply =
+      failureReply(request, account, failure) ?? found.route.handle(account, { params, form: request.form }, found.id);
+    // Stripe saves the outcome of any request its endpoint ran, but not refused parameters or 5xx/429 (retryable).
+    if (idempotencyScope && reply.status < 429 && !reply.unsaved && this.options.record !== false) {
+      this.idempotent.set(idempotencyScope, {
+        path: url.pathname,
+        params: paramsKey,
+        status: reply.status,
+        body: reply.body,
+      });
     }
     return reply;
   }
+}
 
-  private createSession(request: RecordedRequest, account: Account, failure: StripeFailure | undefined): Reply {
-    const failed = failureReply(request, account, failure);
-    if (failed) return failed;
-    const customer = request.form.customer;
-    if (!customer)
-      return stripeError(400, {
-        type: 'invalid_request_error',
-        code: 'parameter_missing',
-        param: 'customer',
-        message: 'Missing required param: customer.',
-      });
-    if (!account.customers.has(customer)) {
-      return stripeError(400, {
-        type: 'invalid_request_error',
-        code: 'resource_missing',
-        param: 'customer',
-        message: `No such customer: '${customer}'`,
-      });
-    }
-    const id = `bps_${randomId()}`;
-    return {
-      status: 200,
-      body: {
-        id,
-        object: 'billing_portal.session',
-        configuration: request.form.configuration ?? 'bpc_default',
-        created: Math.floor(Date.now() / 1000),
-        customer,
-        flow: null,
-        livemode: account.mode === 'live',
-        locale: request.form.locale ?? null,
-        on_behalf_of: null,
-        return_url: request.form.return_url,
-        url: `https://billing.stripe.com/p/session/${account.mode}_${randomId()}`,
-      },
-      headers: {},
-    };
+function replay(previous: IdempotentResult, path: string, paramsKey: string, idempotencyKey: string): Reply {
+  if (previous.path !== path) {
+    return stripeError(400, {
+      type: 'idempotency_error',
+      message: `Keys for idempotent requests can only be used for the same endpoint they were first used for ('${path}' vs '${previous.path}'). Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+    });
   }
+  if (previous.params !== paramsKey) {
+    return stripeError(400, {
+      type: 'idempotency_error',
+      message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+    });
+  }
+  return { status: previous.status, body: previous.body, headers: { 'idempotent-replayed': 'true' } };
 }
 
 /** The reply for an injected failure, or undefined when the request should be answered normally. */
 function failureReply(
   request: RecordedRequest,
-  account: Account,
+  account: StubAccount,
   failure: StripeFailure | undefined,
 ): Reply | undefined {
   switch (failure?.kind) {
@@ -267,41 +420,6 @@ function failureReply(
     default:
       return undefined;
   }
-}
-
-function balance(account: Account): Reply {
-  const livemode = account.mode === 'live';
-  return { status: 200, body: { object: 'balance', available: [], pending: [], livemode }, headers: {} };
-}
-
-function retrieveCustomer(account: Account, id: string): Reply {
-  if (account.deletedCustomers.has(id)) {
-    return { status: 200, body: { id, object: 'customer', deleted: true }, headers: {} };
-  }
-  if (!account.customers.has(id)) {
-    return stripeError(404, {
-      type: 'invalid_request_error',
-      code: 'resource_missing',
-      param: 'id',
-      message: `No such customer: '${id}'`,
-    });
-  }
-  const created = Math.floor(Date.now() / 1000);
-  return {
-    status: 200,
-    body: { id, object: 'customer', created, email: null, livemode: account.mode === 'live', metadata: {} },
-    headers: {},
-  };
-}
-
-interface Reply {
-  status: number;
-  body: unknown;
-  headers: Record<string, string>;
-}
-
-function stripeError(status: number, error: Record<string, string>, headers: Record<string, string> = {}): Reply {
-  return { status, body: { error }, headers };
 }
 
 function maskLikeStripe(key: string): string {

@@ -1,0 +1,254 @@
+import { CannotExpand, type StubAccount } from './account.js';
+import { deleteCustomer, expireCheckout } from './lifecycle.js';
+import { checkoutSessionObject, deletedCustomerObject, stripeId } from './objects.js';
+import {
+  expandParam,
+  integerParam,
+  invalidRequest,
+  listParam,
+  metadataParam,
+  noSuch,
+  objectParam,
+  ok,
+  readParams,
+  stringParam,
+  type ObjectSpec,
+  type Reply,
+} from './params.js';
+
+/** A request as a route sees it: its parameters are the query's then the form body's, in sent order. */
+export interface RouteRequest {
+  params: [string, string][];
+  form: Record<string, string>;
+}
+
+interface Route {
+  method: string;
+  path: RegExp;
+  handle: (account: StubAccount, request: RouteRequest, id: string) => Reply;
+}
+
+const RETRIEVE: ObjectSpec = { expand: 'expand' };
+
+const CUSTOMER_CREATE: ObjectSpec = { email: 'string', name: 'string', metadata: 'metadata', expand: 'expand' };
+
+const CHECKOUT_SESSION_CREATE: ObjectSpec = {
+  customer: 'string',
+  line_items: [{ price: 'string', quantity: 'integer' }],
+  mode: 'string',
+  success_url: 'string',
+  cancel_url: 'string',
+  client_reference_id: 'string',
+  metadata: 'metadata',
+  subscription_data: { metadata: 'metadata', trial_period_days: 'integer' },
+  payment_intent_data: { metadata: 'metadata' },
+  expand: 'expand',
+};
+
+const ID = '([^/?]+)';
+
+/** Every route the stub answers, besides which it says Stripe's "Unrecognized request URL". */
+export const ROUTES: Route[] = [
+  { method: 'GET', path: /^\/v1\/balance$/, handle: balance },
+  { method: 'POST', path: /^\/v1\/billing_portal\/sessions$/, handle: createPortalSession },
+  { method: 'POST', path: /^\/v1\/customers$/, handle: createCustomer },
+  { method: 'GET', path: new RegExp(`^/v1/customers/${ID}$`), handle: retrieveCustomer },
+  { method: 'DELETE', path: new RegExp(`^/v1/customers/${ID}$`), handle: deleteCustomerRoute },
+  { method: 'GET', path: new RegExp(`^/v1/prices/${ID}$`), handle: retrieve('price', (account) => account.prices) },
+  { method: 'POST', path: /^\/v1\/checkout\/sessions$/, handle: createCheckoutSession },
+  {
+    method: 'GET',
+    path: new RegExp(`^/v1/checkout/sessions/${ID}$`),
+    handle: retrieve('checkout.session', (account) => account.sessions),
+  },
+  { method: 'POST', path: new RegExp(`^/v1/checkout/sessions/${ID}/expire$`), handle: expireCheckoutSession },
+  {
+    method: 'GET',
+    path: new RegExp(`^/v1/subscriptions/${ID}$`),
+    handle: retrieve('subscription', (account) => account.subscriptions),
+  },
+  {
+    method: 'GET',
+    path: new RegExp(`^/v1/invoices/${ID}$`),
+    handle: retrieve('invoice', (account) => account.invoices),
+  },
+  { method: 'GET', path: new RegExp(`^/v1/charges/${ID}$`), handle: retrieve('charge', (account) => account.charges) },
+  {
+    method: 'GET',
+    path: new RegExp(`^/v1/payment_intents/${ID}$`),
+    handle: retrieve('payment_intent', (account) => account.paymentIntents),
+  },
+];
+
+export function findRoute(method: string, path: string): { route: Route; id: string } | undefined {
+  for (const route of ROUTES) {
+    const match = route.method === method ? route.path.exec(path) : null;
+    if (match) return { route, id: decodeURIComponent(match[1] ?? '') };
+  }
+  return undefined;
+}
+
+function balance(account: StubAccount): Reply {
+  return ok({ object: 'balance', available: [], pending: [], livemode: account.livemode });
+}
+
+function createPortalSession(account: StubAccount, request: RouteRequest): Reply {
+  const customer = request.form.customer;
+  if (!customer) return missingParam('customer');
+  if (!account.customers.has(customer)) return noSuch('customer', customer, 'customer');
+  return ok({
+    id: stripeId('bps', 24),
+    object: 'billing_portal.session',
+    configuration: request.form.configuration ?? 'bpc_default',
+    created: account.clock().now,
+    customer,
+    flow: null,
+    livemode: account.livemode,
+    locale: request.form.locale ?? null,
+    on_behalf_of: null,
+    return_url: request.form.return_url,
+    url: `https://billing.stripe.com/p/session/${stripeId(account.mode, 24)}`,
+  });
+}
+
+function createCustomer(account: StubAccount, request: RouteRequest): Reply {
+  const read = readParams(request.params, CUSTOMER_CREATE);
+  if ('error' in read) return read.error;
+  const customer = account.addCustomer({
+    email: stringParam(read.params, 'email') ?? null,
+    name: stringParam(read.params, 'name') ?? null,
+    metadata: metadataParam(read.params),
+  });
+  return expandedReply(account, customer, expandParam(read.params));
+}
+
+function retrieveCustomer(account: StubAccount, request: RouteRequest, id: string): Reply {
+  const read = readParams(request.params, RETRIEVE);
+  if ('error' in read) return read.error;
+  if (account.deletedCustomers.has(id)) return ok(deletedCustomerObject(id));
+  const customer = account.customers.get(id);
+  if (!customer) return noSuch('customer', id, 'id', 404);
+  return expandedReply(account, customer, expandParam(read.params));
+}
+
+function deleteCustomerRoute(account: StubAccount, request: RouteRequest, id: string): Reply {
+  const read = readParams(request.params, {});
+  if ('error' in read) return read.error;
+  if (!account.customers.has(id)) return noSuch('customer', id, 'id', 404);
+  deleteCustomer(account, id);
+  return ok(deletedCustomerObject(id));
+}
+
+function retrieve(objectName: string, store: (account: StubAccount) => Map<string, object>) {
+  return (account: StubAccount, request: RouteRequest, id: string): Reply => {
+    const read = readParams(request.params, RETRIEVE);
+    if ('error' in read) return read.error;
+    const found = store(account).get(id);
+    if (!found) return noSuch(objectName, id, 'id', 404);
+    return expandedReply(account, found, expandParam(read.params));
+  };
+}
+
+function createCheckoutSession(account: StubAccount, request: RouteRequest): Reply {
+  const read = readParams(request.params, CHECKOUT_SESSION_CREATE);
+  if ('error' in read) return read.error;
+  const { params } = read;
+  const mode = stringParam(params, 'mode');
+  if (mode === undefined) return missingParam('mode');
+  if (mode !== 'payment' && mode !== 'subscription') {
+    if (mode === 'setup') return invalidRequest('The Stripe stub does not implement `setup` mode.', 'mode');
+    return { ...invalidRequest('Invalid mode: must be one of payment, setup, or subscription', 'mode'), unsaved: true };
+  }
+  const customerId = stringParam(params, 'customer');
+  if (customerId !== undefined && !account.customers.has(customerId)) return noSuch('customer', customerId, 'customer');
+  if (mode === 'payment' && params.subscription_data !== undefined) {
+    return invalidRequest('You can not pass `subscription_data` in `payment` mode.', 'subscription_data');
+  }
+  if (mode === 'subscription' && params.payment_intent_data !== undefined) {
+    return invalidRequest('You can not pass `payment_intent_data` in `subscription` mode.', 'payment_intent_data');
+  }
+  const lineItems = listParam(params.line_items);
+  if (lineItems.length === 0) return missingParam('line_items');
+  if (lineItems.length > 1) return invalidRequest('The Stripe stub takes exactly one line item.', 'line_items');
+  const [lineItem] = lineItems;
+  const priceId = stringParam(lineItem, 'price');
+  if (priceId === undefined) return missingParam('line_items[0][price]');
+  const quantity = integerParam(lineItem, 'quantity');
+  if (quantity === undefined) return missingParam('line_items[0][quantity]');
+  if (quantity < 1) return belowOne('line_items[0][quantity]');
+  const price = account.prices.get(priceId);
+  const priceParam = 'line_items[0][price]';
+  if (!price) return noSuch('price', priceId, priceParam);
+  if (!price.active) {
+    return invalidRequest('The price specified is inactive. This field only accepts active prices.', priceParam);
+  }
+  if (mode === 'subscription' && !price.recurring) {
+    return invalidRequest(
+      'You must provide at least one recurring price in `subscription` mode when using prices.',
+      priceParam,
+    );
+  }
+  if (mode === 'payment' && price.recurring) {
+    return invalidRequest(
+      'You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.',
+      priceParam,
+    );
+  }
+  const subscriptionData = objectParam(params, 'subscription_data') ?? {};
+  const trialPeriodDays = integerParam(subscriptionData, 'trial_period_days');
+  if (trialPeriodDays !== undefined && trialPeriodDays < 1) return belowOne('subscription_data[trial_period_days]');
+
+  const session = checkoutSessionObject(account.clock(), {
+    id: stripeId(`cs_${account.mode}`, 58),
+    mode,
+    customer: customerId ?? null,
+    // A trial's first invoice is free: nothing is due at checkout.
+    amount: trialPeriodDays ? 0 : (price.unit_amount ?? 0) * quantity,
+    currency: price.currency,
+    successUrl: stringParam(params, 'success_url') ?? null,
+    cancelUrl: stringParam(params, 'cancel_url') ?? null,
+    clientReferenceId: stringParam(params, 'client_reference_id') ?? null,
+    metadata: metadataParam(params),
+  });
+  account.sessions.set(session.id, session);
+  account.checkoutTerms.set(session.id, {
+    price: price.id,
+    quantity,
+    lineItemId: stripeId('li'),
+    trialPeriodDays,
+    subscriptionMetadata: metadataParam(subscriptionData),
+    paymentIntentMetadata: metadataParam(objectParam(params, 'payment_intent_data') ?? {}),
+  });
+  return expandedReply(account, session, expandParam(params));
+}
+
+function expireCheckoutSession(account: StubAccount, request: RouteRequest, id: string): Reply {
+  const read = readParams(request.params, RETRIEVE);
+  if ('error' in read) return read.error;
+  const session = account.sessions.get(id);
+  if (!session) return noSuch('checkout.session', id, 'id', 404);
+  if (session.status !== 'open') {
+    return invalidRequest(
+      `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of \`${session.status}\`.`,
+    );
+  }
+  expireCheckout(account, id);
+  return expandedReply(account, session, expandParam(read.params));
+}
+
+function expandedReply(account: StubAccount, object: object, paths: string[]): Reply {
+  try {
+    return ok(account.expanded(object, paths));
+  } catch (error) {
+    if (error instanceof CannotExpand) return { ...invalidRequest(error.message), unsaved: true };
+    throw error;
+  }
+}
+
+function missingParam(param: string): Reply {
+  return { ...invalidRequest(`Missing required param: ${param}.`, param, 'parameter_missing'), unsaved: true };
+}
+
+function belowOne(param: string): Reply {
+  return { ...invalidRequest('This value must be greater than or equal to 1.', param), unsaved: true };
+}
