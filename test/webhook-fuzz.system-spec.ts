@@ -34,14 +34,16 @@ const CLOCK_MARGIN_SECONDS = 10;
 const STRIPE_TIMEOUT_MS = 250;
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
 const REPLAY_PATH = process.env.FUZZ_PATH;
+// About 17 s of cases on a 2-core machine once every property passes (measured: 10-15 ms a case, 20 ms a delivery),
+// plus about 12 s to compile this file and start the app.
 const RUNS = {
-  paths: 400,
-  signatures: 500,
-  bodies: 500,
-  eventFields: 450,
-  deliveries: 300,
-  contentTypes: 120,
-  exactBytes: 60,
+  paths: 200,
+  signatures: 250,
+  bodies: 250,
+  eventFields: 220,
+  deliveries: 150,
+  contentTypes: 60,
+  exactBytes: 30,
 };
 /** The statuses bad input must be able to reach (409 needs two deliveries at once, beyond a sequential fuzzer). */
 const DOCUMENTED = [200, 400, 404, 413, 415, 422, 503];
@@ -724,9 +726,9 @@ const eventPayloadArb: fc.Arbitrary<PayloadSpec> = fc.oneof(
 );
 
 const stripeFailureArb: fc.Arbitrary<StripeFailure | undefined> = fc.oneof(
-  { weight: 10, arbitrary: fc.constant(undefined) },
+  { weight: 20, arbitrary: fc.constant(undefined) },
   {
-    weight: 3,
+    weight: 6,
     arbitrary: fc.oneof(
       fc.constantFrom<StripeFailure>(
         { kind: 'server-error' },
@@ -1279,8 +1281,9 @@ describe('POST /api/v1/payments/stripe/webhooks/{project_id}/{mode} (property-ba
     });
   }
 
+  /** Counts of everything a delivery could write, in one statement. */
   async function snapshot(): Promise<Snapshot> {
-    const [row] = await prisma.$queryRawUnsafe<Omit<Snapshot, 'signatureFailures'>[]>(`
+    const [row] = await prisma.$queryRawUnsafe<(Omit<Snapshot, 'signatureFailures'> & { failures: string | null })[]>(`
       SELECT (SELECT count(*) FROM webhook_events)::int AS events,
              (SELECT coalesce(sum(attempts), 0) FROM webhook_events)::int AS attempts,
              (SELECT count(*) FROM webhook_events WHERE status = 'failed')::int AS "failedEvents",
@@ -1289,12 +1292,20 @@ describe('POST /api/v1/payments/stripe/webhooks/{project_id}/{mode} (property-ba
              (SELECT count(*) FROM payments)::int AS payments,
              (SELECT count(*) FROM stripe_customers)::int AS customers,
              (SELECT count(*) FROM checkout_sessions)::int AS "checkoutSessions",
-             (SELECT count(*) FROM leases)::int AS leases`);
-    const failures = await prisma.$queryRawUnsafe<{ endpoint: string; failures: number }[]>(`
-      SELECT project_id::text || '/' || mode::text AS endpoint, sum(failures)::int AS failures
-        FROM webhook_signature_failures GROUP BY 1`);
-    return { ...row, signatureFailures: Object.fromEntries(failures.map((entry) => [entry.endpoint, entry.failures])) };
+             (SELECT count(*) FROM leases)::int AS leases,
+             (SELECT string_agg(endpoint || '=' || total, ',')
+                FROM (SELECT project_id::text || '/' || mode::text AS endpoint, sum(failures) AS total
+                        FROM webhook_signature_failures GROUP BY 1) AS counters) AS failures`);
+    const { failures, ...counts } = row;
+    const entries = (failures ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((entry) => entry.split('='));
+    return { ...counts, signatureFailures: Object.fromEntries(entries.map(([key, total]) => [key, Number(total)])) };
   }
+
+  /** The database as the last case left it; forgotten when a case fails before reading it again. */
+  let lastSnapshot: Snapshot | undefined;
 
   function eventRow(key: EventKey) {
     return prisma.webhookEvent.findUnique({
@@ -1311,10 +1322,11 @@ describe('POST /api/v1/payments/stripe/webhooks/{project_id}/{mode} (property-ba
   async function check(testCase: Case): Promise<void> {
     const sent = render(testCase);
     const answers = await Promise.all(expectations(sent).map((expected) => resolve(expected, testCase.stripeFailure)));
-    const before = await snapshot();
+    const before = lastSnapshot ?? (await snapshot());
+    lastSnapshot = undefined;
     stripe.failAlways(testCase.stripeFailure);
     const response = await send(sent).finally(() => stripe.failAlways(undefined));
-    const after = await snapshot();
+    const after = (lastSnapshot = await snapshot());
     const { status, text } = response;
     stats.set(status, (stats.get(status) ?? 0) + 1);
     tally.cases += 1;
