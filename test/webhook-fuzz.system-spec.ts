@@ -99,7 +99,10 @@ const OBJECT_PREFIXES: [RegExp, string][] = [
 ];
 
 type Mode = 'test' | 'live';
-/** A (configured) project A with both modes, B with test only, one with a signing secret but no key, one with a key but no signing secret, and one that does not exist. */
+/**
+ * A: both modes configured; B: test only; keyless: a signing secret but no key; secretless: a key but no signing
+ * secret; unknown: no such project.
+ */
 type ProjectRef = 'A' | 'B' | 'keyless' | 'secretless' | 'unknown';
 
 const secrets = {
@@ -159,7 +162,7 @@ interface WellFormedEvent {
   type: string;
   objectId: string;
 }
-/** An event written field by field as JSON text, so wrong types, odd literals (-0, 1e400) and __proto__ keys survive. */
+/** An event written field by field as JSON text: wrong types, odd literals (-0, 1e400) and __proto__ keys survive. */
 interface EventText {
   fields: [string, string][];
 }
@@ -785,7 +788,10 @@ const detail = (text: string, effect: Effect = { kind: 'none' }): Answer => ({
   effect,
 });
 
-/** Stripe's scheme, from its documentation: `t` and every `v1` from the comma-separated header, HMAC-SHA256 of `${t}.${body}`. */
+/**
+ * Stripe's scheme, from its documentation: `t` and every `v1` from the comma-separated header; valid if one `v1` is
+ * the HMAC-SHA256 of `${t}.${body}` with the secret and `t` is at most 300 s old.
+ */
 function stripeSchemeVerifies(header: string | undefined, body: Buffer | undefined, secret: string): boolean {
   if (header === undefined || body === undefined) return false;
   let timestamp: string | undefined;
@@ -876,7 +882,8 @@ function payloadExpectations(text: string, projectId: string, mode: Mode, endpoi
     apiVersion: apiVersion === null ? null : stored(apiVersion as string),
     handled,
   };
-  // An object id no Stripe id can be (NUL, a lone surrogate): refusing the event or finding no such object are both fine.
+  // An object id no Stripe id can be (NUL, a lone surrogate): refusing the event or finding no such object are both
+  // fine.
   const objectText = objectId as string;
   if (handled && (hasNul(objectText) || hasLoneSurrogate(objectText))) {
     return [storable, invalid('the event names no object')];
@@ -918,7 +925,7 @@ function storedAnswer(storable: Storable, prior: PriorEvent | null, failure: Str
   if (prior && (prior.status === 'ignored' || prior.status === 'processed')) {
     return { status: 200, body: { received: true }, effect: { kind: 'none' } };
   }
-  // Objects the stub does not have: Stripe says resource_missing, so a handled event is ignored too, unless Stripe fails.
+  // The stub has no objects: Stripe says resource_missing, so a handled event is ignored too, unless Stripe fails.
   const outcome = storable.handled ? failureOutcome(failure) : undefined;
   const row: ExpectedRow = {
     type: prior?.type ?? storable.type,
@@ -1007,9 +1014,10 @@ describe('POST /api/v1/payments/stripe/webhooks/{project_id}/{mode} (property-ba
     await testApp?.close();
     await stripe.stop();
     // One line per run, so CI logs show what the fuzzing reached.
+    const statuses = Object.fromEntries([...stats].sort((a, b) => a[0] - b[0]));
     console.log(
       `webhook fuzz: ${tally.cases} cases, ${tally.verified} verified, ${tally.stored} event rows written, ` +
-        `${tally.refusedSignatures} refused signatures; statuses ${JSON.stringify(Object.fromEntries([...stats].sort()))}`,
+        `${tally.refusedSignatures} refused signatures; statuses ${JSON.stringify(statuses)}`,
     );
   });
 
@@ -1068,7 +1076,10 @@ describe('POST /api/v1/payments/stripe/webhooks/{project_id}/{mode} (property-ba
     const modeEncoded = 'mode' in spec.mode && spec.mode.percentEncoded;
     const prefix = spec.upperCasePrefix ? PREFIX.toUpperCase() : PREFIX;
     return {
-      path: `${prefix}/${encodeSegment(project.value, project.percentEncoded)}/${encodeSegment(modeValue, modeEncoded)}${spec.tail}`,
+      path:
+        [prefix, encodeSegment(project.value, project.percentEncoded), encodeSegment(modeValue, modeEncoded)].join(
+          '/',
+        ) + spec.tail,
       route: {
         kind: 'endpoint',
         projectId: project.projectId,
@@ -1109,7 +1120,7 @@ describe('POST /api/v1/payments/stripe/webhooks/{project_id}/{mode} (property-ba
     return `{${event.fields.map(([name, value]) => `${jsonString(name)}:${literal(value)}`).join(',')}}`;
   }
 
-  /** The body's bytes, and for the exact-bytes cases the text a decoder makes of them. */
+  /** The body's bytes, as sent. */
   function renderPayload(payload: PayloadSpec, mode: Mode): Buffer {
     switch (payload.kind) {
       case 'empty':
@@ -1429,7 +1440,7 @@ describe('POST /api/v1/payments/stripe/webhooks/{project_id}/{mode} (property-ba
     );
   }, 120_000);
 
-  it('refuses any Stripe-Signature that is not a fresh v1 HMAC of the bytes with this endpoint secret, writing only the counter', async () => {
+  it('refuses any Stripe-Signature but a fresh v1 HMAC of the bytes with the endpoint secret', async () => {
     await run(
       fc.asyncProperty(
         caseArb({ path: mostlyConfiguredPathArb, signature: signatureArb, body: validBodyArb('signatures') }),
@@ -1449,7 +1460,7 @@ describe('POST /api/v1/payments/stripe/webhooks/{project_id}/{mode} (property-ba
     );
   }, 120_000);
 
-  it('answers signed events with missing or wrong-typed fields with a 400 naming the field, and stores the others once', async () => {
+  it('answers signed events with missing or wrong-typed fields with a 400 naming the field', async () => {
     await run(
       fc.asyncProperty(
         caseArb({
@@ -1463,7 +1474,7 @@ describe('POST /api/v1/payments/stripe/webhooks/{project_id}/{mode} (property-ba
     );
   }, 120_000);
 
-  it('stores each signed event once: unhandled and missing objects as ignored, a Stripe failure as failed with 503 until redelivered', async () => {
+  it('stores each signed event once: ignored, or failed with a 503 while Stripe fails', async () => {
     await run(
       fc.asyncProperty(
         caseArb({
@@ -1622,7 +1633,7 @@ describe('POST /api/v1/payments/stripe/webhooks/{project_id}/{mode} (property-ba
     }
     expect(stats.get(500) ?? 0).toBe(0);
     expect(tally.stored).toBeGreaterThan(100);
-    expect(tally.refusedSignatures).toBeGreaterThan(100);
+    expect(tally.refusedSignatures).toBeGreaterThan(50);
   });
 });
 
