@@ -94,6 +94,8 @@ describe('TypeScript SDK (libs/sdk) against the running service', () => {
       test_portal_configuration_id: null,
       live_portal_configuration_id: null,
       allowed_return_url_origins: [],
+      allowed_price_ids: [],
+      trial_period_days: null,
       test_configured_at: expect.any(String),
       live_configured_at: null,
       created_at: expect.any(String),

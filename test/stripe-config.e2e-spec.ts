@@ -104,6 +104,8 @@ describe('Stripe configuration API', () => {
       test_portal_configuration_id: null,
       live_portal_configuration_id: null,
       allowed_return_url_origins: [],
+      allowed_price_ids: [],
+      trial_period_days: null,
       test_configured_at: expect.any(String),
       live_configured_at: null,
       created_at: expect.any(String),
@@ -189,6 +191,56 @@ describe('Stripe configuration API', () => {
       'value_error',
       'Value error, allowed_return_url_origins[1] must be an origin like https://app.example.com (no path)',
     ],
+    [
+      { allowed_price_ids: 'price_1Monthly' },
+      ['body', 'allowed_price_ids'],
+      'list_type',
+      'Input should be a valid list',
+    ],
+    [
+      { allowed_price_ids: ['price_1Monthly', 'prod_1Product'] },
+      ['body', 'allowed_price_ids'],
+      'value_error',
+      'Value error, allowed_price_ids[1] must be a Stripe price id (price_...)',
+    ],
+    [
+      { allowed_price_ids: ['price_1Monthly', 7] },
+      ['body', 'allowed_price_ids'],
+      'value_error',
+      'Value error, allowed_price_ids[1] must be a string',
+    ],
+    [
+      { allowed_price_ids: ['price_1 Monthly'] },
+      ['body', 'allowed_price_ids'],
+      'value_error',
+      'Value error, allowed_price_ids[0] must be a Stripe price id (price_...)',
+    ],
+    [
+      { allowed_price_ids: Array.from({ length: 101 }, (_, index) => `price_${index}`) },
+      ['body', 'allowed_price_ids'],
+      'too_long',
+      'List should have at most 100 items',
+    ],
+    [
+      { trial_period_days: -1 },
+      ['body', 'trial_period_days'],
+      'greater_than_equal',
+      'Input should be greater than or equal to 0',
+    ],
+    [
+      { trial_period_days: 731 },
+      ['body', 'trial_period_days'],
+      'less_than_equal',
+      'Input should be less than or equal to 730',
+    ],
+    [
+      { trial_period_days: 1.5 },
+      ['body', 'trial_period_days'],
+      'int_from_float',
+      'Input should be a valid integer, got a number with a fractional part',
+    ],
+    [{ trial_period_days: '14' }, ['body', 'trial_period_days'], 'int_type', 'Input should be a valid integer'],
+    [{ trial_period_days: true }, ['body', 'trial_period_days'], 'int_type', 'Input should be a valid integer'],
   ])('refuses the body %j', async (body, loc, type, msg) => {
     const response = await asDeveloper().put(configPath(project), body).expect(422);
     expect(response.body).toEqual({ detail: [{ loc, msg, type }] });
@@ -321,6 +373,62 @@ describe('Stripe configuration API', () => {
     it('allows any origin again once the list is cleared with []', async () => {
       await asDeveloper().put(configPath(project), { allowed_return_url_origins: [] }).expect(200);
       await openPortal(endUser, 'https://elsewhere.example/').expect(200);
+    });
+  });
+
+  describe('checkout prices and trials', () => {
+    const configOf = async () => (await asDeveloper().get(configPath(project)).expect(200)).body;
+    const lastChange = async () =>
+      (
+        await asDeveloper()
+          .get(`${configPath(project)}/history`)
+          .expect(200)
+      ).body.changes[0];
+
+    it('stores allowed prices once each in the order given, and a trial; the history names the fields', async () => {
+      const response = await asDeveloper()
+        .put(configPath(project), {
+          test_secret_key: keys.test,
+          allowed_price_ids: ['price_1Yearly', 'price_1Monthly', 'price_1Yearly'],
+          trial_period_days: 14,
+        })
+        .expect(200);
+      expect(response.body).toMatchObject({
+        allowed_price_ids: ['price_1Yearly', 'price_1Monthly'],
+        trial_period_days: 14,
+      });
+      expect(await configOf()).toEqual(response.body);
+      expect((await lastChange()).fields).toEqual(['test_secret_key', 'allowed_price_ids', 'trial_period_days']);
+    });
+
+    it('keeps both when absent, keeps the prices on null, clears the prices with [] and the trial with null', async () => {
+      await asDeveloper()
+        .put(configPath(project), { allowed_price_ids: ['price_1Monthly'], trial_period_days: 30 })
+        .expect(200);
+
+      const kept = await asDeveloper()
+        .put(configPath(project), { test_secret_key: keys.test, allowed_price_ids: null })
+        .expect(200);
+      expect(kept.body).toMatchObject({ allowed_price_ids: ['price_1Monthly'], trial_period_days: 30 });
+      expect((await lastChange()).fields).toEqual(['test_secret_key']);
+
+      const cleared = await asDeveloper()
+        .put(configPath(project), { allowed_price_ids: [], trial_period_days: null })
+        .expect(200);
+      expect(cleared.body).toMatchObject({ allowed_price_ids: [], trial_period_days: null });
+      expect((await lastChange()).fields).toEqual(['allowed_price_ids', 'trial_period_days']);
+
+      // Clearing what is already clear changes nothing.
+      await asDeveloper().put(configPath(project), { allowed_price_ids: [], trial_period_days: null }).expect(200);
+      expect((await lastChange()).fields).toEqual(['allowed_price_ids', 'trial_period_days']);
+    });
+
+    it('stores 0 (no trial) apart from null, and the bounds 0 and 730', async () => {
+      for (const days of [0, 730]) {
+        const response = await asDeveloper().put(configPath(project), { trial_period_days: days }).expect(200);
+        expect(response.body.trial_period_days).toBe(days);
+      }
+      expect((await configOf()).trial_period_days).toBe(730);
     });
   });
 

@@ -434,8 +434,10 @@ describe('the Stripe stub, driven by stripe-node', () => {
     });
 
     it('retrieves its invoice with its payments only when asked, linked to the subscription by its parent', async () => {
-      const { subscriptionId } = await subscribed();
+      const { subscriptionId, events } = await subscribed();
       const invoiceId = stub.subscription(KEY, subscriptionId)!.latest_invoice as string;
+      const paidEvent = events[1];
+      expect(paidEvent).toMatchObject({ type: 'invoice.paid', data: { object: { id: invoiceId } } });
 
       const invoice = await stripe.invoices.retrieve(invoiceId);
       expect(invoice).toMatchObject({
@@ -450,6 +452,8 @@ describe('the Stripe stub, driven by stripe-node', () => {
       });
       for (const absent of ['payments', 'subscription', 'payment_intent', 'charge']) {
         expect(invoice).not.toHaveProperty(absent);
+        expect(stub.invoice(KEY, invoiceId)).not.toHaveProperty(absent);
+        expect(paidEvent.data.object).not.toHaveProperty(absent);
       }
 
       const withPayments = await stripe.invoices.retrieve(invoiceId, { expand: ['payments'] });

@@ -175,6 +175,29 @@ describe('POST /api/v1/payments/stripe/webhooks/{project_id}/{mode}: deliveries'
       expect((await storedEvents(project)).map((row) => row.stripeEventId)).not.toContain(event.id);
     });
 
+    it('refuses headers whose comparison cannot even run, and bytes that are not the plain UTF-8 Stripe sends', async () => {
+      const payload = JSON.stringify(unhandledEvent());
+      const now = Math.floor(Date.now() / 1000);
+      for (const signature of [`t=${now},v1=`, `t=${now},v1=${'é'.repeat(64)}`, `t=${now},v1=${'a'.repeat(10_000)}`]) {
+        expect((await deliver(project, 'test', payload, signature).expect(400)).body).toEqual(INVALID_SIGNATURE);
+      }
+      // Signed over the text a decoder gives back: without the byte order mark, with U+FFFD for the invalid byte.
+      const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(payload)]);
+      const invalidUtf8 = Buffer.concat([Buffer.from(payload.slice(0, -1)), Buffer.from([0xff]), Buffer.from('}')]);
+      for (const [bytes, signedText] of [
+        [withBom, payload],
+        [invalidUtf8, invalidUtf8.toString('utf8')],
+      ] as const) {
+        const response = await request(testApp.app.getHttpServer())
+          .post(path(project, 'test'))
+          .set('Content-Type', 'application/json')
+          .set('Stripe-Signature', sign(signedText))
+          .send(bytes)
+          .expect(400);
+        expect(response.body).toEqual(INVALID_SIGNATURE);
+      }
+    });
+
     it("verifies with the mode's own secret and refuses an event whose livemode is the other mode's", async () => {
       const liveEvent = JSON.stringify(unhandledEvent({ livemode: true }));
       expect((await deliver(project, 'live', liveEvent, sign(liveEvent, OTHER_SECRET)).expect(200)).body).toEqual({
@@ -210,6 +233,20 @@ describe('POST /api/v1/payments/stripe/webhooks/{project_id}/{mode}: deliveries'
         [
           JSON.stringify({ ...unhandledEvent(), type: 'customer.subscription.updated', data: { object: {} } }),
           'Invalid payload: the event names no object',
+        ],
+        ['null', 'Invalid payload: the signed body is not a JSON event'],
+        ['[1, 2]', 'Invalid payload: the signed body is not a JSON event'],
+        [
+          JSON.stringify({ ...unhandledEvent(), object: 'v2.core.event' }),
+          'Invalid payload: the signed body is not a JSON event',
+        ],
+        // What the database could not store, or could not tell apart from another id.
+        [JSON.stringify({ ...unhandledEvent(), id: 'evt_\u0000' }), 'Invalid payload: the event has no valid id'],
+        [JSON.stringify({ ...unhandledEvent(), id: 'evt_\ud800' }), 'Invalid payload: the event has no valid id'],
+        [JSON.stringify({ ...unhandledEvent(), created: 1e300 }), 'Invalid payload: the event has no created time'],
+        [
+          JSON.stringify({ ...unhandledEvent(), api_version: '2026\u0000' }),
+          'Invalid payload: the event has an invalid api_version',
         ],
       ];
       for (const [payload, detail] of cases) {

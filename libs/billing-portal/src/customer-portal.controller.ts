@@ -18,6 +18,9 @@ import {
   ApiDatabaseUnavailable,
   ErrorDetail,
   HTTPValidationError,
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+  IdempotencyKeyPipe,
+  RequestHeader,
   StripeModePipe,
 } from '#libs/http-errors';
 import { STORED_SECRETS_UNREADABLE } from '#libs/projects';
@@ -25,8 +28,6 @@ import { RATE_LIMIT_HEADERS, RateLimitedEndUserAuth } from '#libs/rate-limit';
 import { BULKHEAD_FULL_DETAIL } from '#libs/stripe-http';
 import { CustomerPortalRequest, CustomerPortalResponse } from './customer-portal.dto.js';
 import { CustomerPortalService, PROJECT_NOT_CONFIGURED } from './customer-portal.service.js';
-import { IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyKeyPipe } from './idempotency-key.pipe.js';
-import { RequestHeader } from './request-header.decorator.js';
 
 @ApiTags('Stripe Subscriptions')
 @ApiDatabaseUnavailable()

@@ -1,9 +1,13 @@
 import 'reflect-metadata';
 import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import fc from 'fast-check';
-import { IsPresent, PydanticValidationPipe, RequestValidationException } from '#libs/http-errors';
+import {
+  IsPresent,
+  PydanticValidationPipe,
+  REDIRECT_URL_MAX_LENGTH,
+  RequestValidationException,
+} from '#libs/http-errors';
 import { CustomerPortalRequest, PORTAL_LOCALES } from './customer-portal.dto.js';
-import { RETURN_URL_MAX_LENGTH } from './return-url.js';
 
 const metadata: ArgumentMetadata = { type: 'body', metatype: CustomerPortalRequest, data: undefined };
 const pipe = new PydanticValidationPipe();
@@ -15,7 +19,7 @@ function classValidator(body: unknown): Promise<unknown> {
 }
 
 const RETURN_URL = 'https://myapp.example.com/account/billing';
-const longest = `https://example.com/${'a'.repeat(RETURN_URL_MAX_LENGTH - 'https://example.com/'.length)}`;
+const longest = `https://example.com/${'a'.repeat(REDIRECT_URL_MAX_LENGTH - 'https://example.com/'.length)}`;
 
 const returnUrls = fc.oneof(
   fc.constantFrom(RETURN_URL, 'http://localhost:3000/', longest, `${longest}a`, 'https://exa mple.com', ''),

@@ -11,12 +11,20 @@ import {
   maxLength,
   MinLength,
   minLength,
-  ValidateBy,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { Issue, IsPresent, IsStorableText, isStorableText, issue, type AcceptsCommonBodies } from '#libs/http-errors';
-import { RETURN_URL_MAX_LENGTH, returnUrlProblem } from './return-url.js';
+import {
+  Issue,
+  IsPresent,
+  IsRedirectUrl,
+  IsStorableText,
+  isStorableText,
+  issue,
+  REDIRECT_URL_MAX_LENGTH,
+  redirectUrlProblem,
+  type AcceptsCommonBodies,
+} from '#libs/http-errors';
 
 /** Locales Stripe's Customer Portal can be shown in (`auto`: the customer's or browser's). */
 export const PORTAL_LOCALES = [
@@ -72,20 +80,6 @@ export const PORTAL_LOCALES = [
 export const PORTAL_FLOW_TYPES = ['payment_method_update', 'subscription_cancel', 'subscription_update'] as const;
 export type PortalFlowType = (typeof PORTAL_FLOW_TYPES)[number];
 
-function IsReturnUrl(): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isReturnUrl',
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' && returnUrlProblem(value) === undefined,
-        // The reason is one of returnUrlProblem's fixed sentences, never the value itself.
-        defaultMessage: (args) => `Value error, ${returnUrlProblem(String(args?.value)) ?? 'invalid URL'}`,
-      },
-    },
-    { context: { type: 'value_error' } },
-  );
-}
-
 // class-validator runs a property's rules bottom-up and reports the first failure: presence is listed last.
 
 /** A Stripe portal deep link: open the portal directly on one task. */
@@ -126,10 +120,10 @@ export class CustomerPortalRequest {
     const keys = Object.keys(body);
     if (keys.length > 2 || !keys.every((key) => key === 'return_url' || key === 'locale')) return undefined;
     const { return_url: returnUrl, locale } = body as Partial<Record<'return_url' | 'locale', unknown>>;
-    if (typeof returnUrl !== 'string' || !minLength(returnUrl, 1) || !maxLength(returnUrl, RETURN_URL_MAX_LENGTH)) {
+    if (typeof returnUrl !== 'string' || !minLength(returnUrl, 1) || !maxLength(returnUrl, REDIRECT_URL_MAX_LENGTH)) {
       return undefined;
     }
-    if (!isStorableText(returnUrl) || returnUrlProblem(returnUrl) !== undefined) return undefined;
+    if (!isStorableText(returnUrl) || redirectUrlProblem(returnUrl, 'return_url') !== undefined) return undefined;
     if (keys.length === 2 && !isIn(locale, PORTAL_LOCALES)) return undefined;
     return Object.assign(new CustomerPortalRequest(), body);
   }
@@ -138,12 +132,12 @@ export class CustomerPortalRequest {
     description:
       'Absolute http(s) URL the user returns to after leaving the portal (no credentials, at most 2048 characters).',
     minLength: 1,
-    maxLength: RETURN_URL_MAX_LENGTH,
+    maxLength: REDIRECT_URL_MAX_LENGTH,
     example: 'https://myapp.com/account/billing',
     title: 'Return Url',
   })
-  @IsReturnUrl()
-  @MaxLength(RETURN_URL_MAX_LENGTH, issue(Issue.stringTooLong(RETURN_URL_MAX_LENGTH)))
+  @IsRedirectUrl('return_url')
+  @MaxLength(REDIRECT_URL_MAX_LENGTH, issue(Issue.stringTooLong(REDIRECT_URL_MAX_LENGTH)))
   @MinLength(1, issue(Issue.stringTooShort(1)))
   @IsStorableText()
   @IsString(issue(Issue.stringType))

@@ -7,4 +7,3 @@ export {
 } from './customer-portal.dto.js';
 export { CustomerPortalService, PROJECT_NOT_CONFIGURED, scopedIdempotencyKey } from './customer-portal.service.js';
 export { PORTAL_SESSION_FAILURES } from './portal-stripe-failures.js';
-export { returnUrlProblem, RETURN_URL_MAX_LENGTH } from './return-url.js';

@@ -7,7 +7,11 @@ import { WebhookEventsRepository } from './webhook-events.repository.js';
 
 const REPOSITORIES = [
   CheckoutSessionsRepository,
-  LeasesRepository, PaymentsRepository, SubscriptionsRepository, WebhookEventsRepository];
+  LeasesRepository,
+  PaymentsRepository,
+  SubscriptionsRepository,
+  WebhookEventsRepository,
+];
 
 /** The records checkout and webhooks write and the subscription endpoints read, one repository per aggregate. */
 @Module({

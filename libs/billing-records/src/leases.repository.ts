@@ -50,8 +50,9 @@ export class LeasesRepository {
     const giveUpAt = Date.now() + options.waitMs;
     for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
       if (await this.tryAcquire(key, holder, options.ttlMs)) return holder;
-      if (Date.now() + pause > giveUpAt) throw new LeaseBusyError(key);
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      const remaining = giveUpAt - Date.now();
+      if (remaining <= 0) throw new LeaseBusyError(key);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, remaining)));
     }
   }
 

@@ -41,7 +41,14 @@ export const Issue = {
     type: 'less_than_equal',
     msg: `Input should be less than or equal to ${max}`,
   }),
+  intType: { type: 'int_type', msg: 'Input should be a valid integer' },
+  intFromFloat: { type: 'int_from_float', msg: 'Input should be a valid integer, got a number with a fractional part' },
   boolType: { type: 'bool_type', msg: 'Input should be a valid boolean' },
+  dictType: { type: 'dict_type', msg: 'Input should be a valid dictionary' },
+  stringPatternMismatch: (pattern: string): IssueKind => ({
+    type: 'string_pattern_mismatch',
+    msg: `String should match pattern '${pattern}'`,
+  }),
   listType: { type: 'list_type', msg: 'Input should be a valid list' },
   valueError: (reason: string): IssueKind => ({ type: 'value_error', msg: `Value error, ${reason}` }),
   unstorableText: {

@@ -1,4 +1,5 @@
-import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { IsInt, IsNumber, Max, Min, ValidateBy, type ValidationOptions } from 'class-validator';
+import { issue } from './pydantic-validation.pipe.js';
 import { Issue } from './validation-errors.js';
 
 /** Present (may be null): Pydantic reports only an absent field as `missing`; null fails the type check instead. */
@@ -34,4 +35,21 @@ export function IsStorableText(options?: ValidationOptions): PropertyDecorator {
     },
     { context: Issue.unstorableText, ...options },
   );
+}
+
+/**
+ * A whole number from `min` to `max`, refused as Pydantic words it: not a number (`int_type`), a fraction
+ * (`int_from_float`), then the bounds. Booleans and numeric strings are not numbers here.
+ */
+export function IsIntegerBetween(min: number, max: number): PropertyDecorator {
+  // Registered in the order they run (class-validator runs a property's rules in registration order).
+  const rules = [
+    IsNumber({ allowNaN: false, allowInfinity: false }, issue(Issue.intType)),
+    IsInt(issue(Issue.intFromFloat)),
+    Min(min, issue(Issue.greaterThanEqual(min))),
+    Max(max, issue(Issue.lessThanEqual(max))),
+  ];
+  return (target, property) => {
+    for (const rule of rules) rule(target, property);
+  };
 }

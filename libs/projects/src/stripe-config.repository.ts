@@ -12,7 +12,10 @@ export type ConfigActor = { type: 'developer'; id: string } | { type: 'operator'
 
 export const OPERATOR: ConfigActor = { type: 'operator' };
 
-/** The fields a developer sets; absent or null leaves a value unchanged, an empty string (or []) clears it. */
+/**
+ * The fields a developer sets; absent or null leaves a value unchanged, an empty string (or []) clears it, except
+ * `trial_period_days`, which null clears (a number has no empty form).
+ */
 export interface StripeConfigPatch {
   test_secret_key?: string | null;
   test_publishable_key?: string | null;
@@ -23,6 +26,8 @@ export interface StripeConfigPatch {
   live_webhook_secret?: string | null;
   live_portal_configuration_id?: string | null;
   allowed_return_url_origins?: string[] | null;
+  allowed_price_ids?: string[] | null;
+  trial_period_days?: number | null;
 }
 
 export type StripeConfigField = keyof StripeConfigPatch;
@@ -44,6 +49,8 @@ export interface MaskedStripeConfig {
   testPortalConfigurationId: string | null;
   livePortalConfigurationId: string | null;
   allowedReturnUrlOrigins: string[];
+  allowedPriceIds: string[];
+  trialPeriodDays: number | null;
   testConfiguredAt: Date | null;
   liveConfiguredAt: Date | null;
   createdAt: Date;
@@ -78,7 +85,16 @@ type Column = Exclude<
   'projectId' | 'id' | 'createdAt' | 'updatedAt' | 'credentialsVersion' | 'isActive'
 >;
 
-const FIELDS: Record<StripeConfigField, { column: Column; mode?: StripeMode; secret: boolean; credential: boolean }> = {
+interface FieldSpec {
+  column: Column;
+  mode?: StripeMode;
+  secret: boolean;
+  credential: boolean;
+  /** null clears the field instead of keeping it. */
+  nullClears?: boolean;
+}
+
+const FIELDS: Record<StripeConfigField, FieldSpec> = {
   test_secret_key: { column: 'testSecretKey', mode: 'test', secret: true, credential: true },
   test_publishable_key: { column: 'testPublishableKey', mode: 'test', secret: false, credential: true },
   test_webhook_secret: { column: 'testWebhookSecret', mode: 'test', secret: true, credential: true },
@@ -88,6 +104,8 @@ const FIELDS: Record<StripeConfigField, { column: Column; mode?: StripeMode; sec
   live_webhook_secret: { column: 'liveWebhookSecret', mode: 'live', secret: true, credential: true },
   live_portal_configuration_id: { column: 'livePortalConfigurationId', mode: 'live', secret: false, credential: false },
   allowed_return_url_origins: { column: 'allowedReturnUrlOrigins', secret: false, credential: false },
+  allowed_price_ids: { column: 'allowedPriceIds', secret: false, credential: false },
+  trial_period_days: { column: 'trialPeriodDays', secret: false, credential: false, nullClears: true },
 };
 
 /** A project's decrypted secret key for one mode, and the version the Stripe client cache is keyed by. */
@@ -413,7 +431,7 @@ export class StripeConfigRepository {
       const requested = patch[field];
       const column = spec.column;
       const ciphertext = spec.secret ? (stored[column] as string | null) : null;
-      if (requested === undefined || requested === null) {
+      if (requested === undefined || (requested === null && !spec.nullClears)) {
         // Kept: a secret's plaintext is still needed for the masked answer (an unreadable one refuses the write).
         if (spec.secret && ciphertext)
           change.secrets[column as SecretColumn] = this.readSecret(stored.projectId, column, ciphertext);
@@ -423,7 +441,7 @@ export class StripeConfigRepository {
       // A secret the service cannot read is replaced, never compared: that is how a developer repairs it.
       const current = spec.secret
         ? ciphertext && this.tryReadSecret(stored.projectId, column, ciphertext)
-        : (stored[column] as string | string[] | null);
+        : (stored[column] as StoredValue);
       if (spec.secret) change.secrets[column as SecretColumn] = next as string | null;
       if (sameValue(current, next)) continue;
       change.fields.push(field);
@@ -479,6 +497,8 @@ export class StripeConfigRepository {
       testPortalConfigurationId: config.testPortalConfigurationId,
       livePortalConfigurationId: config.livePortalConfigurationId,
       allowedReturnUrlOrigins: config.allowedReturnUrlOrigins,
+      allowedPriceIds: config.allowedPriceIds ?? [],
+      trialPeriodDays: config.trialPeriodDays,
       testConfiguredAt: config.testConfiguredAt,
       liveConfiguredAt: config.liveConfiguredAt,
       createdAt: config.createdAt,
@@ -487,8 +507,10 @@ export class StripeConfigRepository {
   }
 }
 
+type StoredValue = string | string[] | number | null;
+
 /** Equal values, and lists with the same items in the same order (an undecryptable secret equals nothing). */
-function sameValue(current: string | string[] | null | undefined, next: string | string[] | null): boolean {
+function sameValue(current: StoredValue | undefined, next: StoredValue): boolean {
   if (Array.isArray(current) && Array.isArray(next)) {
     return current.length === next.length && current.every((item, index) => item === next[index]);
   }

@@ -23,7 +23,13 @@ export class StripeConfigService {
     const origins = patch.allowed_return_url_origins;
     // Stored as browsers compare them (lower-case, default port dropped), once each.
     const normalized = origins ? [...new Set(origins.map((origin) => new URL(origin).origin))] : origins;
-    return this.configs.update(projectId, actor, { ...patch, allowed_return_url_origins: normalized });
+    const prices = patch.allowed_price_ids;
+    return this.configs.update(projectId, actor, {
+      ...patch,
+      allowed_return_url_origins: normalized,
+      // Once each, in the order given.
+      allowed_price_ids: prices ? [...new Set(prices)] : prices,
+    });
   }
 
   deactivate(projectId: string, actor: ConfigActor): Promise<void> {

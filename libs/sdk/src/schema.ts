@@ -84,6 +84,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments/stripe/webhooks/{project_id}/{mode}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Handle Stripe Webhook
+         * @description Receives a project's Stripe events for one mode; configure this URL (GET .../webhook-urls) as a webhook endpoint in the Stripe Dashboard and store its signing secret in the project's configuration. No bearer token: the Stripe-Signature header, checked on the exact bytes received (300 s tolerance), is the authentication. Each event is stored once; the object it names is fetched again with the project's key and Stripe's current state is written, so duplicate, late and out-of-order deliveries change nothing wrongly. Handled: checkout.session.completed, checkout.session.async_payment_succeeded, checkout.session.async_payment_failed, checkout.session.expired, customer.subscription.created, customer.subscription.updated, customer.subscription.deleted, customer.subscription.paused, customer.subscription.resumed, invoice.paid, invoice.payment_failed, charge.refunded, customer.deleted; any other event is acknowledged and ignored. A failure answers 500 or 503 and writes nothing, so Stripe delivers the event again.
+         */
+        post: operations["handleStripeWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects": {
         parameters: {
             query?: never;
@@ -170,7 +190,7 @@ export interface paths {
         get: operations["getStripeConfig"];
         /**
          * Update Stripe Config
-         * @description Create or partially update the configuration: an absent or null field keeps its value, "" clears it. Reactivates a deactivated configuration. A changed secret key is used by the very next portal request. A field equal to the stored value is no change: a PUT that changes nothing writes nothing and adds no history entry. Writes (PUT and DELETE) are rate limited per developer (RATE_LIMIT_CONFIG_PER_MINUTE).
+         * @description Create or partially update the configuration: an absent or null field keeps its value, "" (or []) clears it; trial_period_days, a number, is cleared with null. Reactivates a deactivated configuration. A changed secret key is used by the very next portal request. A field equal to the stored value is no change: a PUT that changes nothing writes nothing and adds no history entry. Writes (PUT and DELETE) are rate limited per developer (RATE_LIMIT_CONFIG_PER_MINUTE).
          */
         put: operations["updateStripeConfig"];
         post?: never;
@@ -446,6 +466,13 @@ export interface components {
              */
             retry_after: number;
         };
+        WebhookReceivedResponse: {
+            /**
+             * @description Always true: the event was verified and is processed (now or before).
+             * @example true
+             */
+            received?: boolean;
+        };
         CreateProjectRequest: {
             /**
              * Name
@@ -668,6 +695,16 @@ export interface components {
              */
             allowed_return_url_origins?: string[];
             /**
+             * @description Extension: the prices end users may check out; [] allows any.
+             * @example []
+             */
+            allowed_price_ids?: string[];
+            /**
+             * @description Extension: free trial days on an end user's first subscription; null or 0: no trial.
+             * @example null
+             */
+            trial_period_days?: number | null;
+            /**
              * Format: date-time
              * @description When the test credentials last changed.
              * @example 2026-11-25T10:00:00.000Z
@@ -739,6 +776,19 @@ export interface components {
              *     ]
              */
             allowed_return_url_origins?: string[] | null;
+            /**
+             * @description Extension: the Stripe prices (price_...) end users may check out; [] allows any price of the account. Without it any signed-in end user can buy any price of the Stripe account.
+             * @example [
+             *       "price_1PlanMonthly",
+             *       "price_1PlanYearly"
+             *     ]
+             */
+            allowed_price_ids?: string[] | null;
+            /**
+             * @description Extension: days of free trial on an end user's first subscription in the project and mode (never again after); 0 means no trial. Unlike the other fields, null clears it.
+             * @example 14
+             */
+            trial_period_days?: number | null;
         };
         StripeConfigChangeResponse: {
             /**
@@ -1253,6 +1303,177 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    handleStripeWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The signature Stripe computes over the body with the endpoint signing secret (whsec_...). */
+                "Stripe-Signature": string;
+            };
+            path: {
+                project_id: string;
+                mode: "test" | "live";
+            };
+            cookie?: never;
+        };
+        /** @description A Stripe event exactly as Stripe sends it (application/json, at most 1048576 bytes). */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example evt_1ABC123def456 */
+                    id: string;
+                    /** @example checkout.session.completed */
+                    type: string;
+                    /** @example 1764676800 */
+                    created: number;
+                    /** @example false */
+                    livemode: boolean;
+                    /** @example 2026-10-28.endive */
+                    api_version?: string | null;
+                    data: {
+                        object?: {
+                            /** @example cs_test_a1b2c3 */
+                            id?: string;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Verified and processed (or processed before). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceivedResponse"];
+                };
+            };
+            /** @description Missing, malformed, wrong-secret or stale signature, or an event of the other mode's livemode. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid signature"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project, or no signing secret and secret key stored for this mode. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found or Stripe not configured"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Another delivery of the same event is still being processed; Stripe delivers it again. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This event is being processed by another delivery; Stripe will deliver it again"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The body is larger than 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is larger than the limit of 1048576 bytes"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The body is not application/json, or is compressed. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported media type; send application/json"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description `project_id` is not a UUID or `mode` is neither `test` nor `live`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "mode"
+                     *           ],
+                     *           "msg": "Input should be 'test' or 'live'",
+                     *           "type": "literal_error"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Processing failed unexpectedly; nothing was written and Stripe delivers the event again. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal error processing event"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Stripe or the database was unavailable while processing; nothing was written and Stripe delivers the event again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe did not give the event's object (server_error); Stripe will deliver the event again"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
@@ -2044,7 +2265,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
-            /** @description A key of the wrong kind or mode (the value is never echoed), or a malformed origin. */
+            /** @description A key of the wrong kind or mode (the value is never echoed), a malformed origin or price id, or trial_period_days not a whole number from 0 to 730. */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -85,6 +85,33 @@ describe('answerStripeFailure, from the table', () => {
     });
   });
 
+  describe('a key still in use by another request', () => {
+    const detail = 'A request with the same Idempotency-Key is still in progress; try again shortly';
+    const inUse = (headers?: Record<string, string>) =>
+      new errors.StripeAPIError({
+        message: 'There is currently another in-progress request using this Idempotent Key. Please try again later.',
+        type: 'invalid_request_error',
+        code: 'idempotency_key_in_use',
+        statusCode: 409,
+        headers,
+      });
+
+    it('answers 503 with 1 second, never the outage answer', () => {
+      expectRetryable(toHttpException(inUse(), 'test'), detail, 1);
+    });
+
+    it('uses the Retry-After Stripe sent', () => {
+      expectRetryable(toHttpException(inUse({ 'retry-after': '4' }), 'live'), detail, 4);
+    });
+
+    it('is the same answer for every operation that declares no override for it', () => {
+      const overrides: StripeFailureOverride[] = [
+        { outcome: 'invalid_request', code: 'resource_missing', answer: { status: 404, detail: 'gone' } },
+      ];
+      expectRetryable(toHttpException(inUse(), 'test', overrides), detail, 1);
+    });
+  });
+
   describe('rate limiting', () => {
     const detail = 'Stripe is rate limiting requests for this project; try again shortly';
     const rateLimited = (headers?: Record<string, string>) =>

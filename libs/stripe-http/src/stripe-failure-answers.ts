@@ -68,6 +68,12 @@ export const STRIPE_FAILURE_ANSWERS: Readonly<Record<StripeFailureOutcome, Strip
     status: 409,
     detail: 'Idempotency-Key was already used with different request parameters; use a new key for a new request',
   },
+  // The first request with the key finishes within moments; then the retry gets its answer.
+  idempotency_key_in_use: {
+    status: 503,
+    detail: 'A request with the same Idempotency-Key is still in progress; try again shortly',
+    retryAfter: 1,
+  },
   invalid_request: {
     status: 502,
     detail: ({ param, message }) => `Stripe rejected the request${param ? ` (parameter: ${param})` : ''}: ${message}`,

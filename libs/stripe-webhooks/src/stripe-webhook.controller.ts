@@ -30,7 +30,12 @@ import { WEBHOOK_BODY_LIMIT_BYTES } from './webhook-body.js';
 import { WebhookModePipe } from './webhook-mode.pipe.js';
 
 export class WebhookReceivedResponse {
-  @ApiProperty({ example: true, description: 'The event was verified and is processed (now or before).' })
+  // Not `required` in the schema: the reference declares the answer as any JSON; this service always sends it.
+  @ApiProperty({
+    required: false,
+    example: true,
+    description: 'Always true: the event was verified and is processed (now or before).',
+  })
   received: true;
 }
 
@@ -42,7 +47,7 @@ export class StripeWebhookController {
   @Post(':project_id/:mode')
   @HttpCode(200)
   @ApiOperation({
-    operationId: 'stripe_webhook_api_v1_payments_stripe_webhooks__project_id___mode__post',
+    operationId: 'handleStripeWebhook',
     summary: 'Handle Stripe Webhook',
     description:
       "Receives a project's Stripe events for one mode; configure this URL (GET .../webhook-urls) as a webhook " +

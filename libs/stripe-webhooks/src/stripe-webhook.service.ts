@@ -16,7 +16,7 @@ import {
 } from '#libs/billing-records';
 import type { StripeMode } from '#libs/config';
 import { PrismaService, unavailabilityReason } from '#libs/database';
-import { ServiceUnavailableRetryException } from '#libs/http-errors';
+import { isStorableText, ServiceUnavailableRetryException } from '#libs/http-errors';
 import { StripeConfigRepository, type WebhookContext } from '#libs/projects';
 import { classifyStripeFailure, StripeClientFactory, type StripeFailure } from '#libs/stripe';
 import { STRIPE_FAILURE_ANSWERS } from '#libs/stripe-http';
@@ -40,6 +40,10 @@ const LEASE_MS = 60_000;
 const WAIT_MS = 10_000;
 const HANDLED = new Set<string>(HANDLED_EVENT_TYPES);
 const MAX_ID_LENGTH = 255;
+/** 9999-12-31T23:59:59Z: later times do not fit the database's timestamps. */
+const MAX_CREATED = 253_402_300_799;
+const NOT_AN_EVENT_REASON = 'the signed body is not a JSON event';
+const NOT_AN_EVENT = `Invalid payload: ${NOT_AN_EVENT_REASON}`;
 
 /**
  * Receives a project's Stripe events for one mode: verifies the signature on the exact bytes, stores each event once,
@@ -103,25 +107,35 @@ export class StripeWebhookService {
     context: WebhookContext,
     payload: unknown,
     signature: unknown,
-  ): Promise<TrustedEvent & { header: EventHeader }> {
+  ): Promise<VerifiedEvent> {
     const refuse = async (detail: string) => {
       await this.events.recordSignatureFailure(projectId, mode);
       return new BadRequestException({ detail });
     };
-    if (typeof signature !== 'string' || !Buffer.isBuffer(payload)) throw await refuse(INVALID_SIGNATURE);
-    let event: Stripe.Event;
+    // Stripe sends plain UTF-8; other bytes (a BOM, invalid sequences) would be verified over their decoded text, which
+    // stripe-node computes, and not over the bytes received.
+    if (typeof signature !== 'string' || !Buffer.isBuffer(payload) || !isPlainUtf8(payload)) {
+      throw await refuse(INVALID_SIGNATURE);
+    }
+    const text = payload.toString('utf8');
     try {
-      event = Stripe.webhooks.constructEvent(payload, signature, context.webhookSecret(), SIGNATURE_TOLERANCE_SECONDS);
-    } catch (error) {
-      if (error instanceof Stripe.errors.StripeSignatureVerificationError) throw await refuse(INVALID_SIGNATURE);
+      Stripe.webhooks.signature!.verifyHeader(text, signature, context.webhookSecret(), SIGNATURE_TOLERANCE_SECONDS);
+    } catch {
+      // Whatever the header held (a malformed one can make the comparison itself throw): it does not verify.
+      throw await refuse(INVALID_SIGNATURE);
+    }
+    let event: unknown;
+    try {
+      event = JSON.parse(text);
+    } catch {
       // Signed with the right secret, yet not JSON: no Stripe delivery looks like this.
-      throw new BadRequestException({ detail: 'Invalid payload: the signed body is not a JSON event' });
+      throw new BadRequestException({ detail: NOT_AN_EVENT });
     }
     const trusted = trustedPart(event);
     if (typeof trusted === 'string') throw new BadRequestException({ detail: `Invalid payload: ${trusted}` });
-    if (event.livemode !== (mode === 'live')) {
+    if (trusted.livemode !== (mode === 'live')) {
       throw await refuse(
-        `Event livemode (${event.livemode ? 'live' : 'test'}) does not match this endpoint's mode (${mode})`,
+        `Event livemode (${trusted.livemode ? 'live' : 'test'}) does not match this endpoint's mode (${mode})`,
       );
     }
     return trusted;
@@ -137,8 +151,9 @@ export class StripeWebhookService {
       const claim = await this.events.claim(key, header, LEASE_MS);
       if (claim.kind === 'claimed') return true;
       if (claim.kind === 'settled') return false;
-      if (Date.now() + pause > giveUpAt) throw new ConflictException({ detail: EVENT_IN_PROGRESS });
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      const remaining = giveUpAt - Date.now();
+      if (remaining <= 0) throw new ConflictException({ detail: EVENT_IN_PROGRESS });
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, remaining)));
     }
   }
 
@@ -156,27 +171,51 @@ export class StripeWebhookService {
 
 const LEASE_OPTIONS = { ttlMs: LEASE_MS, waitMs: WAIT_MS };
 
+/** The parts of a verified payload this service keeps. */
+type VerifiedEvent = TrustedEvent & { livemode: boolean; header: EventHeader };
+
 /** The parts of a payload this service trusts, or what is wrong with it. */
-function trustedPart(event: Stripe.Event): (TrustedEvent & { header: EventHeader }) | string {
-  const candidate = event as unknown as Record<string, unknown>;
-  const { id, type, created } = candidate;
+function trustedPart(event: unknown): VerifiedEvent | string {
+  // A thin (v2) event carries no object; neither does anything that is not a JSON object.
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return NOT_AN_EVENT_REASON;
+  const candidate = event as Record<string, unknown>;
+  if (candidate.object === 'v2.core.event') return NOT_AN_EVENT_REASON;
+  const { id, type, created, livemode } = candidate;
   const apiVersion = candidate.api_version ?? null;
   const object = (candidate.data as { object?: { id?: unknown } } | undefined)?.object;
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) return 'the event has no valid id';
-  if (typeof type !== 'string' || type.length === 0 || type.length > MAX_ID_LENGTH) return 'the event has no type';
-  if (typeof created !== 'number' || !Number.isInteger(created) || created < 0) return 'the event has no created time';
-  if (typeof candidate.livemode !== 'boolean') return 'the event has no livemode';
-  if (apiVersion !== null && typeof apiVersion !== 'string') return 'the event has an invalid api_version';
-  const objectId = object?.id;
-  if (HANDLED.has(type) && (typeof objectId !== 'string' || objectId.length === 0 || objectId.length > MAX_ID_LENGTH)) {
-    return 'the event names no object';
+  if (!isStripeId(id)) return 'the event has no valid id';
+  if (!isStripeId(type)) return 'the event has no type';
+  if (typeof created !== 'number' || !Number.isInteger(created) || created < 0 || created > MAX_CREATED) {
+    return 'the event has no created time';
   }
+  if (typeof livemode !== 'boolean') return 'the event has no livemode';
+  if (apiVersion !== null && !(typeof apiVersion === 'string' && isStorableText(apiVersion))) {
+    return 'the event has an invalid api_version';
+  }
+  const objectId = object?.id;
+  if (HANDLED.has(type) && !isStripeId(objectId)) return 'the event names no object';
   return {
     id,
     type,
+    livemode,
     objectId: typeof objectId === 'string' ? objectId : '',
     header: { type, created, apiVersion: apiVersion as string | null },
   };
+}
+
+/** What a Stripe id or type can be, and what the database can store and tell apart. */
+function isStripeId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH && isStorableText(value);
+}
+
+function isPlainUtf8(bytes: Buffer): boolean {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A processing failure: what the event row and the log say (never a body or a secret) and what Stripe is answered. */

@@ -56,6 +56,23 @@ describe('classifyStripeFailure', () => {
     });
   });
 
+  it('tells a key still in use by another request (Stripe’s 409) from an outage', () => {
+    // What stripe-node raises for Stripe's 409: an API error carrying the code.
+    const error = new errors.StripeAPIError({
+      message:
+        'There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): checkout-abc. Please try again later.',
+      type: 'invalid_request_error',
+      code: 'idempotency_key_in_use',
+      statusCode: 409,
+      headers: { 'retry-after': '3' },
+    });
+    expect(classifyStripeFailure(error)).toEqual({
+      outcome: 'idempotency_key_in_use',
+      code: 'idempotency_key_in_use',
+      retryAfterSeconds: 3,
+    });
+  });
+
   describe('Retry-After', () => {
     const rateLimited = (headers?: Record<string, string>) =>
       new errors.StripeRateLimitError({ message: 'Request rate limit exceeded.', statusCode: 429, headers });

@@ -20,6 +20,7 @@ export type StripeCallOutcome =
   | 'authentication_error'
   | 'permission_error'
   | 'idempotency_error'
+  | 'idempotency_key_in_use'
   | 'invalid_request'
   | 'bulkhead_full'
   | 'other_error';
@@ -68,6 +69,8 @@ function stripeErrorOutcome(error: InstanceType<typeof Stripe.errors.StripeError
   if (error instanceof Stripe.errors.StripeAuthenticationError) return 'authentication_error';
   if (error instanceof Stripe.errors.StripePermissionError) return 'permission_error';
   if (error instanceof Stripe.errors.StripeIdempotencyError) return 'idempotency_error';
+  // Stripe's 409 while another request with the same Idempotency-Key is still running: transient, not an outage.
+  if (error.code === 'idempotency_key_in_use') return 'idempotency_key_in_use';
   if (error instanceof Stripe.errors.StripeRateLimitError) return 'rate_limited';
   if (error instanceof Stripe.errors.StripeConnectionError) return 'connection_error';
   if (error instanceof Stripe.errors.StripeAPIError || (error.statusCode ?? 0) >= 500) return 'server_error';

@@ -93,7 +93,8 @@ export class StripeConfigController {
     operationId: 'updateStripeConfig',
     summary: 'Update Stripe Config',
     description:
-      'Create or partially update the configuration: an absent or null field keeps its value, "" clears it. ' +
+      'Create or partially update the configuration: an absent or null field keeps its value, "" (or []) clears ' +
+      'it; trial_period_days, a number, is cleared with null. ' +
       'Reactivates a deactivated configuration. A changed secret key is used by the very next portal request. ' +
       'A field equal to the stored value is no change: a PUT that changes nothing writes nothing and adds no ' +
       'history entry. Writes (PUT and DELETE) are rate limited per developer (RATE_LIMIT_CONFIG_PER_MINUTE).',
@@ -104,7 +105,9 @@ export class StripeConfigController {
   @ApiProjectNotFound()
   @ApiUnprocessableEntityResponse({
     type: HTTPValidationError,
-    description: 'A key of the wrong kind or mode (the value is never echoed), or a malformed origin.',
+    description:
+      'A key of the wrong kind or mode (the value is never echoed), a malformed origin or price id, or ' +
+      'trial_period_days not a whole number from 0 to 730.',
     example: {
       detail: [
         {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, ValidateBy } from 'class-validator';
 import type { StripeMode } from '#libs/config';
-import { Issue, IsStorableText, issue } from '#libs/http-errors';
+import { Issue, IsIntegerBetween, IsStorableText, issue } from '#libs/http-errors';
 import {
   credentialProblem,
   type CredentialField,
@@ -53,10 +53,42 @@ function AreOrigins(): PropertyDecorator {
   );
 }
 
+/** Longest free trial a project may offer, in days (Stripe's own limit). */
+export const TRIAL_PERIOD_DAYS_MAX = 730;
+
+const PRICE_ID = /^price_[A-Za-z0-9]+$/;
+
+/** A Stripe price id (`price_...`), or undefined when it is one. */
+export function priceIdProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'must be a string';
+  if (!PRICE_ID.test(value) || value.length > 255) return 'must be a Stripe price id (price_...)';
+  return undefined;
+}
+
+function ArePriceIds(): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'arePriceIds',
+      validator: {
+        validate: (value: unknown) => Array.isArray(value) && value.every((item) => priceIdProblem(item) === undefined),
+        defaultMessage: (args) => {
+          const items = Array.isArray(args?.value) ? (args.value as unknown[]) : [];
+          const index = items.findIndex((item) => priceIdProblem(item) !== undefined);
+          return `Value error, allowed_price_ids[${index}] ${priceIdProblem(items[index]) ?? 'is not valid'}`;
+        },
+      },
+    },
+    { context: { type: 'value_error' } },
+  );
+}
+
 const credential = (description: string, example: string) =>
   ApiPropertyOptional({ type: 'string', nullable: true, maxLength: 255, description, example });
 
-/** Request to create/update Stripe configuration: absent or null leaves a field unchanged, "" clears it. */
+/**
+ * Request to create/update Stripe configuration: absent or null leaves a field unchanged, "" (or []) clears it;
+ * trial_period_days, a number, is cleared with null.
+ */
 export class StripeConfigRequest {
   @credential('Test secret key (sk_test_... or restricted rk_test_...).', 'sk_test_51AbCdEf')
   @IsStripeCredential('secretKey', 'test', 'test_secret_key')
@@ -129,6 +161,36 @@ export class StripeConfigRequest {
   @IsArray(issue(Issue.listType))
   @IsOptional()
   allowed_return_url_origins?: string[] | null;
+
+  @ApiPropertyOptional({
+    type: [String],
+    nullable: true,
+    maxItems: 100,
+    description:
+      'Extension: the Stripe prices (price_...) end users may check out; [] allows any price of the account. ' +
+      'Without it any signed-in end user can buy any price of the Stripe account.',
+    example: ['price_1PlanMonthly', 'price_1PlanYearly'],
+  })
+  @ArePriceIds()
+  @ArrayMaxSize(100, issue({ type: 'too_long', msg: 'List should have at most 100 items' }))
+  @IsStorableText({ each: true })
+  @IsArray(issue(Issue.listType))
+  @IsOptional()
+  allowed_price_ids?: string[] | null;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: 0,
+    maximum: TRIAL_PERIOD_DAYS_MAX,
+    description:
+      "Extension: days of free trial on an end user's first subscription in the project and mode (never again " +
+      'after); 0 means no trial. Unlike the other fields, null clears it.',
+    example: 14,
+  })
+  @IsIntegerBetween(0, TRIAL_PERIOD_DAYS_MAX)
+  @IsOptional()
+  trial_period_days?: number | null;
 }
 
 // The reference marks these optional (always present here, null when unset); `required: false` keeps the contract.
@@ -204,6 +266,23 @@ export class StripeConfigResponse {
     example: [],
   })
   allowed_return_url_origins: string[];
+
+  @ApiProperty({
+    type: [String],
+    required: false,
+    description: 'Extension: the prices end users may check out; [] allows any.',
+    example: [],
+  })
+  allowed_price_ids: string[];
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    required: false,
+    description: "Extension: free trial days on an end user's first subscription; null or 0: no trial.",
+    example: null,
+  })
+  trial_period_days: number | null;
 
   @timestamp('When the test credentials last changed.')
   test_configured_at: string | null;
@@ -283,6 +362,8 @@ export function toStripeConfigResponse(config: MaskedStripeConfig): StripeConfig
     test_portal_configuration_id: config.testPortalConfigurationId,
     live_portal_configuration_id: config.livePortalConfigurationId,
     allowed_return_url_origins: config.allowedReturnUrlOrigins,
+    allowed_price_ids: config.allowedPriceIds,
+    trial_period_days: config.trialPeriodDays,
     test_configured_at: config.testConfiguredAt?.toISOString() ?? null,
     live_configured_at: config.liveConfiguredAt?.toISOString() ?? null,
     created_at: config.createdAt.toISOString(),

@@ -1,4 +1,6 @@
-import { RETURN_URL_MAX_LENGTH, returnUrlProblem } from './return-url.js';
+import { REDIRECT_URL_MAX_LENGTH, redirectUrlProblem } from './redirect-url.js';
+
+const returnUrlProblem = (url: string) => redirectUrlProblem(url, 'return_url');
 
 const NOT_ABSOLUTE = 'return_url must be an absolute URL starting with http:// or https://';
 const FORBIDDEN = 'return_url must not contain whitespace, control characters or backslashes';
@@ -11,15 +13,15 @@ const NOT_A_URL = 'return_url is not a valid URL';
 /** Test titles with every control or invisible character escaped. */
 const named = (urls: string[]): [string, string][] => urls.map((url) => [JSON.stringify(url), url]);
 
-describe('RETURN_URL_MAX_LENGTH', () => {
+describe('REDIRECT_URL_MAX_LENGTH', () => {
   it('is 2048', () => {
-    expect(RETURN_URL_MAX_LENGTH).toBe(2048);
+    expect(REDIRECT_URL_MAX_LENGTH).toBe(2048);
   });
 });
 
-describe('returnUrlProblem', () => {
+describe('redirectUrlProblem', () => {
   describe('accepts', () => {
-    const longest = `https://example.com/${'a'.repeat(RETURN_URL_MAX_LENGTH - 'https://example.com/'.length)}`;
+    const longest = `https://example.com/${'a'.repeat(REDIRECT_URL_MAX_LENGTH - 'https://example.com/'.length)}`;
 
     it.each(
       named([
@@ -64,7 +66,7 @@ describe('returnUrlProblem', () => {
       expect(returnUrlProblem(url)).toBeUndefined();
     });
 
-    it(`a URL of exactly ${RETURN_URL_MAX_LENGTH} characters`, () => {
+    it(`a URL of exactly ${REDIRECT_URL_MAX_LENGTH} characters`, () => {
       expect(longest).toHaveLength(2048);
       expect(returnUrlProblem(longest)).toBeUndefined();
     });
@@ -291,5 +293,22 @@ describe('returnUrlProblem', () => {
       expect(reason).not.toContain('exa_mple');
       expect(reason).not.toContain('99999');
     }
+  });
+
+  it('names the field it judges', () => {
+    expect(redirectUrlProblem('ftp://example.com', 'success_url')).toBe(
+      'success_url must be an absolute URL starting with http:// or https://',
+    );
+    expect(redirectUrlProblem('https://user@example.com', 'cancel_url')).toBe(
+      'cancel_url must not contain a username or password',
+    );
+  });
+
+  it.each([
+    'https://myapp.example.com/success?session_id={CHECKOUT_SESSION_ID}',
+    'https://myapp.example.com/done/{CHECKOUT_SESSION_ID}',
+    'http://localhost:3000/success?session_id={CHECKOUT_SESSION_ID}&plan=pro#top',
+  ])("accepts Stripe's {CHECKOUT_SESSION_ID} placeholder in %s", (url) => {
+    expect(redirectUrlProblem(url, 'success_url')).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
-import { Issue, RequestValidationException } from '#libs/http-errors';
+import { Issue, RequestValidationException } from './validation-errors.js';
 
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 
