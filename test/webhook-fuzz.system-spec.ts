@@ -35,7 +35,7 @@ const STRIPE_TIMEOUT_MS = 250;
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
 const REPLAY_PATH = process.env.FUZZ_PATH;
 // Measured on a 2-core machine with every property running to the end: about 16 s of cases, 25 s for the file on
-// PGlite (compiling it and starting the app included), 20 s on PostgreSQL.
+// PGlite (compiling it and starting the app included), 18 s on PostgreSQL.
 const RUNS = {
   paths: 200,
   signatures: 250,
