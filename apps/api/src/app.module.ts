@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BillingPortalModule } from '#libs/billing-portal';
+import { CheckoutModule } from '#libs/checkout';
 import { AppConfig, ConfigModule } from '#libs/config';
 import { DatabaseModule } from '#libs/database';
 import { DeveloperApiModule } from '#libs/developer-api';
@@ -20,6 +21,7 @@ export class AppModule {
         DatabaseModule.forRoot(),
         HealthModule,
         BillingPortalModule,
+        CheckoutModule,
         DeveloperApiModule,
         ProjectsModule,
         StripeWebhooksModule,

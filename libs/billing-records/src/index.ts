@@ -1,5 +1,11 @@
 export { BillingRecordsModule } from './billing-records.module.js';
-export { CheckoutSessionsRepository } from './checkout-sessions.repository.js';
+export {
+  CheckoutSessionsRepository,
+  type CheckoutMode,
+  type CheckoutOutcome,
+  type LeaseHold,
+  type NewCheckoutSession,
+} from './checkout-sessions.repository.js';
 export { LeaseBusyError, LeasesRepository, type LeaseOptions } from './leases.repository.js';
 export { PaymentsRepository, type PaymentSnapshot, type RefundResult } from './payments.repository.js';
 export {

@@ -29,6 +29,10 @@ export {
 export {
   OPERATOR,
   StripeConfigRepository,
+  type CheckoutContext,
+  type CheckoutLease,
+  type CheckoutLeaseState,
+  type RememberedCheckoutSession,
   type ConfigActor,
   type MaskedStripeConfig,
   type PortalContext,

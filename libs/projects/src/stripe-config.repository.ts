@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { NOT_ENDED_SUBSCRIPTION_STATUSES } from '#libs/billing-records';
 import type { StripeMode } from '#libs/config';
 import type { StripeConfig } from '../../database/src/generated/prisma/client.js';
 import { PrismaService } from '../../database/src/prisma.service.js';
@@ -126,6 +127,143 @@ export type PortalContext =
       /** `decryptSecretKey` decrypts on call: the Stripe client cache usually makes that unnecessary. */
       credentials: { decryptSecretKey: () => string; version: number; portalConfigurationId: string | null };
     };
+
+/** The lease that serialises one user's checkouts: a `leases` row (see LeasesRepository), taken by its holder. */
+export interface CheckoutLease {
+  key: string;
+  holder: string;
+  ttlMs: number;
+}
+
+/**
+ * Whether the context was read holding the user's lease: `held` (current: nothing can change it until the lease is
+ * released), `stale` (taken, but read before the previous holder's last write: read again) or `busy` (another holds
+ * it; the configuration is still current).
+ */
+export type CheckoutLeaseState = 'held' | 'stale' | 'busy';
+
+/** An open checkout session the service remembers, with the client's Idempotency-Key digest it was created under. */
+export interface RememberedCheckoutSession {
+  stripeSessionId: string;
+  url: string;
+  idempotencyKey: string;
+}
+
+/** What a checkout needs for one (project, user, mode), read in one round trip that also takes the user's lease. */
+export type CheckoutContext =
+  | { status: 'not-configured' }
+  | {
+      status: 'configured';
+      lease: CheckoutLeaseState;
+      /** Origins success_url and cancel_url may point at; empty means any. */
+      allowedReturnUrlOrigins: string[];
+      /** Prices end users may check out; empty means any. */
+      allowedPriceIds: string[];
+      trialPeriodDays: number | null;
+      credentials: { decryptSecretKey: () => string; version: number };
+      stripeCustomerId: string | null;
+      /**
+       * A subscription that has not ended (NOT_ENDED_SUBSCRIPTION_STATUSES), the user's or their customer's, or a
+       * subscription checkout paid whose subscription no webhook has recorded yet.
+       */
+      hasCurrentSubscription: boolean;
+      /** Any subscription ever, or a completed subscription checkout: a trial is for the first one only. */
+      hadSubscription: boolean;
+      /** The open subscription checkout, the one payable session a user may have. */
+      openSubscriptionSessionId: string | null;
+      /** The open session created under the given Idempotency-Key digest, if any. */
+      sessionForKey: RememberedCheckoutSession | null;
+      /** The user's most recent session in any state: what a new one follows. */
+      latestSessionId: string | null;
+    };
+
+interface CheckoutContextRow {
+  is_active: boolean;
+  allowed_return_url_origins: string[] | null;
+  allowed_price_ids: string[] | null;
+  trial_period_days: number | null;
+  secret_key_enc: string | null;
+  credentials_version: number;
+  lease_taken: boolean;
+  lease_was_held: boolean;
+  stripe_customer_id: string | null;
+  has_current_subscription: boolean;
+  had_subscription: boolean;
+  open_session_id: string | null;
+  key_session_id: string | null;
+  key_session_url: string | null;
+  key_session_idempotency_key: string | null;
+  latest_session_id: string | null;
+}
+
+const CHECKOUT_CONTEXT_SQL = {
+  test: { name: 'checkout_context_test', text: checkoutContextSql('test') },
+  live: { name: 'checkout_context_live', text: checkoutContextSql('live') },
+} as const;
+
+/**
+ * $1 project, $2 user, $3 lease key, $4 holder, $5 lease ttl (ms), $6 the Idempotency-Key digest (or null).
+ *
+ * The lease is taken (only for a configured project) as LeasesRepository takes it, and also when this holder already
+ * has it. The whole statement reads one snapshot, taken before the insert waited for any concurrent release: when the
+ * snapshot still shows another holder's lease, its release (and the write that came with it) happened after the
+ * snapshot, and the caller reads again (`stale`).
+ */
+function checkoutContextSql(mode: StripeMode): string {
+  const notEnded = NOT_ENDED_SUBSCRIPTION_STATUSES.map((status) => `'${status}'`).join(', ');
+  const sessions = `checkout_sessions cs WHERE cs.project_id = $1::uuid AND cs.mode = '${mode}' AND cs.user_id = $2::uuid`;
+  const subscriptions = `subscriptions s WHERE s.project_id = $1::uuid AND s.mode = '${mode}'
+                 AND (s.user_id = $2::uuid OR s.stripe_customer_id = (SELECT stripe_customer_id FROM customer))`;
+  return `
+    WITH config AS (
+      SELECT is_active, allowed_return_url_origins, allowed_price_ids, trial_period_days,
+             ${mode}_secret_key_enc AS secret_key_enc, credentials_version
+        FROM stripe_configs
+       WHERE project_id = $1::uuid
+    ), lease AS (
+      INSERT INTO leases (key, holder, expires_at)
+      SELECT $3, $4::uuid, now() + $5::int * interval '1 millisecond'
+        FROM config
+       WHERE config.is_active AND config.secret_key_enc IS NOT NULL
+      ON CONFLICT (key) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+       WHERE leases.expires_at < now() OR leases.holder = EXCLUDED.holder
+      RETURNING holder
+    ), customer AS (
+      SELECT stripe_customer_id FROM stripe_customers
+       WHERE project_id = $1::uuid AND user_id = $2::uuid AND mode = '${mode}'
+    )
+    SELECT c.is_active, c.allowed_return_url_origins, c.allowed_price_ids, c.trial_period_days, c.secret_key_enc,
+           c.credentials_version,
+           EXISTS (SELECT 1 FROM lease) AS lease_taken,
+           EXISTS (SELECT 1 FROM leases l WHERE l.key = $3 AND l.holder <> $4::uuid AND l.expires_at >= now())
+             AS lease_was_held,
+           (SELECT stripe_customer_id FROM customer) AS stripe_customer_id,
+           (EXISTS (SELECT 1 FROM ${subscriptions} AND s.status IN (${notEnded}))
+            OR EXISTS (SELECT 1 FROM ${sessions} AND cs.checkout_mode = 'subscription' AND cs.status = 'complete'
+                          AND NOT EXISTS (SELECT 1 FROM ${subscriptions}
+                                             AND s.created_at >= cs.created_at - interval '5 minutes')))
+             AS has_current_subscription,
+           (EXISTS (SELECT 1 FROM ${subscriptions})
+            OR EXISTS (SELECT 1 FROM ${sessions} AND cs.checkout_mode = 'subscription' AND cs.status = 'complete'))
+             AS had_subscription,
+           open_session.stripe_session_id AS open_session_id,
+           key_session.stripe_session_id AS key_session_id, key_session.url AS key_session_url,
+           key_session.idempotency_key AS key_session_idempotency_key,
+           latest.stripe_session_id AS latest_session_id
+      FROM config c
+      LEFT JOIN LATERAL (
+        SELECT cs.stripe_session_id FROM ${sessions} AND cs.status = 'open' AND cs.checkout_mode = 'subscription'
+         ORDER BY cs.created_at DESC LIMIT 1
+      ) open_session ON true
+      LEFT JOIN LATERAL (
+        SELECT cs.stripe_session_id, cs.url, cs.idempotency_key FROM ${sessions}
+           AND cs.status = 'open' AND split_part(cs.idempotency_key, '.', 1) = $6::text
+         ORDER BY cs.created_at DESC LIMIT 1
+      ) key_session ON true
+      LEFT JOIN LATERAL (
+        SELECT cs.stripe_session_id FROM ${sessions} ORDER BY cs.created_at DESC, cs.id DESC LIMIT 1
+      ) latest ON true`;
+}
 
 /** What a project's webhook endpoint for one mode needs: the signing secret, and the key to re-fetch objects with. */
 export interface WebhookContext {
@@ -365,6 +503,52 @@ export class StripeConfigRepository {
             version: config.credentialsVersion,
           }
         : null,
+    };
+  }
+
+  /**
+   * Everything a checkout decides on, read in one round trip that also takes the user's lease (see
+   * checkoutContextSql): the configuration and its mode's credentials, the user's customer, their subscriptions and
+   * their sessions. A project that is not configured takes no lease.
+   */
+  async findCheckoutContext(
+    projectId: string,
+    userId: string,
+    mode: StripeMode,
+    lease: CheckoutLease,
+    idempotencyKeyDigest: string | null,
+  ): Promise<CheckoutContext> {
+    const rows = await this.prisma.queryRows<CheckoutContextRow>({
+      ...CHECKOUT_CONTEXT_SQL[mode],
+      values: [projectId, userId, lease.key, lease.holder, Math.round(lease.ttlMs), idempotencyKeyDigest],
+    });
+    const row = rows[0];
+    if (!row || !row.is_active || !row.secret_key_enc) return { status: 'not-configured' };
+    const ciphertext = row.secret_key_enc;
+    const keySession =
+      row.key_session_id && row.key_session_url && row.key_session_idempotency_key
+        ? {
+            stripeSessionId: row.key_session_id,
+            url: row.key_session_url,
+            idempotencyKey: row.key_session_idempotency_key,
+          }
+        : null;
+    return {
+      status: 'configured',
+      lease: !row.lease_taken ? 'busy' : row.lease_was_held ? 'stale' : 'held',
+      allowedReturnUrlOrigins: row.allowed_return_url_origins ?? [],
+      allowedPriceIds: row.allowed_price_ids ?? [],
+      trialPeriodDays: row.trial_period_days,
+      credentials: {
+        decryptSecretKey: () => this.readSecret(projectId, `${mode}SecretKey`, ciphertext),
+        version: row.credentials_version,
+      },
+      stripeCustomerId: row.stripe_customer_id,
+      hasCurrentSubscription: row.has_current_subscription,
+      hadSubscription: row.had_subscription,
+      openSubscriptionSessionId: row.open_session_id,
+      sessionForKey: keySession,
+      latestSessionId: row.latest_session_id,
     };
   }
 
