@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import request from 'supertest';
 import { PrismaService } from '#libs/database';
@@ -126,6 +126,11 @@ describe('POST /api/v1/payments/stripe/webhooks/{project_id}/{mode}: deliveries'
       const payload = JSON.stringify(unhandledEvent());
       const plain = await deliver(project, 'test', payload, sign(payload), 'text/plain').expect(415);
       expect(plain.body).toEqual({ detail: 'Unsupported media type; send application/json' });
+      // Content types Fastify cannot parse at all get the same answer.
+      for (const contentType of ['application', 'application/json, text/plain', '!#@]z$']) {
+        const malformed = await deliver(project, 'test', payload, sign(payload), contentType).expect(415);
+        expect(malformed.body).toEqual({ detail: 'Unsupported media type; send application/json' });
+      }
       const gzipped = await request(testApp.app.getHttpServer())
         .post(path(project, 'test'))
         .set('Content-Type', 'application/json')
@@ -178,7 +183,14 @@ describe('POST /api/v1/payments/stripe/webhooks/{project_id}/{mode}: deliveries'
     it('refuses headers whose comparison cannot even run, and bytes that are not the plain UTF-8 Stripe sends', async () => {
       const payload = JSON.stringify(unhandledEvent());
       const now = Math.floor(Date.now() / 1000);
-      for (const signature of [`t=${now},v1=`, `t=${now},v1=${'é'.repeat(64)}`, `t=${now},v1=${'a'.repeat(10_000)}`]) {
+      const overNaN = createHmac('sha256', WEBHOOK_SECRET).update(`NaN.${payload}`).digest('hex');
+      for (const signature of [
+        `t=${now},v1=`,
+        `t=${now},v1=${'é'.repeat(64)}`,
+        `t=${now},v1=${'a'.repeat(10_000)}`,
+        // Right secret, but a time no age limit can judge.
+        `t=NaN,v1=${overNaN}`,
+      ]) {
         expect((await deliver(project, 'test', payload, signature).expect(400)).body).toEqual(INVALID_SIGNATURE);
       }
       // Signed over the text a decoder gives back: without the byte order mark, with U+FFFD for the invalid byte.

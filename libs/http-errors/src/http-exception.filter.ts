@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { UNSUPPORTED_MEDIA_TYPE } from './json-body.parser.js';
 
 /**
  * Every error leaves as the reference API's `{"detail": ...}`; nothing else (no stack, no echo of the input).
@@ -35,5 +36,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
 function bodyOf(exception: HttpException): unknown {
   const response = exception.getResponse();
   if (typeof response === 'object' && response !== null && 'detail' in response) return response;
+  // Fastify refuses a Content-Type it cannot even parse before any body reader runs: the readers' own wording.
+  if (exception.getStatus() === HttpStatus.UNSUPPORTED_MEDIA_TYPE) return { detail: UNSUPPORTED_MEDIA_TYPE };
   return { detail: typeof response === 'string' ? response : exception.message };
 }

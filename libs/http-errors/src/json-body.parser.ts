@@ -12,6 +12,8 @@ interface BodyParserError {
   body?: string;
 }
 
+export const UNSUPPORTED_MEDIA_TYPE = 'Unsupported media type; send application/json';
+
 /**
  * Routes whose handler needs the exact bytes it was sent (a signed body): their body is a Buffer, read with its own
  * limit, JSON content only (415 otherwise), never decoded or re-encoded.

@@ -114,7 +114,12 @@ export class StripeWebhookService {
     };
     // Stripe sends plain UTF-8; other bytes (a BOM, invalid sequences) would be verified over their decoded text, which
     // stripe-node computes, and not over the bytes received.
-    if (typeof signature !== 'string' || !Buffer.isBuffer(payload) || !isPlainUtf8(payload)) {
+    if (
+      typeof signature !== 'string' ||
+      !hasNumericTimestamps(signature) ||
+      !Buffer.isBuffer(payload) ||
+      !isPlainUtf8(payload)
+    ) {
       throw await refuse(INVALID_SIGNATURE);
     }
     const text = payload.toString('utf8');
@@ -206,6 +211,12 @@ function trustedPart(event: unknown): VerifiedEvent | string {
 /** What a Stripe id or type can be, and what the database can store and tell apart. */
 function isStripeId(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH && isStorableText(value);
+}
+
+/** Every `t=` of the header is a number of seconds: stripe-node reads `t=NaN` as NaN, which no age limit refuses. */
+function hasNumericTimestamps(header: string): boolean {
+  const timestamps = header.split(',').filter((element) => element.trim().startsWith('t='));
+  return timestamps.length > 0 && timestamps.every((element) => /^t=\d{1,15}$/.test(element.trim()));
 }
 
 function isPlainUtf8(bytes: Buffer): boolean {
