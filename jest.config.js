@@ -29,8 +29,9 @@ export default {
       globalSetup: '<rootDir>/test/e2e-setup.js',
       globalTeardown: '<rootDir>/test/e2e-teardown.js',
     },
-    // The same in-process set-up for what operators touch and what runs long: the CLI's commands, the migrations and
-    // the engines, stored secrets under changed keys (npm run test:system, on PGlite and then on PostgreSQL).
+    // The same in-process set-up for how the service operates and fails: the CLI's commands, migrations and engines,
+    // stored secrets under changed keys, rate limits, HTTP limits, Stripe and database faults, metrics and logs, and the
+    // Stripe stub's own test (npm run test:system, on PGlite and then on PostgreSQL).
     {
       ...common,
       displayName: 'ops',

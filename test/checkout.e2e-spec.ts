@@ -119,7 +119,7 @@ describe('POST /api/v1/payments/stripe/checkout-session', () => {
     testApp = await startTestApp({
       STRIPE_API_BASE_URL: stubUrl,
       STRIPE_TIMEOUT_MS: String(STRIPE_BUDGET_MS),
-      // Users here check out more often than the default limits allow; rate-limit.e2e-spec.ts covers the limits.
+      // Users here check out more often than the default limits allow; rate-limit.ops-spec.ts covers the limits.
       RATE_LIMIT_USER_PER_MINUTE: '100000',
       RATE_LIMIT_IP_PER_MINUTE: '100000',
     });

@@ -52,7 +52,7 @@ describe('POST /api/v1/payments/stripe/customer-portal', () => {
     testApp = await startTestApp({
       STRIPE_API_BASE_URL: stubUrl,
       STRIPE_TIMEOUT_MS: String(STRIPE_BUDGET_MS),
-      // Alice opens the portal more often than the default limits allow; rate-limit.e2e-spec.ts covers the limits.
+      // Alice opens the portal more often than the default limits allow; rate-limit.ops-spec.ts covers the limits.
       RATE_LIMIT_USER_PER_MINUTE: '100000',
       RATE_LIMIT_IP_PER_MINUTE: '100000',
     });
