@@ -387,6 +387,22 @@ describe('Stripe webhooks: what events write', () => {
     expect(await prisma.subscription.count({ where: { projectId: project, userId } })).toBe(0);
   });
 
+  it('an asynchronous payment that settles later is written from the session Stripe holds then', async () => {
+    const userId = randomUUID();
+    const session = await openCheckout(userId, { mode: 'payment' });
+    const completed = eventOf(stub.completeCheckout(KEY, session.id), 'checkout.session.completed');
+    // Stripe sends these for delayed payment methods; each names the session, whose payment intent is fetched again.
+    for (const type of ['checkout.session.async_payment_failed', 'checkout.session.async_payment_succeeded']) {
+      const event = { ...completed, id: `evt_${randomBytes(12).toString('hex')}`, type } as Stripe.Event;
+      await deliverAll([event]);
+      expect(await eventRow(event.id)).toMatchObject({ status: 'processed', type });
+    }
+    const intent = stub.checkoutSession(KEY, session.id)!.payment_intent as string;
+    expect(await prisma.payment.findMany({ where: { projectId: project, userId } })).toEqual([
+      expect.objectContaining({ paymentIntentId: intent, status: 'succeeded', userId }),
+    ]);
+  });
+
   it('a trial starts trialing, and its invoice of zero makes no payment', async () => {
     const userId = randomUUID();
     const session = await openCheckout(userId, { trialDays: 14 });

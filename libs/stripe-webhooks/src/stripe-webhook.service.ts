@@ -116,7 +116,7 @@ export class StripeWebhookService {
     // stripe-node computes, and not over the bytes received.
     if (
       typeof signature !== 'string' ||
-      !hasNumericTimestamps(signature) ||
+      !hasNumericTimestamp(signature) ||
       !Buffer.isBuffer(payload) ||
       !isPlainUtf8(payload)
     ) {
@@ -213,10 +213,17 @@ function isStripeId(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH && isStorableText(value);
 }
 
-/** Every `t=` of the header is a number of seconds: stripe-node reads `t=NaN` as NaN, which no age limit refuses. */
-function hasNumericTimestamps(header: string): boolean {
-  const timestamps = header.split(',').filter((element) => element.trim().startsWith('t='));
-  return timestamps.length > 0 && timestamps.every((element) => /^t=\d{1,15}$/.test(element.trim()));
+/**
+ * The header's timestamp, read as stripe-node reads it (the last `t=` element, keys untrimmed), is a number of
+ * seconds: stripe-node would read `t=NaN` as NaN, which no age limit refuses.
+ */
+function hasNumericTimestamp(header: string): boolean {
+  const timestamp = header
+    .split(',')
+    .map((element) => element.split('='))
+    .filter(([key]) => key === 't')
+    .at(-1)?.[1];
+  return timestamp !== undefined && /^\d{1,15}$/.test(timestamp);
 }
 
 function isPlainUtf8(bytes: Buffer): boolean {
