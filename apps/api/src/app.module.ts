@@ -4,6 +4,7 @@ import { CheckoutModule } from '#libs/checkout';
 import { AppConfig, ConfigModule } from '#libs/config';
 import { DatabaseModule } from '#libs/database';
 import { DeveloperApiModule } from '#libs/developer-api';
+import { EndUserBillingModule } from '#libs/end-user-billing';
 import { HealthModule } from '#libs/health';
 import { MetricsModule } from '#libs/metrics';
 import { ProjectsModule, StoredSecretsStartupCheck } from '#libs/projects';
@@ -23,6 +24,7 @@ export class AppModule {
         BillingPortalModule,
         CheckoutModule,
         DeveloperApiModule,
+        EndUserBillingModule,
         ProjectsModule,
         StripeWebhooksModule,
       ],

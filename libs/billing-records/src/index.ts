@@ -7,7 +7,12 @@ export {
   type NewCheckoutSession,
 } from './checkout-sessions.repository.js';
 export { LeaseBusyError, LeasesRepository, type LeaseOptions } from './leases.repository.js';
-export { PaymentsRepository, type PaymentSnapshot, type RefundResult } from './payments.repository.js';
+export {
+  PaymentsRepository,
+  type PaymentPage,
+  type PaymentSnapshot,
+  type RefundResult,
+} from './payments.repository.js';
 export {
   ENTITLED_SUBSCRIPTION_STATUSES,
   isNotEnded,
@@ -24,3 +29,4 @@ export {
   type EventKey,
   type EventOutcome,
 } from './webhook-events.repository.js';
+export type { Payment, Subscription } from '../../database/src/generated/prisma/client.js';

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { StripeMode } from '#libs/config';
 import type { DatabaseTransaction } from '#libs/database';
+import type { Payment } from '../../database/src/generated/prisma/client.js';
+import { PrismaService } from '../../database/src/prisma.service.js';
 import type { PaymentStatus } from './statuses.js';
 
 /** A payment as Stripe said it was when it was fetched: an invoice's, or a one-time payment intent's. */
@@ -21,6 +23,12 @@ export interface PaymentSnapshot {
   fetchedAt: Date;
 }
 
+/** One page of payments, newest first, and how many there are in all. */
+export interface PaymentPage {
+  payments: Payment[];
+  total: number;
+}
+
 /** What a refund did to the stored payments. */
 export type RefundResult = 'applied' | 'unchanged' | 'unknown-payment';
 
@@ -30,6 +38,28 @@ export type RefundResult = 'applied' | 'unchanged' | 'unknown-payment';
  */
 @Injectable()
 export class PaymentsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** One user's payments in a project and mode, newest first; the id breaks ties, so pages never overlap. */
+  async pageForUser(
+    projectId: string,
+    mode: StripeMode,
+    userId: string,
+    page: { page: number; pageSize: number },
+  ): Promise<PaymentPage> {
+    const where = { projectId, mode, userId };
+    const [payments, total] = await this.prisma.$transaction([
+      this.prisma.payment.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        skip: (page.page - 1) * page.pageSize,
+        take: page.pageSize,
+      }),
+      this.prisma.payment.count({ where }),
+    ]);
+    return { payments, total };
+  }
+
   /** Inserts or updates the payment; a refund recorded before (by charge) is kept. */
   async save(tx: DatabaseTransaction, projectId: string, mode: StripeMode, snapshot: PaymentSnapshot): Promise<void> {
     const p = snapshot;

@@ -13,3 +13,4 @@ export { ApiBodyLimit, ApiDatabaseUnavailable } from './api-common-responses.js'
 export { IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyKeyPipe } from './idempotency-key.pipe.js';
 export { IsRedirectUrl, REDIRECT_URL_MAX_LENGTH, redirectUrlProblem } from './redirect-url.js';
 export { RequestHeader } from './request-header.decorator.js';
+export { ApiPageQueries, PAGE, PAGE_SIZE, pageQuery, pageSizeQuery } from './pagination.js';

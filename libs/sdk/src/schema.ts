@@ -104,6 +104,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments/stripe/my-payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get My Payment History
+         * @description The calling end user's payments in the project for the mode, newest first (ties in time keep one order, so pages never overlap), from the records the Stripe webhooks keep: one per invoice or one-time payment, its status moving as attempts fail and succeed. No Stripe call.
+         */
+        get: operations["getMyPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments/stripe/webhooks/{project_id}/{mode}": {
         parameters: {
             query?: never;
@@ -551,6 +571,79 @@ export interface components {
              * @example https://checkout.stripe.com/c/pay/cs_test_a1b2c3d4e5f6g7h8i9j0
              */
             checkout_url: string;
+        };
+        StripePaymentResponse: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * Subscription Id
+             * Format: uuid
+             * @description This service's id of the subscription the payment paid for (null for a one-time payment).
+             */
+            subscription_id?: string | null;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id?: string | null;
+            /** Is Test Mode */
+            is_test_mode: boolean;
+            /**
+             * Payment Intent Id
+             * @example pi_3ABC123
+             */
+            payment_intent_id: string;
+            /**
+             * Status
+             * @description `succeeded`, `pending`, `failed`, or `refunded` once fully refunded.
+             * @example succeeded
+             */
+            status: string;
+            /**
+             * Amount Cents
+             * @example 2000
+             */
+            amount_cents: number;
+            /**
+             * Currency
+             * @example usd
+             */
+            currency: string;
+            /** Description */
+            description?: string | null;
+            /**
+             * Refunded Amount Cents
+             * @description What was refunded of the amount, in all.
+             * @default 0
+             */
+            refunded_amount_cents: number;
+            /**
+             * Created At
+             * Format: date-time
+             * @description Stripe's creation time of the payment.
+             */
+            created_at: string;
+        };
+        StripePaymentListResponse: {
+            /** Payments */
+            payments: components["schemas"]["StripePaymentResponse"][];
+            /**
+             * Total
+             * @description Payments in all, across every page.
+             */
+            total: number;
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
         };
         WebhookReceivedResponse: {
             /**
@@ -1580,6 +1673,127 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    getMyPayments: {
+        parameters: {
+            query?: {
+                /** @description Use test mode data (true/false, 1/0, yes/no, on/off, t/f, y/n). Set to false for live payments. */
+                test_mode?: boolean;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of payments (not cacheable). */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StripePaymentListResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for end users (tokens with project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires an end-user access token with project scope (project_id claim)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Invalid test_mode, page (an integer from 1) or page_size (an integer from 1 to 100). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "page_size"
+                     *           ],
+                     *           "msg": "Input should be less than or equal to 100",
+                     *           "type": "less_than_equal"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests by this end user of this project (RATE_LIMIT_USER_PER_MINUTE, 60 by default) or from this client address (RATE_LIMIT_IP_PER_MINUTE, 300 by default) within the current minute. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded. Try again in 42 seconds.",
+                     *       "retry_after": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RateLimitExceeded"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };

@@ -12,15 +12,17 @@ import {
 } from '@nestjs/swagger';
 import { CurrentPrincipal, DeveloperAuth, type Principal } from '#libs/auth';
 import {
+  pageQuery,
+  pageSizeQuery,
   ApiBodyLimit,
   ApiDatabaseUnavailable,
-  ErrorDetail,
+  ApiPageQueries,
   HTTPValidationError,
+  ErrorDetail,
   UuidPathPipe,
 } from '#libs/http-errors';
 import { PROJECT_NOT_FOUND, ProjectsRepository, type ProjectRecord } from '#libs/projects';
 import { OwnedProject } from '../owned-project.js';
-import { ApiPageQueries, pageQuery, pageSizeQuery } from '../pagination.js';
 import {
   CreateProjectRequest,
   ProjectListResponse,

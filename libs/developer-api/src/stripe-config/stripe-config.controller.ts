@@ -14,7 +14,15 @@ import {
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, DeveloperAuth, type Principal } from '#libs/auth';
 import { DATABASE_UNAVAILABLE } from '#libs/database';
-import { ApiBodyLimit, ApiDatabaseUnavailable, ErrorDetail, HTTPValidationError } from '#libs/http-errors';
+import {
+  pageQuery,
+  pageSizeQuery,
+  ApiBodyLimit,
+  ApiDatabaseUnavailable,
+  ApiPageQueries,
+  HTTPValidationError,
+  ErrorDetail,
+} from '#libs/http-errors';
 import {
   PROJECT_NOT_FOUND,
   STORED_SECRETS_UNREADABLE,
@@ -25,7 +33,6 @@ import {
 } from '#libs/projects';
 import { RATE_LIMIT_HEADERS } from '#libs/rate-limit';
 import { ApiProjectIdParam, ApiProjectNotFound, OwnedProject } from '../owned-project.js';
-import { ApiPageQueries, pageQuery, pageSizeQuery } from '../pagination.js';
 import { RateLimitedConfigWrite } from './config-write.rate-limit.js';
 import {
   StripeConfigHistoryResponse,

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
-import { BoundedIntQueryPipe } from '#libs/http-errors';
+import { BoundedIntQueryPipe } from './param-pipes.js';
 
 /** The reference's listing parameters: `page` (from 1) and `page_size` (1 to 100, 50 by default). */
 export const PAGE_SIZE = { min: 1, max: 100, default: 50 };

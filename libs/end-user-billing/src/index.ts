@@ -1,0 +1,2 @@
+export { EndUserBillingModule } from './end-user-billing.module.js';
+export { StripePaymentListResponse, StripePaymentResponse, toPaymentResponse } from './my-payments.dto.js';
