@@ -30,8 +30,8 @@ export default {
       globalTeardown: '<rootDir>/test/e2e-teardown.js',
     },
     // The same in-process set-up for how the service operates and fails: the CLI's commands, migrations and engines,
-    // stored secrets under changed keys, rate limits, HTTP limits, Stripe and database faults, metrics and logs, and the
-    // Stripe stub's own test and the database leases (npm run test:system, on PGlite and then on PostgreSQL).
+    // stored secrets under changed keys, rate limits, HTTP limits, Stripe and database faults, metrics and logs, the
+    // database leases and the Stripe stub's own test (npm run test:system, on PGlite and then on PostgreSQL).
     {
       ...common,
       displayName: 'ops',
