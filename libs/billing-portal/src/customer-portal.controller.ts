@@ -7,7 +7,6 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiQuery,
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
@@ -16,6 +15,7 @@ import { CurrentPrincipal, type EndUserPrincipal } from '#libs/auth';
 import {
   ApiBodyLimit,
   ApiDatabaseUnavailable,
+  ApiTestModeQuery,
   ErrorDetail,
   HTTPValidationError,
   IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -48,11 +48,10 @@ export class CustomerPortalController {
       'test or live keys. Redirect the user to `portal_url`; Stripe sends them back to `return_url`. Rate limited ' +
       'per end user and per client address; the X-RateLimit-* headers report the more restrictive limit.',
   })
-  @ApiQuery({
-    name: 'test_mode',
-    required: false,
-    schema: { type: 'boolean', default: true, title: 'Test Mode', description: 'Use test mode' },
-    description: 'Use test mode credentials (true/false, 1/0, yes/no, on/off, t/f, y/n). Set to false for production.',
+  @ApiTestModeQuery({
+    meaning: 'Use test mode credentials',
+    whenFalse: 'Set to false for production.',
+    schemaDescription: 'Use test mode',
   })
   @ApiHeader({
     name: 'Idempotency-Key',

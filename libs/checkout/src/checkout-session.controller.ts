@@ -8,7 +8,6 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiQuery,
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
@@ -18,6 +17,7 @@ import { PROJECT_NOT_CONFIGURED } from '#libs/billing-portal';
 import {
   ApiBodyLimit,
   ApiDatabaseUnavailable,
+  ApiTestModeQuery,
   ErrorDetail,
   HTTPValidationError,
   IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -59,11 +59,10 @@ export class CheckoutSessionController {
       'subscription only. Stripe then reports the outcome to the webhook endpoint. Rate limited per end user and per ' +
       'client address; the X-RateLimit-* headers report the more restrictive limit.',
   })
-  @ApiQuery({
-    name: 'test_mode',
-    required: false,
-    schema: { type: 'boolean', default: true, title: 'Test Mode', description: 'Use test mode credentials' },
-    description: 'Use test mode credentials (true/false, 1/0, yes/no, on/off, t/f, y/n). Set to false for production.',
+  @ApiTestModeQuery({
+    meaning: 'Use test mode credentials',
+    whenFalse: 'Set to false for production.',
+    schemaDescription: 'Use test mode credentials',
   })
   @ApiHeader({
     name: 'Idempotency-Key',

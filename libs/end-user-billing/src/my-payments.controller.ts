@@ -1,9 +1,10 @@
 import { Controller, Get, Header, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { CurrentPrincipal, type EndUserPrincipal } from '#libs/auth';
 import {
   ApiDatabaseUnavailable,
   ApiPageQueries,
+  ApiTestModeQuery,
   HTTPValidationError,
   pageQuery,
   pageSizeQuery,
@@ -30,11 +31,10 @@ export class MyPaymentsController {
       'pages never overlap), from the records the Stripe webhooks keep: one per invoice or one-time payment, its ' +
       'status moving as attempts fail and succeed. No Stripe call.',
   })
-  @ApiQuery({
-    name: 'test_mode',
-    required: false,
-    schema: { type: 'boolean', default: true, title: 'Test Mode', description: 'Use test mode' },
-    description: 'Use test mode data (true/false, 1/0, yes/no, on/off, t/f, y/n). Set to false for live payments.',
+  @ApiTestModeQuery({
+    meaning: 'Use test mode data',
+    whenFalse: 'Set to false for live payments.',
+    schemaDescription: 'Use test mode',
   })
   @ApiPageQueries()
   @ApiOkResponse({

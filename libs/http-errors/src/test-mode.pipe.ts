@@ -1,4 +1,5 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
+import { ApiQuery } from '@nestjs/swagger';
 import type { StripeMode } from '#libs/config';
 import { Issue, RequestValidationException } from './validation-errors.js';
 
@@ -15,6 +16,28 @@ export function parseQueryBoolean(raw: unknown, defaultValue: boolean): boolean 
   if (TRUE_WORDS.has(word)) return true;
   if (FALSE_WORDS.has(word)) return false;
   return undefined;
+}
+
+/**
+ * Documents `?test_mode=` with the spellings TestModePipe accepts. `schemaDescription` is the reference operation's own
+ * wording of the parameter, where it has one.
+ */
+export function ApiTestModeQuery(options: {
+  meaning: string;
+  whenFalse?: string;
+  schemaDescription?: string;
+}): MethodDecorator {
+  return ApiQuery({
+    name: 'test_mode',
+    required: false,
+    schema: {
+      type: 'boolean',
+      default: true,
+      title: 'Test Mode',
+      ...(options.schemaDescription && { description: options.schemaDescription }),
+    },
+    description: `${options.meaning} (true/false, 1/0, yes/no, on/off, t/f, y/n).${options.whenFalse ? ` ${options.whenFalse}` : ''}`,
+  });
 }
 
 /** `?test_mode=`: boolean, default true; anything else is a 422 at ["query", "test_mode"]. */

@@ -8,7 +8,6 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiQuery,
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
@@ -18,6 +17,7 @@ import { PROJECT_NOT_CONFIGURED } from '#libs/billing-portal';
 import {
   ApiBodyLimit,
   ApiDatabaseUnavailable,
+  ApiTestModeQuery,
   ErrorDetail,
   HTTPValidationError,
   StripeModePipe,
@@ -50,12 +50,7 @@ const userIdParam = ApiParam({
   format: 'uuid',
   description: 'The end user (the `sub` of their access token).',
 });
-const testModeQuery = ApiQuery({
-  name: 'test_mode',
-  required: false,
-  schema: { type: 'boolean', default: true, title: 'Test Mode' },
-  description: 'Which mode the mapping belongs to (true/false, 1/0, yes/no, on/off, t/f, y/n).',
-});
+const testModeQuery = ApiTestModeQuery({ meaning: 'Which mode the mapping belongs to' });
 const malformedProjectId = ApiUnprocessableEntityResponse({
   type: HTTPValidationError,
   description: 'Malformed project_id.',
