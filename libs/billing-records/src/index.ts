@@ -30,3 +30,4 @@ export {
   type EventOutcome,
 } from './webhook-events.repository.js';
 export type { Payment, Subscription } from '../../database/src/generated/prisma/client.js';
+export { retryUntil } from './retry-until.js';

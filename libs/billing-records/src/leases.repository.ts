@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../database/src/prisma.service.js';
+import { retryUntil } from './retry-until.js';
 
 /** The lease is another's and did not come free within the wait. */
 export class LeaseBusyError extends Error {
@@ -47,13 +48,12 @@ export class LeasesRepository {
   /** Takes the lease, waiting for it to come free; returns the holder token that releases it. */
   async acquire(key: string, options: LeaseOptions): Promise<string> {
     const holder = randomUUID();
-    const giveUpAt = Date.now() + options.waitMs;
-    for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
-      if (await this.tryAcquire(key, holder, options.ttlMs)) return holder;
-      const remaining = giveUpAt - Date.now();
-      if (remaining <= 0) throw new LeaseBusyError(key);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, remaining)));
-    }
+    const taken = await retryUntil(
+      async () => ((await this.tryAcquire(key, holder, options.ttlMs)) ? holder : undefined),
+      { waitMs: options.waitMs, maxPauseMs: 200 },
+    );
+    if (taken === undefined) throw new LeaseBusyError(key);
+    return taken;
   }
 
   async tryAcquire(key: string, holder: string, ttlMs: number): Promise<boolean> {

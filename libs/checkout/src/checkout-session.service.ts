@@ -3,7 +3,7 @@ import { BadRequestException, ConflictException, Injectable, NotFoundException }
 import type Stripe from 'stripe';
 import type { EndUserPrincipal } from '#libs/auth';
 import { PROJECT_NOT_CONFIGURED } from '#libs/billing-portal';
-import { CheckoutSessionsRepository, type CheckoutOutcome } from '#libs/billing-records';
+import { CheckoutSessionsRepository, retryUntil, type CheckoutOutcome } from '#libs/billing-records';
 import { AppConfig, type StripeMode } from '#libs/config';
 import {
   Issue,
@@ -110,21 +110,25 @@ export class CheckoutSessionService {
     lease: CheckoutLease,
     keyDigest: string | null,
   ): Promise<ConfiguredContext> {
-    const giveUpAt = Date.now() + this.leaseWaitMs;
-    for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
-      const context = await this.configs.findCheckoutContext(user.projectId, user.userId, mode, lease, keyDigest);
-      if (context.status === 'not-configured') throw new NotFoundException({ detail: PROJECT_NOT_CONFIGURED });
-      const refused = projectRefusals(request, context);
-      if (refused.length > 0) {
-        if (context.lease !== 'busy') await this.sessions.finish(user.projectId, mode, lease, {});
-        throw new RequestValidationException(refused);
-      }
-      if (context.lease === 'held') return context;
-      if (context.lease === 'stale') continue;
-      const remaining = giveUpAt - Date.now();
-      if (remaining <= 0) throw new ServiceUnavailableRetryException(CHECKOUT_BUSY_DETAIL, 1);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, remaining)));
-    }
+    const held = await retryUntil(
+      async () => {
+        for (;;) {
+          const context = await this.configs.findCheckoutContext(user.projectId, user.userId, mode, lease, keyDigest);
+          if (context.status === 'not-configured') throw new NotFoundException({ detail: PROJECT_NOT_CONFIGURED });
+          const refused = projectRefusals(request, context);
+          if (refused.length > 0) {
+            if (context.lease !== 'busy') await this.sessions.finish(user.projectId, mode, lease, {});
+            throw new RequestValidationException(refused);
+          }
+          if (context.lease === 'held') return context;
+          // Read before the holder's release committed: read again at once.
+          if (context.lease === 'busy') return undefined;
+        }
+      },
+      { waitMs: this.leaseWaitMs, maxPauseMs: 100 },
+    );
+    if (held === undefined) throw new ServiceUnavailableRetryException(CHECKOUT_BUSY_DETAIL, 1);
+    return held;
   }
 
   /** The checkout itself, holding the lease; `outcome` collects what finish() records. */

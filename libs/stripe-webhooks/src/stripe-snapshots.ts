@@ -7,6 +7,8 @@ function toDate(seconds: number | null | undefined): Date | null {
 }
 
 /** The id of a reference that may have been expanded. */
+export function idOf(reference: string | { id: string }): string;
+export function idOf(reference: string | { id: string } | null | undefined): string | null;
 export function idOf(reference: string | { id: string } | null | undefined): string | null {
   if (reference === null || reference === undefined) return null;
   return typeof reference === 'string' ? reference : reference.id;
@@ -28,7 +30,7 @@ export function subscriptionSnapshot(subscription: Stripe.Subscription, fetchedA
   const product = typeof price?.product === 'object' && !price.product.deleted ? price.product : undefined;
   return {
     stripeSubscriptionId: subscription.id,
-    stripeCustomerId: idOf(subscription.customer) ?? '',
+    stripeCustomerId: idOf(subscription.customer),
     status: subscription.status,
     priceId: price?.id ?? null,
     planName: price?.nickname ?? product?.name ?? null,

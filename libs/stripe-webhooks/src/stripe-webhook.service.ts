@@ -10,6 +10,7 @@ import Stripe from 'stripe';
 import {
   LeaseBusyError,
   LeasesRepository,
+  retryUntil,
   WebhookEventsRepository,
   type EventHeader,
   type EventKey,
@@ -151,15 +152,15 @@ export class StripeWebhookService {
    * processing waits for it to finish, and is refused (409) if it does not in time: never a 200 before the commit.
    */
   private async claim(key: EventKey, header: EventHeader): Promise<boolean> {
-    const giveUpAt = Date.now() + WAIT_MS;
-    for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
-      const claim = await this.events.claim(key, header, LEASE_MS);
-      if (claim.kind === 'claimed') return true;
-      if (claim.kind === 'settled') return false;
-      const remaining = giveUpAt - Date.now();
-      if (remaining <= 0) throw new ConflictException({ detail: EVENT_IN_PROGRESS });
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, remaining)));
-    }
+    const claimed = await retryUntil(
+      async () => {
+        const claim = await this.events.claim(key, header, LEASE_MS);
+        return claim.kind === 'busy' ? undefined : claim.kind === 'claimed';
+      },
+      { waitMs: WAIT_MS, maxPauseMs: 250 },
+    );
+    if (claimed === undefined) throw new ConflictException({ detail: EVENT_IN_PROGRESS });
+    return claimed;
   }
 
   /** Stripe does not know the object for this project's key (e.g. it lives in another account): nothing to write. */
@@ -252,8 +253,9 @@ function describeFailure(error: unknown): { summary: string; answer: Error } {
     // DatabaseExceptionFilter answers it: 503 with its documented detail.
     return { summary: `database unavailable: ${database}`, answer: error as Error };
   }
-  if (error instanceof Stripe.errors.StripeError || classifyStripeFailure(error).outcome !== 'other_error') {
-    const failure = classifyStripeFailure(error);
+  const failure = classifyStripeFailure(error);
+  // other_error also stands for anything that is not a Stripe failure at all: that one is ours, a 500.
+  if (error instanceof Stripe.errors.StripeError || failure.outcome !== 'other_error') {
     return {
       summary: `Stripe ${failure.outcome}${failure.code ? ` (${failure.code})` : ''}`,
       answer: new ServiceUnavailableRetryException(
