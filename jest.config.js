@@ -45,6 +45,8 @@ export default {
       displayName: 'system',
       testMatch: ['<rootDir>/test/**/*.system-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.js',
+      // A spawned service initialises its embedded database first (several seconds of CPU on a loaded 2-core machine).
+      testTimeout: 90_000,
     },
   ],
 };

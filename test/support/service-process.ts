@@ -21,7 +21,7 @@ export function startService(cwd: string, env: Record<string, string>): ServiceP
   return { child, output: () => output, exited };
 }
 
-export async function waitForOutput(started: ServiceProcess, pattern: RegExp, timeoutMs = 20_000): Promise<void> {
+export async function waitForOutput(started: ServiceProcess, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!pattern.test(started.output())) {
     if (started.child.exitCode !== null || Date.now() > deadline) {
