@@ -30,8 +30,9 @@ export default {
       globalTeardown: '<rootDir>/test/e2e-teardown.js',
     },
     // The same in-process set-up for how the service operates and fails: the CLI's commands, migrations and engines,
-    // stored secrets under changed keys, rate limits, HTTP limits, Stripe and database faults, metrics and logs, the
-    // database leases and the Stripe stub's own test (npm run test:system, on PGlite and then on PostgreSQL).
+    // raw hot-path queries, stored secrets under changed keys, rate limits, HTTP limits, Stripe and database faults,
+    // metrics and logs, the database leases, the Node 20 overrides and the Stripe stub's own test (npm run test:system,
+    // on PGlite and then on PostgreSQL).
     {
       ...common,
       displayName: 'ops',
