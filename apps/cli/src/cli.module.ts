@@ -4,7 +4,6 @@ import { AppConfig, ConfigModule } from '#libs/config';
 import { DatabaseModule } from '#libs/database';
 import { MetricsRegistry } from '#libs/metrics';
 import { ProjectsModule } from '#libs/projects';
-import { SubscriptionSyncModule } from '#libs/stripe-webhooks';
 import type { CommandName } from './cli-arguments.js';
 
 const REPOSITORY_COMMANDS: readonly CommandName[] = [
@@ -31,7 +30,15 @@ export class CliModule {
       imports: [
         ConfigModule.forRoot(config),
         ...(needsRepository || needsStripe ? [DatabaseModule.forRoot(), ProjectsModule] : []),
-        ...(needsStripe ? [CliMetricsModule, SubscriptionSyncModule] : []),
+        // Loaded only for this command: the Stripe and webhook code adds over a second to every other command's start.
+        ...(needsStripe
+          ? [
+              CliMetricsModule,
+              import('#libs/stripe-webhooks').then(({ SubscriptionSyncModule }) => ({
+                module: SubscriptionSyncModule,
+              })),
+            ]
+          : []),
       ],
       providers: command === 'token mint' ? [AccessTokenSigner] : [],
     };

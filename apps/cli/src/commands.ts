@@ -9,7 +9,6 @@ import {
   StripeConfigService,
   StripeCustomersRepository,
 } from '#libs/projects';
-import { SubscriptionSyncService } from '#libs/stripe-webhooks';
 import type { Command } from './cli-arguments.js';
 
 /** What a command prints: `json` with --json, otherwise `text`. */
@@ -43,6 +42,7 @@ export async function runCommand(
     case 'stripe sync': {
       const { projectId, mode } = command;
       // The API's own service: the same pages, filter, writes and Stripe failure answers (their detail is printed).
+      const { SubscriptionSyncService } = await import('#libs/stripe-webhooks');
       const result = await app.get(SubscriptionSyncService).sync(projectId, mode);
       return {
         json: {
