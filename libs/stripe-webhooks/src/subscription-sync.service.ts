@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import type Stripe from 'stripe';
-import { PaymentsRepository, SubscriptionsRepository, type SaveOutcome } from '#libs/billing-records';
+import { PaymentsRepository, SubscriptionsRepository } from '#libs/billing-records';
 import { PROJECT_NOT_CONFIGURED } from '#libs/billing-portal';
 import type { StripeMode } from '#libs/config';
 import { PrismaService } from '#libs/database';
@@ -127,7 +127,7 @@ export class SubscriptionSyncService {
         result.linksRestored += 1;
         linked.add(customerId);
       }
-      result[written.outcome satisfies SaveOutcome] += 1;
+      result[written.outcome] += 1;
     }
   }
 
