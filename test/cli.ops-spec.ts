@@ -16,6 +16,7 @@ import {
   type CliEnv,
   type CliResult,
 } from './support/cli.js';
+import { StripeStub } from './support/stripe-stub.js';
 
 /**
  * The operator CLI's commands run in this process through runCli, exactly what the compiled main.ts calls (argument
@@ -638,4 +639,91 @@ describe('operator CLI (in-process)', () => {
     },
     TIMEOUT,
   );
+
+  describe('stripe sync', () => {
+    const stub = new StripeStub();
+    const owner = randomUUID();
+    const syncedProject = randomUUID();
+    const user = randomUUID();
+    const key = `sk_test_${randomBytes(18).toString('hex')}`;
+    let stubEnv: CliEnv;
+    const syncArgs = (mode = 'test') => ['stripe', 'sync', '--project', syncedProject, '--mode', mode];
+
+    beforeAll(async () => {
+      stubEnv = { STRIPE_API_BASE_URL: await stub.start(), STRIPE_MAX_NETWORK_RETRIES: '0' };
+      stub.addAccount(key, ['cus_cliSynced']);
+      const price = stub.addPrice(key, { unitAmount: 900, recurring: { interval: 'month' }, productName: 'Basic' });
+      stub.createSubscription(key, {
+        customer: 'cus_cliSynced',
+        price,
+        metadata: { project_id: syncedProject, user_id: user },
+      });
+      jsonOutput(await cli(['project', 'create', '--name', 'Sync', '--owner', owner, '--id', syncedProject, '--json']));
+      jsonOutput(
+        await cli(['stripe', 'set', '--project', syncedProject, '--mode', 'test', '--secret-key', key, '--json']),
+      );
+    }, TIMEOUT);
+
+    afterAll(() => stub.stop());
+
+    it(
+      "records the project's subscriptions from Stripe through the API's service, restoring the customer link",
+      async () => {
+        expect(jsonOutput(await cli([...syncArgs(), '--json'], stubEnv))).toEqual({
+          project_id: syncedProject,
+          mode: 'test',
+          fetched: 1,
+          created: 1,
+          updated: 0,
+          unchanged: 0,
+          ignored: 0,
+          links_restored: 1,
+        });
+        expect(
+          await database.query(
+            `SELECT s.user_id, s.status, s.plan_name, c.stripe_customer_id
+               FROM subscriptions s JOIN stripe_customers c ON c.project_id = s.project_id AND c.user_id = s.user_id
+              WHERE s.project_id = $1`,
+            [syncedProject],
+          ),
+        ).toEqual([{ user_id: user, status: 'active', plan_name: 'Basic', stripe_customer_id: 'cus_cliSynced' }]);
+        expect(await cli(syncArgs(), stubEnv)).toEqual({
+          code: 0,
+          stdout:
+            `Synced test mode subscriptions of project ${syncedProject} from Stripe: 1 fetched, 0 created, 0 updated, ` +
+            "1 unchanged, 0 not this project's; 0 customer link(s) restored\n",
+          stderr: '',
+        });
+      },
+      TIMEOUT,
+    );
+
+    it(
+      'exits 1 with the API answer for a mode without a key or a key Stripe refuses, never echoing the key',
+      async () => {
+        expect(failure(await cli(syncArgs('live'), stubEnv), 1)).toBe('Project not found or Stripe not configured');
+        stub.failNextForKey(key, { kind: 'authentication' });
+        const refused = await cli(syncArgs(), stubEnv);
+        expect(failure(refused, 1)).toBe(
+          "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration",
+        );
+        expect(refused.stderr).not.toContain(key.slice(-4));
+      },
+      TIMEOUT,
+    );
+
+    it(
+      'refuses a bad command line with exit 2 before anything runs',
+      async () => {
+        expect(failure(await cli(['stripe', 'sync', '--project', syncedProject, '--mode', 'prod']), 2)).toBe(
+          '--mode must be test or live',
+        );
+        expect(failure(await cli(['stripe', 'sync', '--mode', 'test']), 2)).toBe('--project is required');
+        expect(failure(await cli(['stripe', 'sync', '--project', 'nope', '--mode', 'test']), 2)).toBe(
+          '--project must be a UUID',
+        );
+      },
+      TIMEOUT,
+    );
+  });
 });

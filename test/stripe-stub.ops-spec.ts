@@ -654,6 +654,142 @@ describe('the Stripe stub, driven by stripe-node', () => {
     });
   });
 
+  describe('listing subscriptions', () => {
+    /** Subscriptions made outside Checkout, oldest first; `events` are what Stripe would send for each. */
+    const created = (count: number, init: { customer?: string; metadata?: Stripe.Metadata } = {}) =>
+      Array.from({ length: count }, () => {
+        const [event] = stub.createSubscription(KEY, {
+          customer: init.customer ?? 'cus_seeded',
+          price: monthly,
+          metadata: init.metadata,
+        });
+        return (event.data.object as Stripe.Subscription).id;
+      });
+
+    it('creates a subscription outside Checkout: created, its first invoice paid, metadata as given', async () => {
+      const events = stub.createSubscription(KEY, { customer: 'cus_seeded', price: monthly, metadata: { a: 'b' } });
+      expect(events.map((event) => event.type)).toEqual(['customer.subscription.created', 'invoice.paid']);
+      const subscription = events[0].data.object as Stripe.Subscription;
+      expect(await stripe.subscriptions.retrieve(subscription.id)).toMatchObject({
+        status: 'active',
+        customer: 'cus_seeded',
+        metadata: { a: 'b' },
+        items: { data: [{ price: { id: monthly }, quantity: 1 }] },
+      });
+    });
+
+    it('lists newest first in pages of `limit`, has_more until the last, and auto-paginates with starting_after', async () => {
+      const ids = created(5).reverse();
+      const first = await stripe.subscriptions.list({ limit: 2 });
+      expect(json(first)).toMatchObject({ object: 'list', url: '/v1/subscriptions', has_more: true });
+      expect(first.data.map(({ id }) => id)).toEqual(ids.slice(0, 2));
+      const last = await stripe.subscriptions.list({ limit: 2, starting_after: ids[3] });
+      expect({ ids: last.data.map(({ id }) => id), has_more: last.has_more }).toEqual({
+        ids: [ids[4]],
+        has_more: false,
+      });
+
+      stub.reset();
+      const all = await stripe.subscriptions.list({ limit: 2 }).autoPagingToArray({ limit: 100 });
+      expect(all.map(({ id }) => id)).toEqual(ids);
+      expect(stub.requests.map(({ path }) => decodeURIComponent(path))).toEqual([
+        '/v1/subscriptions?limit=2',
+        `/v1/subscriptions?limit=2&starting_after=${ids[1]}`,
+        `/v1/subscriptions?limit=2&starting_after=${ids[3]}`,
+      ]);
+      // Stripe's default page is 10.
+      expect((await stripe.subscriptions.list()).data).toHaveLength(5);
+    });
+
+    it('leaves canceled subscriptions out unless asked: status all, canceled, ended, or one status', async () => {
+      const [canceled, pastDue, active] = created(3);
+      stub.cancelSubscription(KEY, canceled);
+      stub.renewSubscription(KEY, pastDue, { payment: 'fails' });
+      const listed = async (params: Stripe.SubscriptionListParams) =>
+        (await stripe.subscriptions.list(params)).data.map(({ id }) => id);
+      expect(await listed({})).toEqual([active, pastDue]);
+      expect(await listed({ status: 'all' })).toEqual([active, pastDue, canceled]);
+      expect(await listed({ status: 'canceled' })).toEqual([canceled]);
+      expect(await listed({ status: 'ended' })).toEqual([canceled]);
+      expect(await listed({ status: 'past_due' })).toEqual([pastDue]);
+      expect(await listed({ status: 'trialing' })).toEqual([]);
+    });
+
+    it("filters by customer and price, the customer's own being the only ones listed", async () => {
+      const other = await newCustomer();
+      const [mine] = created(1);
+      const [theirs] = created(1, { customer: other.id });
+      const listed = async (params: Stripe.SubscriptionListParams) =>
+        (await stripe.subscriptions.list(params)).data.map(({ id }) => id);
+      expect(await listed({ customer: other.id })).toEqual([theirs]);
+      expect(await listed({ customer: 'cus_seeded', price: monthly })).toEqual([mine]);
+      expect(await listed({ price: oneTime })).toEqual([]);
+    });
+
+    it('expands within the list up to four levels, and refuses a fifth as Stripe does', async () => {
+      created(1);
+      const page = await stripe.subscriptions.list({ expand: ['data.customer', 'data.items.data.price'] });
+      expect(page.data[0].customer).toMatchObject({ object: 'customer', id: 'cus_seeded' });
+      expect(await refusal(stripe.subscriptions.list({ expand: ['data.items.data.price.product'] }))).toEqual({
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'property_expansion_max_depth',
+        param: undefined,
+        message: 'You cannot expand more than 4 levels of a property. Property: data.items.data.price.product',
+      });
+      expect(await refusal(stripe.subscriptions.list({ expand: ['customer'] }))).toMatchObject({
+        status: 400,
+        message: 'This property cannot be expanded (customer).',
+      });
+    });
+
+    it('refuses what Stripe refuses: a bad status or limit, an unknown cursor or customer, unknown parameters', async () => {
+      expect(await refusal(stripe.subscriptions.list({ status: 'gone' }))).toEqual({
+        status: 400,
+        type: 'invalid_request_error',
+        code: undefined,
+        param: 'status',
+        message:
+          'Invalid status: must be one of active, all, canceled, ended, incomplete, incomplete_expired, past_due, paused, trialing, or unpaid',
+      });
+      expect(await refusal(stripe.subscriptions.list({ limit: 0 }))).toMatchObject({
+        status: 400,
+        param: 'limit',
+        message: 'This value must be greater than or equal to 1.',
+      });
+      expect(await refusal(stripe.subscriptions.list({ limit: 101 }))).toMatchObject({
+        status: 400,
+        param: 'limit',
+        message: 'This value must be less than or equal to 100.',
+      });
+      expect(await refusal(stripe.subscriptions.list({ starting_after: 'sub_nope' }))).toEqual({
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'resource_missing',
+        param: 'starting_after',
+        message: "No such subscription: 'sub_nope'",
+      });
+      expect(await refusal(stripe.subscriptions.list({ customer: 'cus_nope' }))).toMatchObject({
+        status: 400,
+        code: 'resource_missing',
+        param: 'customer',
+      });
+      expect(
+        await refusal(stripe.subscriptions.list({ status: 'all', colour: 'red' } as Stripe.SubscriptionListParams)),
+      ).toMatchObject({ status: 400, code: 'parameter_unknown', param: 'colour' });
+    });
+
+    it("retrieves a price's product by id", async () => {
+      const price = await stripe.prices.retrieve(monthly);
+      expect(await stripe.products.retrieve(price.product as string)).toMatchObject({ object: 'product', name: 'Pro' });
+      expect(await refusal(stripe.products.retrieve('prod_nope'))).toMatchObject({
+        status: 404,
+        code: 'resource_missing',
+        message: "No such product: 'prod_nope'",
+      });
+    });
+  });
+
   describe('what every route shares', () => {
     it.each([
       ['customer', () => stripe.customers.retrieve('cus_nope')],

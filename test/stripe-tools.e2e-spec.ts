@@ -655,7 +655,7 @@ describe('Stripe tools for developers (credentials, webhook URLs, customer links
       const limited = answer.response;
       const retryAfter = limited.body.retry_after;
       expect(limited.body).toEqual({
-        detail: `Too many Stripe key checks (credential validations and customer links share one limit); try again in ${retryAfter} seconds`,
+        detail: `Too many Stripe key checks (credential validations, customer links and syncs share one limit); try again in ${retryAfter} seconds`,
         retry_after: retryAfter,
       });
       // The window opened with the first counted request: at most 60 s, at least what is left of them.

@@ -160,6 +160,29 @@ export class StripeStub {
     return lifecycle.completeCheckout(this.accountOf(secretKey), sessionId, options.payment ?? 'succeeds');
   }
 
+  /**
+   * A subscription made outside checkout (the API or the Dashboard) for an existing customer, its first invoice
+   * charged: customer.subscription.created, invoice.paid | invoice.payment_failed.
+   */
+  createSubscription(
+    secretKey: string,
+    init: {
+      customer: string;
+      price: string;
+      quantity?: number;
+      metadata?: Stripe.Metadata;
+      payment?: 'succeeds' | 'fails';
+    },
+  ): StubEvent[] {
+    return lifecycle.createSubscription(this.accountOf(secretKey), {
+      customer: init.customer,
+      price: init.price,
+      quantity: init.quantity ?? 1,
+      metadata: init.metadata ?? {},
+      payment: init.payment ?? 'succeeds',
+    });
+  }
+
   /** The session times out: checkout.session.expired. */
   expireCheckout(secretKey: string, sessionId: string): StubEvent[] {
     return lifecycle.expireCheckout(this.accountOf(secretKey), sessionId);

@@ -13,6 +13,8 @@ Commands:
              [--webhook-secret <whsec_...>] [--portal-configuration <bpc_...>]
              as the API's PUT .../config: at least one option; a value replaces the stored one, "" clears it,
              an option left out keeps it; recorded in the configuration history as an operator change
+  stripe sync --project <uuid> --mode test|live
+             as the API's POST .../sync: re-reads the project's subscriptions from Stripe and records them
   customer link --project <uuid> --user <uuid> --mode test|live --customer <cus_...>
   customer unlink --project <uuid> --user <uuid> --mode test|live
   token mint --user <uuid> [--project <uuid>] [--ttl <seconds, 1..86400, default 1800>]
@@ -35,6 +37,7 @@ export type Command =
   | { name: 'help' }
   | { name: 'project create'; json: boolean; project: NewProject }
   | { name: 'stripe set'; json: boolean; projectId: string; mode: StripeMode; patch: StripeConfigPatch }
+  | { name: 'stripe sync'; json: boolean; projectId: string; mode: StripeMode }
   | { name: 'customer link'; json: boolean; projectId: string; userId: string; mode: StripeMode; customerId: string }
   | { name: 'customer unlink'; json: boolean; projectId: string; userId: string; mode: StripeMode }
   | { name: 'token mint'; json: boolean; mint: MintRequest }
@@ -87,6 +90,15 @@ const COMMANDS: { [name in CommandName]: { options: Options; build(values: Value
       }
       return { name: 'stripe set', json: values.json === true, projectId, mode, patch };
     },
+  },
+  'stripe sync': {
+    options: { project: text, mode: text },
+    build: (values) => ({
+      name: 'stripe sync',
+      json: values.json === true,
+      projectId: uuid(values, 'project'),
+      mode: stripeMode(values),
+    }),
   },
   'customer link': {
     options: { project: text, user: text, mode: text, customer: text },

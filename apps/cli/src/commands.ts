@@ -39,6 +39,28 @@ export async function runCommand(
           `its ${mode} secret key is ${secretKey === null ? 'not set' : secretKey}`,
       };
     }
+    case 'stripe sync': {
+      const { projectId, mode } = command;
+      // The API's own service: the same pages, filter, writes and Stripe failure answers (their detail is printed).
+      const { SubscriptionSyncService } = await import('#libs/stripe-webhooks');
+      const result = await app.get(SubscriptionSyncService).sync(projectId, mode);
+      return {
+        json: {
+          project_id: projectId,
+          mode,
+          fetched: result.fetched,
+          created: result.created,
+          updated: result.updated,
+          unchanged: result.unchanged,
+          ignored: result.ignored,
+          links_restored: result.linksRestored,
+        },
+        text:
+          `Synced ${mode} mode subscriptions of project ${projectId} from Stripe: ${result.fetched} fetched, ` +
+          `${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged, ${result.ignored} ` +
+          `not this project's; ${result.linksRestored} customer link(s) restored`,
+      };
+    }
     case 'customer link': {
       const { projectId, userId, mode, customerId } = command;
       await app.get(StripeCustomersRepository).link(projectId, userId, mode, customerId);

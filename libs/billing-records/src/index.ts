@@ -21,13 +21,14 @@ export {
   SUCCESSFUL_PAYMENT_STATUSES,
   type PaymentStatus,
 } from './statuses.js';
-export { SubscriptionsRepository, type SubscriptionSnapshot } from './subscriptions.repository.js';
+export { SubscriptionsRepository, type SaveOutcome, type SubscriptionSnapshot } from './subscriptions.repository.js';
 export {
   WebhookEventsRepository,
   type EventClaim,
   type EventHeader,
   type EventKey,
   type EventOutcome,
+  type WebhookHealth,
 } from './webhook-events.repository.js';
 export type { Payment, Subscription } from '../../database/src/generated/prisma/client.js';
 export { retryUntil } from './retry-until.js';

@@ -29,6 +29,18 @@ export type EventClaim =
 
 export type EventOutcome = 'processed' | 'ignored';
 
+/** How a project's endpoint for one mode has been receiving events: the last one, and the last 24 hours. */
+export interface WebhookHealth {
+  lastEventAt: Date | null;
+  lastEventType: string | null;
+  /** Events first received in the last 24 hours, and those of them whose processing failed and has not succeeded since. */
+  eventsLast24h: number;
+  failedEventsLast24h: number;
+  /** Deliveries refused for their signature, counted by the hour: the current hour and the 23 before it. */
+  signatureFailuresLast24h: number;
+  lastSignatureFailureAt: Date | null;
+}
+
 // A failed or abandoned (lease run out) event is taken over by the next delivery; a settled one is left alone.
 const CLAIM_SQL = `
   INSERT INTO webhook_events (id, project_id, mode, stripe_event_id, type, event_created_at, api_version, status,
@@ -49,6 +61,40 @@ const SIGNATURE_FAILURE_SQL = `
   VALUES ($1::uuid, $2::"StripeMode", date_trunc('hour', now()), 1, now())
   ON CONFLICT (project_id, mode, hour) DO UPDATE
      SET failures = webhook_signature_failures.failures + 1, last_failure_at = EXCLUDED.last_failure_at`;
+
+// Three index reads, one round trip: each part is bounded by the project and mode, and the counts by the window.
+const HEALTH_SQL = `
+  WITH last_event AS (
+    SELECT type, received_at FROM webhook_events
+     WHERE project_id = $1::uuid AND mode = $2::"StripeMode"
+     ORDER BY received_at DESC LIMIT 1
+  ), recent AS (
+    SELECT count(*)::int AS events, (count(*) FILTER (WHERE status = 'failed'))::int AS failed
+      FROM webhook_events
+     WHERE project_id = $1::uuid AND mode = $2::"StripeMode" AND received_at > now() - interval '24 hours'
+  ), signatures AS (
+    SELECT COALESCE(sum(failures), 0)::int AS failures
+      FROM webhook_signature_failures
+     WHERE project_id = $1::uuid AND mode = $2::"StripeMode" AND hour > now() - interval '24 hours'
+  ), last_signature AS (
+    SELECT last_failure_at FROM webhook_signature_failures
+     WHERE project_id = $1::uuid AND mode = $2::"StripeMode"
+     ORDER BY hour DESC LIMIT 1
+  )
+  SELECT last_event.type AS last_event_type, last_event.received_at AS last_event_at, recent.events, recent.failed,
+         signatures.failures AS signature_failures, last_signature.last_failure_at AS last_signature_failure_at
+    FROM recent CROSS JOIN signatures
+    LEFT JOIN last_event ON true
+    LEFT JOIN last_signature ON true`;
+
+interface HealthRow {
+  last_event_type: string | null;
+  last_event_at: Date | null;
+  events: number;
+  failed: number;
+  signature_failures: number;
+  last_signature_failure_at: Date | null;
+}
 
 /**
  * The webhook event log: every verified event once per (project, mode, event id), with what became of it. Its row is
@@ -89,6 +135,23 @@ export class WebhookEventsRepository {
       where: { projectId: key.projectId, mode: key.mode, stripeEventId: key.eventId, status: 'processing' },
       data: { status: 'failed', leaseUntil: null, lastError: error.slice(0, 500) },
     });
+  }
+
+  /** How the endpoint has been receiving: read in one statement (one round trip). */
+  async health(projectId: string, mode: StripeMode): Promise<WebhookHealth> {
+    const [row] = await this.prisma.queryRows<HealthRow>({
+      name: 'webhook_health',
+      text: HEALTH_SQL,
+      values: [projectId, mode],
+    });
+    return {
+      lastEventAt: row.last_event_at,
+      lastEventType: row.last_event_type,
+      eventsLast24h: row.events,
+      failedEventsLast24h: row.failed,
+      signatureFailuresLast24h: row.signature_failures,
+      lastSignatureFailureAt: row.last_signature_failure_at,
+    };
   }
 
   /** Counts a delivery whose signature did not verify: per (project, mode, hour), with the last one's time. */

@@ -1,8 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ProjectsApiModule } from './projects/projects-api.module.js';
 import { StripeConfigApiModule } from './stripe-config/stripe-config-api.module.js';
+import { StripeSyncApiModule } from './stripe-sync/stripe-sync-api.module.js';
 import { StripeToolsApiModule } from './stripe-tools/stripe-tools-api.module.js';
 
-/** Everything a project's developer calls: projects, Stripe configuration, credential checks, customer links. */
-@Module({ imports: [ProjectsApiModule, StripeConfigApiModule, StripeToolsApiModule] })
+/**
+ * Everything a project's developer calls: projects, Stripe configuration, credential checks, customer links, webhook
+ * status and the subscription sync.
+ */
+@Module({ imports: [ProjectsApiModule, StripeConfigApiModule, StripeToolsApiModule, StripeSyncApiModule] })
 export class DeveloperApiModule {}

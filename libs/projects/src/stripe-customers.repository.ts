@@ -143,6 +143,34 @@ export class StripeCustomersRepository {
     return true;
   }
 
+  /** Which of these customers are linked to a user of the project in the mode. */
+  async linkedCustomers(projectId: string, mode: StripeMode, stripeCustomerIds: string[]): Promise<Set<string>> {
+    const links = await this.prisma.stripeCustomer.findMany({
+      where: { projectId, mode, stripeCustomerId: { in: stripeCustomerIds } },
+      select: { stripeCustomerId: true },
+    });
+    return new Set(links.map((link) => link.stripeCustomerId));
+  }
+
+  /**
+   * Within a transaction: links the customer to the user only when neither is linked yet in the mode (a link that
+   * went missing). An existing link, of the customer or of the user, is never replaced; false then.
+   */
+  async restoreLink(
+    tx: DatabaseTransaction,
+    projectId: string,
+    userId: string,
+    mode: StripeMode,
+    stripeCustomerId: string,
+  ): Promise<boolean> {
+    // ON CONFLICT DO NOTHING on both unique keys: a conflict skips the row instead of aborting the transaction.
+    const { count } = await tx.stripeCustomer.createMany({
+      data: [{ projectId, userId, mode, stripeCustomerId }],
+      skipDuplicates: true,
+    });
+    return count === 1;
+  }
+
   /** Within a webhook's transaction: forgets a customer Stripe deleted; false when no user of the project had it. */
   async unlinkCustomer(
     tx: DatabaseTransaction,

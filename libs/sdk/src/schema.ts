@@ -328,6 +328,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments/stripe/projects/{project_id}/webhook-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Webhook Status
+         * @description Extension: how the project's webhook endpoint for the mode has been receiving Stripe's events, from the event log: the last event, the events and processing failures of the last 24 hours, and the deliveries refused for a bad signature. A wrong or rotated webhook secret shows here first, as signature failures. No Stripe call.
+         */
+        get: operations["getStripeWebhookStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/projects/{project_id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync Subscriptions from Stripe
+         * @description Extension, the recovery when webhooks were missed: reads every subscription of the project's Stripe account in the mode (all statuses, page by page) with the project's stored key, keeps those whose metadata names this project or whose customer is linked to one of its users, and records what Stripe says now, as the webhooks would have; a record read later from Stripe (by a webhook meanwhile) is kept. A customer link that is missing is restored from the subscription's metadata (`user_id`) when neither the customer nor that user is linked in the mode; an existing link is never replaced: a customer linked to another user stays theirs (the subscription is that user's), and a user linked to another customer keeps it (the subscription then has no user). Payments are not repaired: they are recorded from invoice events only. If Stripe fails part-way, what was written stays and a second run finishes. Counts against the same per-developer limit as validate-credentials and customer links (10 per 60 seconds together).
+         */
+        post: operations["syncStripeSubscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1100,6 +1140,84 @@ export interface components {
              * @example cus_QAbCdEfGhIjKlM
              */
             stripe_customer_id: string;
+        };
+        WebhookStatusResponse: {
+            /**
+             * Last Event At
+             * Format: date-time
+             * @description When the last verified event arrived (its first delivery); null if none ever did.
+             * @example 2026-12-02T16:20:00.000Z
+             */
+            last_event_at: string | null;
+            /**
+             * Last Event Type
+             * @description That event's type.
+             * @example invoice.paid
+             */
+            last_event_type: string | null;
+            /**
+             * Events Last 24h
+             * @description Verified events first received in the last 24 hours.
+             * @example 42
+             */
+            events_last_24h: number;
+            /**
+             * Failed Events Last 24h
+             * @description Of those, the ones whose processing failed and has not succeeded since (Stripe delivers them again).
+             * @example 0
+             */
+            failed_events_last_24h: number;
+            /**
+             * Signature Failures Last 24h
+             * @description Deliveries refused because their signature did not verify (a wrong or rotated webhook secret shows here first), counted by the hour: the current hour and the 23 before it.
+             * @example 0
+             */
+            signature_failures_last_24h: number;
+            /**
+             * Last Signature Failure At
+             * Format: date-time
+             * @description When the last delivery with a bad signature arrived; null if none ever did.
+             * @example null
+             */
+            last_signature_failure_at: string | null;
+        };
+        SyncSubscriptionsResponse: {
+            /**
+             * Fetched
+             * @description Subscriptions Stripe listed for the project's key in the mode (every status), whoever's.
+             * @example 12
+             */
+            fetched: number;
+            /**
+             * Created
+             * @description Recorded for the first time.
+             * @example 1
+             */
+            created: number;
+            /**
+             * Updated
+             * @description Recorded before, and changed.
+             * @example 2
+             */
+            updated: number;
+            /**
+             * Unchanged
+             * @description Already up to date, or recorded from a later read of Stripe than this one (kept).
+             * @example 8
+             */
+            unchanged: number;
+            /**
+             * Ignored
+             * @description Not this project's: their metadata names another project, or names none and their customer is linked to no user of this project.
+             * @example 1
+             */
+            ignored: number;
+            /**
+             * Links Restored
+             * @description Customer links written again from a subscription's metadata (user_id), where neither the customer nor the user was linked in the mode.
+             * @example 1
+             */
+            links_restored: number;
         };
     };
     responses: never;
@@ -3465,7 +3583,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description More than 10 credential validations and customer links together by this developer within the current 60-second window; Stripe is not called. */
+            /** @description More than 10 credential validations, customer links and syncs together by this developer within the current 60-second window; Stripe is not called. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3481,7 +3599,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Too many Stripe key checks (credential validations and customer links share one limit); try again in 42 seconds",
+                     *       "detail": "Too many Stripe key checks (credential validations, customer links and syncs share one limit); try again in 42 seconds",
                      *       "retry_after": 42
                      *     }
                      */
@@ -3612,6 +3730,251 @@ export interface operations {
                      *       "detail": "The database is temporarily unavailable; try again shortly"
                      *     }
                      */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    getStripeWebhookStatus: {
+        parameters: {
+            query?: {
+                /** @description Which mode's endpoint (true/false, 1/0, yes/no, on/off, t/f, y/n). */
+                test_mode?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description A project you own. */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookStatusResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project among yours (someone else's project answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Malformed project_id or test_mode. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "test_mode"
+                     *           ],
+                     *           "msg": "Input should be a valid boolean, unable to interpret input",
+                     *           "type": "bool_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    syncStripeSubscriptions: {
+        parameters: {
+            query?: {
+                /** @description Which mode to sync (true/false, 1/0, yes/no, on/off, t/f, y/n). */
+                test_mode?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description A project you own. */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncSubscriptionsResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project among yours, or it has no active Stripe key for the mode. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Malformed project_id or test_mode. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "test_mode"
+                     *           ],
+                     *           "msg": "Input should be a valid boolean, unable to interpret input",
+                     *           "type": "bool_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description More than 10 credential validations, customer links and syncs together by this developer within the current 60-second window; Stripe is not called. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many Stripe key checks (credential validations, customer links and syncs share one limit); try again in 42 seconds",
+                     *       "retry_after": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RateLimitExceeded"];
+                };
+            };
+            /** @description Stripe refused the project's stored key (invalid, revoked, or without read access to Subscriptions and Products), or answered in an unexpected way. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Stripe is unreachable, too slow, rate limiting or failing, the project already has as many Stripe requests in flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT), or the database is unavailable; retry after the Retry-After header. Without Retry-After: the project's stored key cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY, an operator's fix. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };

@@ -101,7 +101,12 @@ export class WebhookEventProcessor {
     const subscription = await this.fetchSubscription(scope, subscriptionId);
     if (belongsToAnotherProject(subscription.metadata, scope.projectId)) return IGNORED;
     const snapshot = subscriptionSnapshot(subscription, new Date());
-    return { outcome: 'processed', write: (tx) => this.subscriptions.save(tx, scope.projectId, scope.mode, snapshot) };
+    return {
+      outcome: 'processed',
+      write: async (tx) => {
+        await this.subscriptions.save(tx, scope.projectId, scope.mode, snapshot);
+      },
+    };
   }
 
   private async planCheckoutPayment(scope: EventScope, event: TrustedEvent): Promise<EventPlan> {

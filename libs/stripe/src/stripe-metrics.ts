@@ -16,6 +16,8 @@ export type StripeOperation =
   | 'customers.retrieve'
   | 'invoices.retrieve'
   | 'payment_intents.retrieve'
+  | 'products.retrieve'
+  | 'subscriptions.list'
   | 'subscriptions.retrieve';
 
 /**

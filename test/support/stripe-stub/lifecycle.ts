@@ -59,35 +59,14 @@ export function completeCheckout(account: StubAccount, sessionId: string, paymen
     typeof session.customer === 'string'
       ? liveCustomer(account, session.customer)
       : account.addCustomer({ email: null, name: null, metadata: {} });
-  const trialEnd = terms.trialPeriodDays ? addInterval(clock.now, 'day', terms.trialPeriodDays) : null;
-  const subscriptionId = stripeId('sub', 24);
-  const item = subscriptionItemObject(clock, {
-    id: stripeId('si'),
-    subscription: subscriptionId,
-    price: copy(price),
-    quantity: terms.quantity,
-    periodStart: clock.now,
-    periodEnd: trialEnd ?? addInterval(clock.now, intervalOf(price)),
-  });
-  const subscription = subscriptionObject(clock, {
-    id: subscriptionId,
-    customer: customer.id,
-    item,
-    status: trialEnd !== null ? 'trialing' : payment === 'succeeds' ? 'active' : 'incomplete',
-    metadata: { ...terms.subscriptionMetadata },
-    trialEnd,
-    defaultPaymentMethod: stripeId('pm', 24),
-  });
-  account.subscriptions.set(subscription.id, subscription);
-  const invoice = issueInvoice(account, clock, {
+  const { subscription, invoice, paid, trialEnd } = startSubscription(account, clock, {
     customer,
-    subscription,
-    billingReason: 'subscription_create',
-    periodStart: clock.now,
-    periodEnd: clock.now,
-    amount: trialEnd !== null ? 0 : (price.unit_amount ?? 0) * terms.quantity,
+    price,
+    quantity: terms.quantity,
+    trialPeriodDays: terms.trialPeriodDays,
+    metadata: terms.subscriptionMetadata,
+    payment,
   });
-  const paid = chargeInvoice(account, clock, invoice, customer, payment === 'succeeds', 'Subscription creation');
   Object.assign(session, completedSession(session, customer), {
     customer: customer.id,
     invoice: invoice.id,
@@ -101,6 +80,79 @@ export function completeCheckout(account: StubAccount, sessionId: string, paymen
       : eventObject(clock, 'invoice.payment_failed', copy(invoice)),
     eventObject(clock, 'checkout.session.completed', copy(session)),
   ];
+}
+
+/**
+ * A subscription made with the API or the Dashboard, outside any checkout: it starts as checkout's would, its first
+ * invoice charged. Events: customer.subscription.created, invoice.paid | invoice.payment_failed.
+ */
+export function createSubscription(
+  account: StubAccount,
+  init: { customer: string; price: string; quantity: number; metadata: Stripe.Metadata; payment: PaymentOutcome },
+): Stripe.Event[] {
+  const price = account.prices.get(init.price);
+  if (!price?.recurring) throw new Error(`no recurring price ${init.price} in this account`);
+  const clock = account.clock();
+  const { subscription, invoice, paid } = startSubscription(account, clock, {
+    customer: liveCustomer(account, init.customer),
+    price,
+    quantity: init.quantity,
+    trialPeriodDays: undefined,
+    metadata: init.metadata,
+    payment: init.payment,
+  });
+  return [
+    eventObject(clock, 'customer.subscription.created', copy(subscription)),
+    paid
+      ? eventObject(clock, 'invoice.paid', copy(invoice))
+      : eventObject(clock, 'invoice.payment_failed', copy(invoice)),
+  ];
+}
+
+/** A new subscription with its item and first invoice, charged (nothing is charged during a trial). */
+function startSubscription(
+  account: StubAccount,
+  clock: StubClock,
+  init: {
+    customer: Stripe.Customer;
+    price: Stripe.Price;
+    quantity: number;
+    trialPeriodDays: number | undefined;
+    metadata: Stripe.Metadata;
+    payment: PaymentOutcome;
+  },
+): { subscription: Stripe.Subscription; invoice: Stripe.Invoice; paid: boolean; trialEnd: number | null } {
+  const { customer, price, quantity, payment } = init;
+  const trialEnd = init.trialPeriodDays ? addInterval(clock.now, 'day', init.trialPeriodDays) : null;
+  const subscriptionId = stripeId('sub', 24);
+  const item = subscriptionItemObject(clock, {
+    id: stripeId('si'),
+    subscription: subscriptionId,
+    price: copy(price),
+    quantity,
+    periodStart: clock.now,
+    periodEnd: trialEnd ?? addInterval(clock.now, intervalOf(price)),
+  });
+  const subscription = subscriptionObject(clock, {
+    id: subscriptionId,
+    customer: customer.id,
+    item,
+    status: trialEnd !== null ? 'trialing' : payment === 'succeeds' ? 'active' : 'incomplete',
+    metadata: { ...init.metadata },
+    trialEnd,
+    defaultPaymentMethod: stripeId('pm', 24),
+  });
+  account.subscriptions.set(subscription.id, subscription);
+  const invoice = issueInvoice(account, clock, {
+    customer,
+    subscription,
+    billingReason: 'subscription_create',
+    periodStart: clock.now,
+    periodEnd: clock.now,
+    amount: trialEnd !== null ? 0 : (price.unit_amount ?? 0) * quantity,
+  });
+  const paid = chargeInvoice(account, clock, invoice, customer, payment === 'succeeds', 'Subscription creation');
+  return { subscription, invoice, paid, trialEnd };
 }
 
 export function expireCheckout(account: StubAccount, sessionId: string): Stripe.Event[] {

@@ -1,3 +1,4 @@
+import type Stripe from 'stripe';
 import { CannotExpand, type StubAccount } from './account.js';
 import { deleteCustomer, expireCheckout } from './lifecycle.js';
 import { checkoutSessionObject, deletedCustomerObject, stripeId } from './objects.js';
@@ -45,6 +46,32 @@ const CHECKOUT_SESSION_CREATE: ObjectSpec = {
   expand: 'expand',
 };
 
+const SUBSCRIPTION_LIST: ObjectSpec = {
+  customer: 'string',
+  price: 'string',
+  status: 'string',
+  limit: 'integer',
+  starting_after: 'string',
+  ending_before: 'string',
+  expand: 'expand',
+};
+
+const SUBSCRIPTION_LIST_STATUSES = [
+  'active',
+  'all',
+  'canceled',
+  'ended',
+  'incomplete',
+  'incomplete_expired',
+  'past_due',
+  'paused',
+  'trialing',
+  'unpaid',
+];
+
+/** Stripe expands at most four levels deep; in a list, `data` is the first. */
+const MAX_EXPAND_DEPTH = 4;
+
 const ID = '([^/?]+)';
 
 /** Every route the stub answers, besides which it says Stripe's "Unrecognized request URL". */
@@ -55,6 +82,11 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: new RegExp(`^/v1/customers/${ID}$`), handle: retrieveCustomer },
   { method: 'DELETE', path: new RegExp(`^/v1/customers/${ID}$`), handle: deleteCustomerRoute },
   { method: 'GET', path: new RegExp(`^/v1/prices/${ID}$`), handle: retrieve('price', (account) => account.prices) },
+  {
+    method: 'GET',
+    path: new RegExp(`^/v1/products/${ID}$`),
+    handle: retrieve('product', (account) => account.products),
+  },
   { method: 'POST', path: /^\/v1\/checkout\/sessions$/, handle: createCheckoutSession },
   {
     method: 'GET',
@@ -62,6 +94,7 @@ export const ROUTES: Route[] = [
     handle: retrieve('checkout.session', (account) => account.sessions),
   },
   { method: 'POST', path: new RegExp(`^/v1/checkout/sessions/${ID}/expire$`), handle: expireCheckoutSession },
+  { method: 'GET', path: /^\/v1\/subscriptions$/, handle: listSubscriptions },
   {
     method: 'GET',
     path: new RegExp(`^/v1/subscriptions/${ID}$`),
@@ -147,6 +180,70 @@ function retrieve(objectName: string, store: (account: StubAccount) => Map<strin
     if (!found) return noSuch(objectName, id, 'id', 404);
     return expandedReply(account, found, expandParam(read.params));
   };
+}
+
+/**
+ * Newest first, as Stripe lists: without `status`, every subscription that is not canceled; `ended` is canceled and
+ * incomplete_expired; `all` is everything. Cursor pagination with `starting_after` (an id Stripe must know).
+ */
+function listSubscriptions(account: StubAccount, request: RouteRequest): Reply {
+  const read = readParams(request.params, SUBSCRIPTION_LIST);
+  if ('error' in read) return read.error;
+  const { params } = read;
+  const status = stringParam(params, 'status');
+  if (status !== undefined && !SUBSCRIPTION_LIST_STATUSES.includes(status)) {
+    const choices = `${SUBSCRIPTION_LIST_STATUSES.slice(0, -1).join(', ')}, or ${SUBSCRIPTION_LIST_STATUSES.at(-1)}`;
+    return { ...invalidRequest(`Invalid status: must be one of ${choices}`, 'status'), unsaved: true };
+  }
+  const limit = integerParam(params, 'limit') ?? 10;
+  if (limit < 1) return belowOne('limit');
+  if (limit > 100)
+    return { ...invalidRequest('This value must be less than or equal to 100.', 'limit'), unsaved: true };
+  if (params.ending_before !== undefined) {
+    return invalidRequest('The Stripe stub does not implement `ending_before`.', 'ending_before');
+  }
+  const tooDeep = expandParam(params).find((path) => path.split('.').length > MAX_EXPAND_DEPTH);
+  if (tooDeep !== undefined) {
+    return {
+      ...invalidRequest(
+        `You cannot expand more than ${MAX_EXPAND_DEPTH} levels of a property. Property: ${tooDeep}`,
+        undefined,
+        'property_expansion_max_depth',
+      ),
+      unsaved: true,
+    };
+  }
+  const customer = stringParam(params, 'customer');
+  if (customer !== undefined && !account.customers.has(customer) && !account.deletedCustomers.has(customer)) {
+    return noSuch('customer', customer, 'customer');
+  }
+  const newestFirst = [...account.subscriptions.values()].reverse();
+  const startingAfter = stringParam(params, 'starting_after');
+  const cursor = startingAfter === undefined ? -1 : newestFirst.findIndex(({ id }) => id === startingAfter);
+  if (startingAfter !== undefined && cursor === -1) return noSuch('subscription', startingAfter, 'starting_after');
+  const price = stringParam(params, 'price');
+  const matching = newestFirst
+    .slice(cursor + 1)
+    .filter(
+      (subscription) =>
+        listedForStatus(subscription.status, status) &&
+        (customer === undefined || subscription.customer === customer) &&
+        (price === undefined || subscription.items.data.some((item) => item.price.id === price)),
+    );
+  const page = {
+    object: 'list',
+    data: matching.slice(0, limit),
+    has_more: matching.length > limit,
+    url: '/v1/subscriptions',
+  };
+  return expandedReply(account, page, expandParam(params));
+}
+
+function listedForStatus(status: Stripe.Subscription.Status, filter: string | undefined): boolean {
+  if (filter === 'all') return true;
+  if (filter === undefined) return status !== 'canceled';
+  if (filter === 'ended') return status === 'canceled' || status === 'incomplete_expired';
+  return status === filter;
 }
 
 function createCheckoutSession(account: StubAccount, request: RouteRequest): Reply {

@@ -2,7 +2,7 @@ import { applyDecorators, Injectable, UseGuards } from '@nestjs/common';
 import { DeveloperAuth, type Principal } from '#libs/auth';
 import { ApiRateLimitExceeded, RateLimitGuard, RateLimitStore } from '#libs/rate-limit';
 
-/** Credential validations and customer links a developer may run per window, together, across all their projects. */
+/** Credential validations, customer links and syncs a developer may run per window, together, across all their projects. */
 export const CREDENTIAL_VALIDATION_LIMIT = 10;
 export const CREDENTIAL_VALIDATION_WINDOW_SECONDS = 60;
 
@@ -16,8 +16,8 @@ const KEY_CHECKS = {
 const tooManyValidations = (retryAfterSeconds: number) =>
   `Too many credential validations; try again in ${retryAfterSeconds} seconds`;
 
-const tooManyLinks = (retryAfterSeconds: number) =>
-  `Too many Stripe key checks (credential validations and customer links share one limit); try again in ${retryAfterSeconds} seconds`;
+const tooManyKeyUses = (retryAfterSeconds: number) =>
+  `Too many Stripe key checks (credential validations, customer links and syncs share one limit); try again in ${retryAfterSeconds} seconds`;
 
 function developerKey({ user: principal }: { user?: Principal }, guard: string): string {
   // Guard order is part of the contract; without a principal this guard was wired before authentication.
@@ -50,13 +50,30 @@ export class CredentialValidationRateLimit extends RateLimitGuard<{ user?: Princ
 @Injectable()
 export class CustomerLinkRateLimit extends RateLimitGuard<{ user?: Principal }> {
   constructor(store: RateLimitStore) {
-    super(store, KEY_CHECKS, tooManyLinks);
+    super(store, KEY_CHECKS, tooManyKeyUses);
   }
 
   protected keyOf(request: { user?: Principal }): string {
     return developerKey(request, 'CustomerLinkRateLimit');
   }
 }
+
+/**
+ * Syncs count against the same budget: each sends the project's stored key to Stripe (a 502 for a key Stripe refuses),
+ * and one sync may make many Stripe calls.
+ */
+@Injectable()
+export class SubscriptionSyncRateLimit extends RateLimitGuard<{ user?: Principal }> {
+  constructor(store: RateLimitStore) {
+    super(store, KEY_CHECKS, tooManyKeyUses);
+  }
+
+  protected keyOf(request: { user?: Principal }): string {
+    return developerKey(request, 'SubscriptionSyncRateLimit');
+  }
+}
+
+const SHARED_LIMIT_EXCEEDED = `More than ${CREDENTIAL_VALIDATION_LIMIT} credential validations, customer links and syncs together by this developer within the current ${CREDENTIAL_VALIDATION_WINDOW_SECONDS}-second window; Stripe is not called.`;
 
 /** Developer authentication (401, 403), then the per-developer limit (429), documented as enforced. */
 export function RateLimitedDeveloperAuth(): MethodDecorator {
@@ -77,8 +94,17 @@ export function RateLimitedCustomerLink(): MethodDecorator {
     DeveloperAuth(),
     UseGuards(CustomerLinkRateLimit),
     ApiRateLimitExceeded({
-      description: `More than ${CREDENTIAL_VALIDATION_LIMIT} credential validations and customer links together by this developer within the current ${CREDENTIAL_VALIDATION_WINDOW_SECONDS}-second window; Stripe is not called.`,
-      detail: tooManyLinks(42),
+      description: SHARED_LIMIT_EXCEEDED,
+      detail: tooManyKeyUses(42),
     }),
+  );
+}
+
+/** Developer authentication, then the same per-developer budget as credential validations and customer links (429). */
+export function RateLimitedSync(): MethodDecorator {
+  return applyDecorators(
+    DeveloperAuth(),
+    UseGuards(SubscriptionSyncRateLimit),
+    ApiRateLimitExceeded({ description: SHARED_LIMIT_EXCEEDED, detail: tooManyKeyUses(42) }),
   );
 }
