@@ -99,9 +99,9 @@ interface ListingRow {
 /**
  * A listing's one statement: the page, its total and (for a developer's filter on one project) whether that project
  * is theirs, in one round trip. Each combination of filters is its own named statement, so every one gets a plan that
- * uses its index instead of one generic plan with `$n IS NULL OR ...` conditions.
+ * uses its index instead of one generic plan with `$n IS NULL OR ...` conditions. Exported for the bench's EXPLAIN.
  */
-function listingStatement(
+export function listingStatement(
   table: 'subscriptions' | 'payments',
   scope: ReportScope,
   page: ReportPageRequest,
@@ -152,8 +152,8 @@ function listingStatement(
 
 // $1 owner. `liveOnly` adds the mode condition; each variant is its own named statement. The counts name the owner's
 // projects in a subquery of their own (not through the CTE), so the planner sees how many there are and counts from
-// the (project, mode, status...) indexes alone.
-function statsStatement(ownerId: string, liveOnly: boolean): SqlStatement {
+// the (project, mode, status...) indexes alone. Exported for the bench's EXPLAIN.
+export function statsStatement(ownerId: string, liveOnly: boolean): SqlStatement {
   const scope = `project_id IN (SELECT id FROM projects WHERE owner_id = $1::uuid)${liveOnly ? ` AND mode = 'live'` : ''}`;
   const successful = `status IN (${sqlList(SUCCESSFUL_PAYMENT_STATUSES)})`;
   const text = `
