@@ -112,14 +112,15 @@ function compareOperation(method: string, path: string, refOp: Operation, ourOp:
       problems.push(`${where}: parameter ${key} missing`);
       continue;
     }
+    // A 3.1 `anyOf [X, {type: null}]` parameter is our 3.0 `nullable: true` X, as for fields.
     const expected = {
       required: refParam.required ?? false,
-      type: refParam.schema?.type,
+      ...withoutRef(shape(reference, refParam.schema ?? {})),
       default: refParam.schema?.default,
     };
     const actual = {
       required: ourParam.required ?? false,
-      type: ourParam.schema?.type,
+      ...withoutRef(shape(ours, ourParam.schema ?? {})),
       default: ourParam.schema?.default,
     };
     if (JSON.stringify(expected) !== JSON.stringify(actual)) {

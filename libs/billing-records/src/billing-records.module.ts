@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BillingReportsRepository } from './billing-reports.repository.js';
 import { CheckoutSessionsRepository } from './checkout-sessions.repository.js';
 import { LeasesRepository } from './leases.repository.js';
 import { PaymentsRepository } from './payments.repository.js';
@@ -6,6 +7,7 @@ import { SubscriptionsRepository } from './subscriptions.repository.js';
 import { WebhookEventsRepository } from './webhook-events.repository.js';
 
 const REPOSITORIES = [
+  BillingReportsRepository,
   CheckoutSessionsRepository,
   LeasesRepository,
   PaymentsRepository,

@@ -1,5 +1,15 @@
 export { BillingRecordsModule } from './billing-records.module.js';
 export {
+  BillingReportsRepository,
+  type BillingStats,
+  type CurrencyRevenue,
+  type PaymentListing,
+  type ReportPage,
+  type ReportPageRequest,
+  type ReportScope,
+  type SubscriptionListing,
+} from './billing-reports.repository.js';
+export {
   CheckoutSessionsRepository,
   type CheckoutMode,
   type CheckoutOutcome,
@@ -18,6 +28,7 @@ export {
   isNotEnded,
   NOT_ENDED_SUBSCRIPTION_STATUSES,
   PAYMENT_STATUSES,
+  SUBSCRIPTION_STATUSES,
   SUCCESSFUL_PAYMENT_STATUSES,
   type PaymentStatus,
 } from './statuses.js';

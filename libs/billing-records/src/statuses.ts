@@ -3,6 +3,18 @@
  * "already subscribed", the end user's subscription and the developer's figures never disagree.
  */
 
+/** Every status Stripe gives a subscription. */
+export const SUBSCRIPTION_STATUSES = [
+  'incomplete',
+  'incomplete_expired',
+  'trialing',
+  'active',
+  'past_due',
+  'canceled',
+  'unpaid',
+  'paused',
+] as const;
+
 /** A subscription in one of these has not ended: it is the user's current subscription, payable or paid. */
 export const NOT_ENDED_SUBSCRIPTION_STATUSES = ['active', 'trialing', 'past_due', 'unpaid', 'paused'] as const;
 

@@ -1,2 +1,7 @@
 export { EndUserBillingModule } from './end-user-billing.module.js';
-export { StripePaymentListResponse, StripePaymentResponse, toPaymentResponse } from './my-payments.dto.js';
+export {
+  StripePaymentListResponse,
+  StripePaymentResponse,
+  toPaymentResponse,
+  type PaymentFields,
+} from './my-payments.dto.js';

@@ -72,7 +72,24 @@ export class StripePaymentListResponse {
   page_size: number;
 }
 
-export function toPaymentResponse(payment: Payment): StripePaymentResponse {
+/** The fields of a payment record its answer shows (the developer listings read the same fields). */
+export type PaymentFields = Pick<
+  Payment,
+  | 'id'
+  | 'projectId'
+  | 'subscriptionId'
+  | 'userId'
+  | 'mode'
+  | 'paymentIntentId'
+  | 'status'
+  | 'amountCents'
+  | 'currency'
+  | 'description'
+  | 'refundedAmountCents'
+  | 'createdAt'
+>;
+
+export function toPaymentResponse(payment: PaymentFields): StripePaymentResponse {
   return {
     id: payment.id,
     project_id: payment.projectId,

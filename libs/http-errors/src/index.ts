@@ -5,8 +5,14 @@ export { ServiceUnavailableRetryException } from './retryable.exception.js';
 export { Issue, RequestValidationException, type IssueKind, type ValidationIssue } from './validation-errors.js';
 export { IsIntegerBetween, IsPresent, IsStorableText, isStorableText } from './validators.js';
 export { registerJsonBodyParser, type RawBodyRoute } from './json-body.parser.js';
-export { BoundedIntQueryPipe, UuidPathPipe } from './param-pipes.js';
-export { ApiTestModeQuery, parseQueryBoolean, StripeModePipe, TestModePipe } from './test-mode.pipe.js';
+export { BoundedIntQueryPipe, OptionalLiteralQueryPipe, OptionalUuidQueryPipe, UuidPathPipe } from './param-pipes.js';
+export {
+  ApiTestModeQuery,
+  OptionalStripeModePipe,
+  parseQueryBoolean,
+  StripeModePipe,
+  TestModePipe,
+} from './test-mode.pipe.js';
 export { DomainErrorFilter } from './domain-error.filter.js';
 export { RateLimitExceeded, RateLimitExceededException } from './rate-limit-exceeded.exception.js';
 export { ApiBodyLimit, ApiDatabaseUnavailable } from './api-common-responses.js';

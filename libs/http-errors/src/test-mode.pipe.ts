@@ -59,3 +59,17 @@ export class StripeModePipe implements PipeTransform<unknown, StripeMode> {
     return this.testMode.transform(raw) ? 'test' : 'live';
   }
 }
+
+/**
+ * `?test_mode=` as a filter: absent (null) shows both modes, true the test mode, false the live mode; a 422 like
+ * TestModePipe for anything else.
+ */
+@Injectable()
+export class OptionalStripeModePipe implements PipeTransform<unknown, StripeMode | null> {
+  private readonly mode = new StripeModePipe();
+
+  transform(raw: unknown): StripeMode | null {
+    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+    return value === undefined ? null : this.mode.transform(value);
+  }
+}

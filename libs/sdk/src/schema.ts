@@ -368,6 +368,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments/stripe/projects/{project_id}/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Project Subscriptions
+         * @description The project's Stripe subscriptions in the mode, newest first (Stripe's creation time; ties keep one order, so pages never overlap), as the webhooks last recorded them. Developer access required.
+         */
+        get: operations["listProjectSubscriptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/projects/{project_id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Project Payments
+         * @description The project's Stripe payments in the mode (one per invoice or one-time payment), newest first (ties keep one order, so pages never overlap), as the webhooks last recorded them. Developer access required.
+         */
+        get: operations["listProjectPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List All Subscriptions
+         * @description List all subscriptions across developer's projects with optional filtering by project, test mode, and status: newest first (ties keep one order, so pages never overlap).
+         */
+        get: operations["listAllSubscriptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List All Transactions
+         * @description List all payment transactions across developer's projects with optional filtering by project, test mode, and status: newest first (ties keep one order, so pages never overlap).
+         */
+        get: operations["listAllTransactions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Payment Statistics
+         * @description Get aggregated payment statistics across all developer's projects including subscription counts, payment counts, and revenue. Revenue is in one currency, the one with the most successful payments; `revenue_by_currency` (an extension) has every currency apart.
+         */
+        get: operations["getPaymentStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1218,6 +1318,340 @@ export interface components {
              * @example 1
              */
             links_restored: number;
+        };
+        StripeSubscriptionResponse: {
+            /**
+             * Id
+             * Format: uuid
+             * @description This service's id of the subscription.
+             */
+            id: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * User Id
+             * Format: uuid
+             * @description The end user whose Stripe customer it is; null while the customer is linked to no user.
+             */
+            user_id?: string | null;
+            /** Is Test Mode */
+            is_test_mode: boolean;
+            /**
+             * Subscription Id
+             * @description Stripe's id of the subscription.
+             * @example sub_1ABC
+             */
+            subscription_id: string;
+            /**
+             * Customer Id
+             * @example cus_1ABC
+             */
+            customer_id?: string | null;
+            /**
+             * Status
+             * @description Stripe's status: `incomplete`, `incomplete_expired`, `trialing`, `active`, `past_due`, `canceled`, `unpaid` or `paused`.
+             * @example active
+             */
+            status: string;
+            /**
+             * Plan Name
+             * @example Pro
+             */
+            plan_name?: string | null;
+            /**
+             * Quantity
+             * @example 1
+             */
+            quantity: number;
+            /**
+             * Current Period Start
+             * Format: date-time
+             */
+            current_period_start?: string | null;
+            /**
+             * Current Period End
+             * Format: date-time
+             */
+            current_period_end?: string | null;
+            /**
+             * Cancel At
+             * Format: date-time
+             * @description When a scheduled cancellation takes effect.
+             */
+            cancel_at?: string | null;
+            /**
+             * Cancelled At
+             * Format: date-time
+             * @description When the subscription was canceled (Stripe's `canceled_at`).
+             */
+            cancelled_at?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             * @description Stripe's creation time of the subscription.
+             */
+            created_at: string;
+        };
+        StripeSubscriptionListResponse: {
+            /** Subscriptions */
+            subscriptions: components["schemas"]["StripeSubscriptionResponse"][];
+            /**
+             * Total
+             * @description Subscriptions in all, across every page.
+             */
+            total: number;
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+        };
+        AggregatedSubscriptionResponse: {
+            /**
+             * Id
+             * Format: uuid
+             * @description This service's id of the subscription.
+             */
+            id: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * User Id
+             * Format: uuid
+             * @description The end user whose Stripe customer it is; null while the customer is linked to no user.
+             */
+            user_id?: string | null;
+            /** Is Test Mode */
+            is_test_mode: boolean;
+            /**
+             * Subscription Id
+             * @description Stripe's id of the subscription.
+             * @example sub_1ABC
+             */
+            subscription_id: string;
+            /**
+             * Customer Id
+             * @example cus_1ABC
+             */
+            customer_id?: string | null;
+            /**
+             * Status
+             * @description Stripe's status: `incomplete`, `incomplete_expired`, `trialing`, `active`, `past_due`, `canceled`, `unpaid` or `paused`.
+             * @example active
+             */
+            status: string;
+            /**
+             * Plan Name
+             * @example Pro
+             */
+            plan_name?: string | null;
+            /**
+             * Quantity
+             * @example 1
+             */
+            quantity: number;
+            /**
+             * Current Period Start
+             * Format: date-time
+             */
+            current_period_start?: string | null;
+            /**
+             * Current Period End
+             * Format: date-time
+             */
+            current_period_end?: string | null;
+            /**
+             * Cancel At
+             * Format: date-time
+             * @description When a scheduled cancellation takes effect.
+             */
+            cancel_at?: string | null;
+            /**
+             * Cancelled At
+             * Format: date-time
+             * @description When the subscription was canceled (Stripe's `canceled_at`).
+             */
+            cancelled_at?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             * @description Stripe's creation time of the subscription.
+             */
+            created_at: string;
+            /** Project Name */
+            project_name: string;
+            /**
+             * Provider
+             * @default stripe
+             */
+            provider: string;
+        };
+        AggregatedSubscriptionListResponse: {
+            /** Subscriptions */
+            subscriptions: components["schemas"]["AggregatedSubscriptionResponse"][];
+            /**
+             * Total
+             * @description Matching subscriptions in all, across every page.
+             */
+            total: number;
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+        };
+        AggregatedPaymentResponse: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * Subscription Id
+             * Format: uuid
+             * @description This service's id of the subscription the payment paid for (null for a one-time payment).
+             */
+            subscription_id?: string | null;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id?: string | null;
+            /** Is Test Mode */
+            is_test_mode: boolean;
+            /**
+             * Payment Intent Id
+             * @example pi_3ABC123
+             */
+            payment_intent_id: string;
+            /**
+             * Status
+             * @description `succeeded`, `pending`, `failed`, or `refunded` once fully refunded.
+             * @example succeeded
+             */
+            status: string;
+            /**
+             * Amount Cents
+             * @example 2000
+             */
+            amount_cents: number;
+            /**
+             * Currency
+             * @example usd
+             */
+            currency: string;
+            /** Description */
+            description?: string | null;
+            /**
+             * Refunded Amount Cents
+             * @description What was refunded of the amount, in all.
+             * @default 0
+             */
+            refunded_amount_cents: number;
+            /**
+             * Created At
+             * Format: date-time
+             * @description Stripe's creation time of the payment.
+             */
+            created_at: string;
+            /** Project Name */
+            project_name: string;
+            /**
+             * Provider
+             * @default stripe
+             */
+            provider: string;
+        };
+        AggregatedPaymentListResponse: {
+            /** Payments */
+            payments: components["schemas"]["AggregatedPaymentResponse"][];
+            /**
+             * Total
+             * @description Matching payments in all, across every page.
+             */
+            total: number;
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+        };
+        CurrencyRevenueResponse: {
+            /**
+             * Currency
+             * @example usd
+             */
+            currency: string;
+            /** Successful Payments */
+            successful_payments: number;
+            /**
+             * Revenue Cents
+             * @description The successful payments' amounts, added.
+             */
+            revenue_cents: number;
+        };
+        PaymentStatsResponse: {
+            /**
+             * Total Projects
+             * @description The developer's projects.
+             */
+            total_projects: number;
+            /**
+             * Projects With Config
+             * @description Projects with a Stripe configuration.
+             */
+            projects_with_config: number;
+            /**
+             * Projects With Test
+             * @description Projects with a test secret key.
+             */
+            projects_with_test: number;
+            /**
+             * Projects With Live
+             * @description Projects with a live secret key.
+             */
+            projects_with_live: number;
+            /** Total Subscriptions */
+            total_subscriptions: number;
+            /**
+             * Active Subscriptions
+             * @description Status `active` or `trialing`.
+             */
+            active_subscriptions: number;
+            /**
+             * Total Payments
+             * @description Payments of every status.
+             */
+            total_payments: number;
+            /**
+             * Successful Payments
+             * @description Status `succeeded`, or `refunded` (a payment that succeeded and was refunded later).
+             */
+            successful_payments: number;
+            /**
+             * Total Revenue Cents
+             * @description The successful payments' amounts in `currency` only (refunds not deducted); other currencies are in `revenue_by_currency`.
+             */
+            total_revenue_cents: number;
+            /**
+             * Currency
+             * @description The currency with the most successful payments (`usd` when there are none).
+             * @default usd
+             */
+            currency: string;
+            /**
+             * Revenue By Currency
+             * @description Extension: every currency with successful payments, most payments first (the first is `currency`), so amounts in different currencies are never added together.
+             */
+            revenue_by_currency?: components["schemas"]["CurrencyRevenueResponse"][];
         };
     };
     responses: never;
@@ -3975,6 +4409,538 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    listProjectSubscriptions: {
+        parameters: {
+            query?: {
+                /** @description Filter by test mode (true/false, 1/0, yes/no, on/off, t/f, y/n). */
+                test_mode?: boolean;
+                page?: number;
+                page_size?: number;
+                /** @description Extension: filter by status, one of `incomplete`, `incomplete_expired`, `trialing`, `active`, `past_due`, `canceled`, `unpaid`, `paused`; absent shows all. */
+                status?: "incomplete" | "incomplete_expired" | "trialing" | "active" | "past_due" | "canceled" | "unpaid" | "paused" | null;
+            };
+            header?: never;
+            path: {
+                /** @description A project you own. */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of subscriptions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StripeSubscriptionListResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project among yours (someone else's project answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Invalid project_id, test_mode, status, page (an integer from 1) or page_size (an integer from 1 to 100). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "status"
+                     *           ],
+                     *           "type": "literal_error",
+                     *           "msg": "Input should be 'incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'canceled', 'unpaid' or 'paused'"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    listProjectPayments: {
+        parameters: {
+            query?: {
+                /** @description Filter by test mode (true/false, 1/0, yes/no, on/off, t/f, y/n). */
+                test_mode?: boolean;
+                page?: number;
+                page_size?: number;
+                /** @description Extension: filter by status, one of `pending`, `succeeded`, `failed`, `refunded`, `canceled`; absent shows all. */
+                status?: "pending" | "succeeded" | "failed" | "refunded" | "canceled" | null;
+            };
+            header?: never;
+            path: {
+                /** @description A project you own. */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of payments. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StripePaymentListResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project among yours (someone else's project answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Invalid project_id, test_mode, status, page (an integer from 1) or page_size (an integer from 1 to 100). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "status"
+                     *           ],
+                     *           "type": "literal_error",
+                     *           "msg": "Input should be 'pending', 'succeeded', 'failed', 'refunded' or 'canceled'"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    listAllSubscriptions: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                /** @description Filter by status, one of `incomplete`, `incomplete_expired`, `trialing`, `active`, `past_due`, `canceled`, `unpaid`, `paused`; absent shows all. */
+                status?: "incomplete" | "incomplete_expired" | "trialing" | "active" | "past_due" | "canceled" | "unpaid" | "paused" | null;
+                /** @description Filter by project: one of yours (anyone else's answers 404, as a missing one does). */
+                project_id?: string | null;
+                /** @description Filter by test mode: true for test records, false for live ones, absent for both (true/false, 1/0, yes/no, on/off, t/f, y/n). */
+                test_mode?: boolean | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of subscriptions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AggregatedSubscriptionListResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project among yours (someone else's project answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Invalid project_id, test_mode, status, page (an integer from 1) or page_size (an integer from 1 to 100). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "status"
+                     *           ],
+                     *           "type": "literal_error",
+                     *           "msg": "Input should be 'incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'canceled', 'unpaid' or 'paused'"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    listAllTransactions: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                /** @description Filter by status, one of `pending`, `succeeded`, `failed`, `refunded`, `canceled`; absent shows all. */
+                status?: "pending" | "succeeded" | "failed" | "refunded" | "canceled" | null;
+                /** @description Filter by project: one of yours (anyone else's answers 404, as a missing one does). */
+                project_id?: string | null;
+                /** @description Filter by test mode: true for test records, false for live ones, absent for both (true/false, 1/0, yes/no, on/off, t/f, y/n). */
+                test_mode?: boolean | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of payments. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AggregatedPaymentListResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description No such project among yours (someone else's project answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Invalid project_id, test_mode, status, page (an integer from 1) or page_size (an integer from 1 to 100). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "status"
+                     *           ],
+                     *           "type": "literal_error",
+                     *           "msg": "Input should be 'pending', 'succeeded', 'failed', 'refunded' or 'canceled'"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    getPaymentStats: {
+        parameters: {
+            query?: {
+                /** @description Include test mode data (true/false, 1/0, yes/no, on/off, t/f, y/n). Set to false for live mode only; true counts test and live records together. */
+                test_mode?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The developer's figures. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentStatsResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for developers (tokens without project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires a developer access token (a token without project_id)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Invalid test_mode. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "test_mode"
+                     *           ],
+                     *           "msg": "Input should be a valid boolean, unable to interpret input",
+                     *           "type": "bool_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };

@@ -1,0 +1,63 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiQuery, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { PAYMENT_STATUSES, SUBSCRIPTION_STATUSES } from '#libs/billing-records';
+import {
+  HTTPValidationError,
+  Issue,
+  OptionalLiteralQueryPipe,
+  OptionalStripeModePipe,
+  OptionalUuidQueryPipe,
+} from '#libs/http-errors';
+
+// The reference's documented payment filters include `canceled`; this service never records it, so it matches nothing.
+export const PAYMENT_STATUS_FILTERS = [...PAYMENT_STATUSES, 'canceled'] as const;
+
+export const subscriptionStatusQuery = new OptionalLiteralQueryPipe('status', SUBSCRIPTION_STATUSES);
+export const paymentStatusQuery = new OptionalLiteralQueryPipe('status', PAYMENT_STATUS_FILTERS);
+export const projectFilterQuery = new OptionalUuidQueryPipe('project_id');
+export const modeFilterQuery = new OptionalStripeModePipe();
+
+const list = (values: readonly string[]) => values.map((value) => `\`${value}\``).join(', ');
+
+/** `status`: one of `values` exactly; absent shows every status. `extension` for the routes whose reference has none. */
+export function ApiStatusQuery(values: readonly string[], extension: boolean): MethodDecorator {
+  // OpenAPI 3.0's form of the reference's `anyOf [string, null]`.
+  return ApiQuery({
+    name: 'status',
+    required: false,
+    schema: { type: 'string', enum: [...values], nullable: true, title: 'Status', description: 'Filter by status' },
+    description: `${extension ? 'Extension: filter' : 'Filter'} by status, one of ${list(values)}; absent shows all.`,
+  });
+}
+
+/**
+ * The cross-project listings' `project_id` and `test_mode` filters, absent meaning no filter; nullable as the
+ * reference's `anyOf [X, null]`.
+ */
+export function ApiDeveloperFilterQueries(): MethodDecorator {
+  return applyDecorators(
+    ApiQuery({
+      name: 'project_id',
+      required: false,
+      schema: { type: 'string', format: 'uuid', nullable: true, title: 'Project Id', description: 'Filter by project' },
+      description: "Filter by project: one of yours (anyone else's answers 404, as a missing one does).",
+    }),
+    ApiQuery({
+      name: 'test_mode',
+      required: false,
+      schema: { type: 'boolean', nullable: true, title: 'Test Mode', description: 'Filter by test mode' },
+      description:
+        'Filter by test mode: true for test records, false for live ones, absent for both (true/false, 1/0, ' +
+        'yes/no, on/off, t/f, y/n).',
+    }),
+  );
+}
+
+/** 422 for any malformed query parameter of a listing; the example is a `status` outside `statuses`. */
+export function ApiListingValidation(parameters: string, statuses: readonly string[]): MethodDecorator {
+  return ApiUnprocessableEntityResponse({
+    type: HTTPValidationError,
+    description: `Invalid ${parameters}, status, page (an integer from 1) or page_size (an integer from 1 to 100).`,
+    example: { detail: [{ loc: ['query', 'status'], ...Issue.literalError(statuses) }] },
+  });
+}
