@@ -15,13 +15,18 @@ export {
 } from './payments.repository.js';
 export {
   ENTITLED_SUBSCRIPTION_STATUSES,
+  isEntitled,
   isNotEnded,
   NOT_ENDED_SUBSCRIPTION_STATUSES,
   PAYMENT_STATUSES,
   SUCCESSFUL_PAYMENT_STATUSES,
   type PaymentStatus,
 } from './statuses.js';
-export { SubscriptionsRepository, type SubscriptionSnapshot } from './subscriptions.repository.js';
+export {
+  SubscriptionsRepository,
+  type CurrentSubscription,
+  type SubscriptionSnapshot,
+} from './subscriptions.repository.js';
 export {
   WebhookEventsRepository,
   type EventClaim,

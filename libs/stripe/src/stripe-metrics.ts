@@ -14,9 +14,13 @@ export type StripeOperation =
   | 'checkout.sessions.retrieve'
   | 'customers.create'
   | 'customers.retrieve'
+  | 'invoices.create_preview'
   | 'invoices.retrieve'
   | 'payment_intents.retrieve'
-  | 'subscriptions.retrieve';
+  | 'prices.retrieve'
+  | 'subscriptions.cancel'
+  | 'subscriptions.retrieve'
+  | 'subscriptions.update';
 
 /**
  * `stripe_requests_total` and `stripe_request_duration_seconds` by operation and outcome (one call: the SDK's retries
