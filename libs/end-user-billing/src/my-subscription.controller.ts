@@ -40,7 +40,7 @@ export class MySubscriptionController {
   })
   @ApiOkResponse({
     description: 'The subscription, or null when the user has none that has not ended (not cacheable).',
-    schema: { nullable: true, allOf: [{ $ref: getSchemaPath(StripeSubscriptionResponse) }] },
+    schema: { type: 'object', nullable: true, allOf: [{ $ref: getSchemaPath(StripeSubscriptionResponse) }] },
     headers: RATE_LIMIT_HEADERS,
   })
   @ApiUnprocessableEntityResponse({
