@@ -1303,11 +1303,10 @@ export interface components {
              */
             trial_period_days?: number | null;
             /**
-             * @description Extension: days a past_due subscription (a renewal payment failed, Stripe still retrying) keeps its user's access, counted from when it became past_due: what `is_entitled` of GET .../my-subscription says. 0 (the default) means none.
-             * @default 0
+             * @description Extension: days a past_due subscription (a renewal payment failed, Stripe still retrying) keeps its user's access, counted from when it became past_due: what `is_entitled` of GET .../my-subscription says. 0 (what a new configuration has) means none; absent or null keeps the value.
              * @example 3
              */
-            past_due_grace_days: number | null;
+            past_due_grace_days?: number | null;
         };
         StripeConfigChangeResponse: {
             /**

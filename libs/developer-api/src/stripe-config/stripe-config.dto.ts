@@ -200,11 +200,10 @@ export class StripeConfigRequest {
     nullable: true,
     minimum: 0,
     maximum: PAST_DUE_GRACE_DAYS_MAX,
-    default: 0,
     description:
       "Extension: days a past_due subscription (a renewal payment failed, Stripe still retrying) keeps its user's " +
-      'access, counted from when it became past_due: what `is_entitled` of GET .../my-subscription says. 0 (the ' +
-      'default) means none.',
+      'access, counted from when it became past_due: what `is_entitled` of GET .../my-subscription says. 0 (what a ' +
+      'new configuration has) means none; absent or null keeps the value.',
     example: 3,
   })
   @IsIntegerBetween(0, PAST_DUE_GRACE_DAYS_MAX)
