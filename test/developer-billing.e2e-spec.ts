@@ -233,6 +233,9 @@ describe('developer billing listings and figures', () => {
             cancel_at: null,
             cancelled_at: null,
             created_at: subscription.createdAt.toISOString(),
+            price_id: subscription.priceId,
+            cancel_at_period_end: false,
+            is_entitled: true,
           },
         ],
         total: 1,
@@ -356,7 +359,14 @@ describe('developer billing listings and figures', () => {
         cancel_at: null,
         cancelled_at: null,
         created_at: '2026-11-21T00:00:00.000Z',
+        price_id: 'price_seeded',
+        cancel_at_period_end: false,
+        is_entitled: true,
       });
+      // The entitlement rule of my-subscription: past_due without grace days (the default) grants no access.
+      expect(
+        body.subscriptions.find((row: { subscription_id: string }) => row.subscription_id === 'sub_l_past_due'),
+      ).toMatchObject({ status: 'past_due', is_entitled: false });
 
       const payments = (await asA(`${API}/transactions`).expect(200)).body;
       expect(payments).toMatchObject({ total: 13, page: 1, page_size: 50 });

@@ -96,6 +96,7 @@ describe('TypeScript SDK (libs/sdk) against the running service', () => {
       allowed_return_url_origins: [],
       allowed_price_ids: [],
       trial_period_days: null,
+      past_due_grace_days: 0,
       test_configured_at: expect.any(String),
       live_configured_at: null,
       created_at: expect.any(String),

@@ -629,6 +629,186 @@ describe('the Stripe stub, driven by stripe-node', () => {
     });
   });
 
+  describe('a subscription changed through the API', () => {
+    const premium = () =>
+      stub.addPrice(KEY, { unitAmount: 5000, recurring: { interval: 'month' }, productName: 'Max' });
+
+    it('replaces the item named by id, resetting its quantity to 1 unless sent, and sends one updated event', async () => {
+      const customer = await newCustomer();
+      const session = await subscriptionSession(customer.id, { line_items: [{ price: monthly, quantity: 3 }] });
+      stub.completeCheckout(KEY, session.id);
+      const id = stub.checkoutSession(KEY, session.id)!.subscription as string;
+      const itemId = stub.subscription(KEY, id)!.items.data[0].id;
+      const max = premium();
+
+      const kept = await stripe.subscriptions.update(id, {
+        items: [{ id: itemId, price: max, quantity: 3 }],
+        proration_behavior: 'none',
+        expand: ['items.data.price.product'],
+      });
+      expect(kept.items.data.map((item) => [item.id, item.price.id, item.quantity])).toEqual([[itemId, max, 3]]);
+      expect(kept.items.data[0].price.product).toMatchObject({ object: 'product', name: 'Max' });
+      const [updated, ...more] = stub.takeApiEvents(KEY);
+      expect(more).toEqual([]);
+      expect(updated.data).toMatchObject({
+        object: { id, items: { data: [{ price: { id: max }, quantity: 3 }] } },
+        previous_attributes: { items: { data: [{ price: { id: monthly }, quantity: 3 }] } },
+      });
+
+      const reset = await stripe.subscriptions.update(id, { items: [{ id: itemId, price: monthly }] });
+      expect(reset.items.data.map((item) => [item.price.id, item.quantity])).toEqual([[monthly, 1]]);
+
+      // Without the item's id, Stripe adds a second item.
+      const added = await stripe.subscriptions.update(id, { items: [{ price: max }] });
+      expect(added.items.data.map((item) => [item.price.id, item.quantity])).toEqual([
+        [monthly, 1],
+        [max, 1],
+      ]);
+      expect(stub.takeApiEvents(KEY).map((event) => event.type)).toEqual([
+        'customer.subscription.updated',
+        'customer.subscription.updated',
+      ]);
+    });
+
+    it('schedules and undoes a cancellation at period end; the same request again changes nothing', async () => {
+      const { subscriptionId } = await subscribed();
+      const periodEnd = stub.subscription(KEY, subscriptionId)!.items.data[0].current_period_end;
+
+      const scheduled = await stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: true });
+      expect(scheduled).toMatchObject({
+        status: 'active',
+        cancel_at_period_end: true,
+        cancel_at: periodEnd,
+        cancellation_details: { reason: 'cancellation_requested' },
+      });
+      expect(scheduled.canceled_at).toEqual(expect.any(Number));
+      expect(await stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: true })).toEqual(scheduled);
+      expect(stub.takeApiEvents(KEY).map((event) => event.type)).toEqual(['customer.subscription.updated']);
+
+      const undone = await stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: false });
+      expect(undone).toMatchObject({ cancel_at_period_end: false, cancel_at: null, canceled_at: null });
+      expect(stub.takeApiEvents(KEY)[0].data.previous_attributes).toMatchObject({ cancel_at_period_end: true });
+    });
+
+    it('cancels now with customer.subscription.deleted; an ended subscription refuses any change', async () => {
+      const { subscriptionId } = await subscribed();
+
+      const canceled = await stripe.subscriptions.cancel(subscriptionId);
+      expect(canceled).toMatchObject({ status: 'canceled', ended_at: expect.any(Number) });
+      expect(stub.takeApiEvents(KEY).map((event) => event.type)).toEqual(['customer.subscription.deleted']);
+
+      const ended = {
+        status: 400,
+        type: 'invalid_request_error',
+        code: undefined,
+        param: undefined,
+        message: 'A canceled subscription can only update its cancellation_details and metadata.',
+      };
+      expect(await refusal(stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: true }))).toEqual(ended);
+      expect(await refusal(stripe.subscriptions.cancel(subscriptionId))).toEqual(ended);
+      expect(await refusal(stripe.subscriptions.cancel('sub_nope'))).toMatchObject({
+        status: 404,
+        code: 'resource_missing',
+        param: 'id',
+      });
+    });
+
+    it("refuses what Stripe refuses of an item's price and of the parameters", async () => {
+      const { subscriptionId } = await subscribed();
+      const itemId = stub.subscription(KEY, subscriptionId)!.items.data[0].id;
+      const inactive = stub.addPrice(KEY, { unitAmount: 100, recurring: { interval: 'month' }, active: false });
+      const euro = stub.addPrice(KEY, { unitAmount: 100, currency: 'eur', recurring: { interval: 'month' } });
+      const update = (params: Stripe.SubscriptionUpdateParams) =>
+        refusal(stripe.subscriptions.update(subscriptionId, params));
+      const param = 'items[0][price]';
+
+      expect(await update({ items: [{ id: itemId, price: 'price_nope' }] })).toMatchObject({
+        code: 'resource_missing',
+        param,
+        message: "No such price: 'price_nope'",
+      });
+      expect(await update({ items: [{ id: itemId, price: inactive }] })).toMatchObject({ param, message: /inactive/ });
+      expect(await update({ items: [{ id: itemId, price: oneTime }] })).toMatchObject({
+        param,
+        message: /type=recurring/,
+      });
+      expect(await update({ items: [{ id: itemId, price: euro }] })).toMatchObject({ param, message: /currency/ });
+      expect(await update({ items: [{ id: 'si_nope', price: monthly }] })).toMatchObject({
+        code: 'resource_missing',
+        param: 'items[0][id]',
+      });
+      expect(await update({ items: [{ price: monthly }] })).toMatchObject({
+        param,
+        message: `Cannot add multiple subscription items with the same price: ${monthly}.`,
+      });
+      expect(await update({ proration_behavior: 'sometimes' as 'none' })).toMatchObject({
+        param: 'proration_behavior',
+      });
+      expect(await update({ cancel_at_period_end: 'yes' as unknown as boolean })).toMatchObject({
+        message: 'Invalid boolean: yes',
+      });
+      expect(stub.takeApiEvents(KEY)).toEqual([]);
+    });
+
+    it('previews the invoice a price change brings, by proration behavior, changing nothing', async () => {
+      const { customer, subscriptionId } = await subscribed();
+      const subscription = stub.subscription(KEY, subscriptionId)!;
+      const item = subscription.items.data[0];
+      const max = premium();
+      // Half of the period is left.
+      const prorationDate = Math.round((item.current_period_start + item.current_period_end) / 2);
+      const preview = (behavior: 'create_prorations' | 'none' | 'always_invoice') =>
+        stripe.invoices.createPreview({
+          customer: customer.id,
+          subscription: subscriptionId,
+          subscription_details: {
+            items: [{ id: item.id, price: max, quantity: 1 }],
+            proration_behavior: behavior,
+            ...(behavior !== 'none' && { proration_date: prorationDate }),
+          },
+        });
+      const lines = (invoice: Stripe.Invoice) =>
+        invoice.lines.data.map((line) => [line.amount, line.parent?.subscription_item_details?.proration]);
+
+      const next = await preview('create_prorations');
+      expect(next).toMatchObject({ object: 'invoice', status: 'draft', customer: customer.id, currency: 'usd' });
+      expect(next.id).toMatch(/^upcoming_in_/);
+      expect(next.parent?.subscription_details).toMatchObject({
+        subscription: subscriptionId,
+        subscription_proration_date: prorationDate,
+      });
+      const half = (amount: number) =>
+        Math.round(
+          (amount * (item.current_period_end - prorationDate)) / (item.current_period_end - item.current_period_start),
+        );
+      expect(lines(next)).toEqual([
+        [-half(2000), true],
+        [half(5000), true],
+        [5000, false],
+      ]);
+      expect(next.amount_due).toBe(half(5000) - half(2000) + 5000);
+
+      const now = await preview('always_invoice');
+      expect(lines(now)).toEqual([
+        [-half(2000), true],
+        [half(5000), true],
+      ]);
+      expect(now.amount_due).toBe(half(5000) - half(2000));
+      expect(lines(await preview('none'))).toEqual([[5000, false]]);
+
+      expect(stub.subscription(KEY, subscriptionId)).toEqual(subscription);
+      expect(stub.takeApiEvents(KEY)).toEqual([]);
+      expect(await refusal(stripe.invoices.createPreview({ subscription: 'sub_nope' }))).toMatchObject({
+        code: 'resource_missing',
+        param: 'subscription',
+      });
+      await stripe.subscriptions.cancel(subscriptionId);
+      expect(await refusal(stripe.invoices.createPreview({ subscription: subscriptionId }))).toMatchObject({
+        code: 'invoice_upcoming_none',
+      });
+    });
+  });
+
   describe('a one-time payment through Checkout', () => {
     it('completes with a succeeded payment intent carrying payment_intent_data metadata', async () => {
       const session = await stripe.checkout.sessions.create({

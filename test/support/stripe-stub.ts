@@ -183,6 +183,14 @@ export class StripeStub {
     });
   }
 
+  /**
+   * The events Stripe sent since the last call because of API requests (subscriptions updated or canceled through
+   * the API), oldest first; taking them empties the list.
+   */
+  takeApiEvents(secretKey: string): StubEvent[] {
+    return this.accountOf(secretKey).apiEvents.splice(0);
+  }
+
   /** The session times out: checkout.session.expired. */
   expireCheckout(secretKey: string, sessionId: string): StubEvent[] {
     return lifecycle.expireCheckout(this.accountOf(secretKey), sessionId);

@@ -35,6 +35,11 @@ export interface SubscriptionListing {
   cancelAt: Date | null;
   canceledAt: Date | null;
   createdAt: Date;
+  priceId: string | null;
+  cancelAtPeriodEnd: boolean;
+  pastDueSince: Date | null;
+  /** The project's grace for a past_due subscription, for isEntitled (0 without a configuration). */
+  pastDueGraceDays: number;
 }
 
 /** A payment as the developer listings show it. */
@@ -82,7 +87,9 @@ export interface BillingStats {
 
 const SUBSCRIPTION_COLUMNS = `r.id, r.project_id, r.mode, r.user_id, r.stripe_subscription_id, r.stripe_customer_id,
        r.status, r.plan_name, r.quantity, r.current_period_start, r.current_period_end, r.cancel_at, r.canceled_at,
-       r.created_at`;
+       r.created_at, r.price_id, r.cancel_at_period_end, r.past_due_since,
+       COALESCE((SELECT c.past_due_grace_days FROM stripe_configs c WHERE c.project_id = r.project_id), 0)
+         AS past_due_grace_days`;
 const PAYMENT_COLUMNS = `r.id, r.project_id, r.mode, r.user_id, r.subscription_id, r.payment_intent_id, r.status,
        r.amount_cents, r.currency, r.description, r.refunded_amount_cents, r.created_at`;
 
@@ -212,6 +219,10 @@ export class BillingReportsRepository {
       cancelAt: row.cancel_at as Date | null,
       canceledAt: row.canceled_at as Date | null,
       createdAt: row.created_at as Date,
+      priceId: row.price_id as string | null,
+      cancelAtPeriodEnd: row.cancel_at_period_end as boolean,
+      pastDueSince: row.past_due_since as Date | null,
+      pastDueGraceDays: row.past_due_grace_days as number,
     }));
   }
 

@@ -25,6 +25,7 @@ export {
 } from './payments.repository.js';
 export {
   ENTITLED_SUBSCRIPTION_STATUSES,
+  isEntitled,
   isNotEnded,
   NOT_ENDED_SUBSCRIPTION_STATUSES,
   PAYMENT_STATUSES,
@@ -32,7 +33,12 @@ export {
   SUCCESSFUL_PAYMENT_STATUSES,
   type PaymentStatus,
 } from './statuses.js';
-export { SubscriptionsRepository, type SaveOutcome, type SubscriptionSnapshot } from './subscriptions.repository.js';
+export {
+  SubscriptionsRepository,
+  type CurrentSubscription,
+  type SaveOutcome,
+  type SubscriptionSnapshot,
+} from './subscriptions.repository.js';
 export {
   WebhookEventsRepository,
   type EventClaim,

@@ -31,3 +31,19 @@ export const SUCCESSFUL_PAYMENT_STATUSES = ['succeeded', 'refunded'] as const sa
 export function isNotEnded(status: string): boolean {
   return (NOT_ENDED_SUBSCRIPTION_STATUSES as readonly string[]).includes(status);
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Whether a subscription grants its user access now: `active` and `trialing` do; `past_due` does for the project's
+ * grace days counted from when it became past_due; nothing else does. The one rule every app relies on.
+ */
+export function isEntitled(
+  subscription: { status: string; pastDueSince: Date | null },
+  pastDueGraceDays: number,
+  now: Date,
+): boolean {
+  if ((ENTITLED_SUBSCRIPTION_STATUSES as readonly string[]).includes(subscription.status)) return true;
+  if (subscription.status !== 'past_due' || subscription.pastDueSince === null || pastDueGraceDays <= 0) return false;
+  return now.getTime() < subscription.pastDueSince.getTime() + pastDueGraceDays * DAY_MS;
+}

@@ -42,6 +42,7 @@ export {
   type StripeConfigField,
   type StripeConfigHistoryPage,
   type StripeConfigPatch,
+  type SubscriptionChangeContext,
   type WebhookContext,
 } from './stripe-config.repository.js';
 export { StripeConfigService } from './stripe-config.service.js';

@@ -29,6 +29,7 @@ export interface StripeConfigPatch {
   allowed_return_url_origins?: string[] | null;
   allowed_price_ids?: string[] | null;
   trial_period_days?: number | null;
+  past_due_grace_days?: number | null;
 }
 
 export type StripeConfigField = keyof StripeConfigPatch;
@@ -52,6 +53,7 @@ export interface MaskedStripeConfig {
   allowedReturnUrlOrigins: string[];
   allowedPriceIds: string[];
   trialPeriodDays: number | null;
+  pastDueGraceDays: number;
   testConfiguredAt: Date | null;
   liveConfiguredAt: Date | null;
   createdAt: Date;
@@ -107,6 +109,7 @@ const FIELDS: Record<StripeConfigField, FieldSpec> = {
   allowed_return_url_origins: { column: 'allowedReturnUrlOrigins', secret: false, credential: false },
   allowed_price_ids: { column: 'allowedPriceIds', secret: false, credential: false },
   trial_period_days: { column: 'trialPeriodDays', secret: false, credential: false, nullClears: true },
+  past_due_grace_days: { column: 'pastDueGraceDays', secret: false, credential: false },
 };
 
 /** A project's decrypted secret key for one mode, and the version the Stripe client cache is keyed by. */
@@ -126,6 +129,17 @@ export type PortalContext =
       stripeCustomerId: string | null;
       /** `decryptSecretKey` decrypts on call: the Stripe client cache usually makes that unnecessary. */
       credentials: { decryptSecretKey: () => string; version: number; portalConfigurationId: string | null };
+    };
+
+/** What changing an end user's subscription needs for one (project, mode): the mode's key and the allowed prices. */
+export type SubscriptionChangeContext =
+  | { status: 'not-configured' }
+  | {
+      status: 'configured';
+      /** Prices end users may move to; empty means any. */
+      allowedPriceIds: string[];
+      /** `decryptSecretKey` decrypts on call: the Stripe client cache usually makes that unnecessary. */
+      credentials: { decryptSecretKey: () => string; version: number };
     };
 
 /** The lease that serialises one user's checkouts: a `leases` row (see LeasesRepository), taken by its holder. */
@@ -477,6 +491,30 @@ export class StripeConfigRepository {
     };
   }
 
+  /** An active configuration's mode key and allowed prices, for changes to an end user's subscription. */
+  async findSubscriptionChangeContext(projectId: string, mode: StripeMode): Promise<SubscriptionChangeContext> {
+    const config = await this.prisma.stripeConfig.findUnique({
+      where: { projectId },
+      select: {
+        isActive: true,
+        testSecretKey: true,
+        liveSecretKey: true,
+        credentialsVersion: true,
+        allowedPriceIds: true,
+      },
+    });
+    const ciphertext = mode === 'test' ? config?.testSecretKey : config?.liveSecretKey;
+    if (!config?.isActive || !ciphertext) return { status: 'not-configured' };
+    return {
+      status: 'configured',
+      allowedPriceIds: config.allowedPriceIds ?? [],
+      credentials: {
+        decryptSecretKey: () => this.readSecret(projectId, `${mode}SecretKey`, ciphertext),
+        version: config.credentialsVersion,
+      },
+    };
+  }
+
   /**
    * The mode's webhook signing secret and secret key, active or not (a deactivated configuration still receives its
    * events); undefined when the project has no signing secret for the mode.
@@ -683,6 +721,7 @@ export class StripeConfigRepository {
       allowedReturnUrlOrigins: config.allowedReturnUrlOrigins,
       allowedPriceIds: config.allowedPriceIds ?? [],
       trialPeriodDays: config.trialPeriodDays,
+      pastDueGraceDays: config.pastDueGraceDays,
       testConfiguredAt: config.testConfiguredAt,
       liveConfiguredAt: config.liveConfiguredAt,
       createdAt: config.createdAt,

@@ -104,6 +104,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments/stripe/my-subscription": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get My Subscription
+         * @description The calling end user's current subscription in the project for the mode: their newest one that has not ended (active, trialing, past_due, unpaid or paused), or null. From the records the Stripe webhooks and this service's own changes keep: one database round trip, no Stripe call. Cancel, update and reactivate act on this same subscription. Extension fields: price_id, cancel_at_period_end and is_entitled (whether to grant access now, so apps need not each re-implement the rule).
+         */
+        get: operations["getMySubscription"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments/stripe/my-payments": {
         parameters: {
             query?: never;
@@ -118,6 +138,86 @@ export interface paths {
         get: operations["getMyPayments"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/cancel-subscription": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Subscription
+         * @description Cancel the user's current subscription (the one GET .../my-subscription shows) through Stripe: at the end of the current period (the default; access until then, and asking again answers the same) or at once. The local record is written from Stripe's answer before this answers. Rate limited like the customer portal.
+         */
+        post: operations["cancelSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/update-subscription": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Update Subscription Plan
+         * @description Move the user's current subscription to another price (upgrade or downgrade) through Stripe, keeping its quantity; prorated by default. The price must be an active recurring price of the account in the subscription's currency, other than the current one, and among the project's allowed_price_ids when it lists any. The local record is written from Stripe's answer before this answers.
+         */
+        post: operations["updateSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/update-subscription/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Subscription Plan Change
+         * @description Extension (not in the reference API): what POST .../update-subscription with the same body would cost, from Stripe's invoice preview, with the same checks and answers; nothing is changed.
+         */
+        post: operations["previewSubscriptionUpdate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/reactivate-subscription": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reactivate Subscription
+         * @description Extension (not in the reference API): undo a cancellation scheduled at period end, so the current subscription renews again. 404 when none is scheduled. The local record is written from Stripe's answer.
+         */
+        post: operations["reactivateSubscription"];
         delete?: never;
         options?: never;
         head?: never;
@@ -712,6 +812,102 @@ export interface components {
              */
             checkout_url: string;
         };
+        StripeSubscriptionResponse: {
+            /**
+             * Id
+             * Format: uuid
+             * @description This service's id of the subscription.
+             */
+            id: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id?: string | null;
+            /** Is Test Mode */
+            is_test_mode: boolean;
+            /**
+             * Subscription Id
+             * @description Stripe's subscription id.
+             * @example sub_1ABC123def456
+             */
+            subscription_id: string;
+            /**
+             * Customer Id
+             * @example cus_XYZ789
+             */
+            customer_id?: string | null;
+            /**
+             * Status
+             * @description Stripe's status: `incomplete`, `incomplete_expired`, `trialing`, `active`, `past_due`, `canceled`, `unpaid` or `paused`. my-subscription answers only a subscription that has not ended: `active`, `trialing`, `past_due`, `unpaid` or `paused`.
+             * @example active
+             */
+            status: string;
+            /**
+             * Plan Name
+             * @description The price's nickname, else its product's name.
+             * @example Pro Plan
+             */
+            plan_name?: string | null;
+            /**
+             * Quantity
+             * @example 1
+             */
+            quantity: number;
+            /**
+             * Current Period Start
+             * Format: date-time
+             * @description Start of the current billing period.
+             */
+            current_period_start?: string | null;
+            /**
+             * Current Period End
+             * Format: date-time
+             * @description End of the current billing period (the renewal date).
+             */
+            current_period_end?: string | null;
+            /**
+             * Cancel At
+             * Format: date-time
+             * @description When the subscription is scheduled to end, if it is.
+             */
+            cancel_at?: string | null;
+            /**
+             * Cancelled At
+             * Format: date-time
+             * @description When its cancellation was requested.
+             */
+            cancelled_at?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             * @description Stripe's creation time of the subscription.
+             */
+            created_at: string;
+            /**
+             * Price Id
+             * @description Extension: the Stripe price the subscription bills.
+             * @example price_1ABC123def456
+             */
+            price_id?: string | null;
+            /**
+             * Cancel At Period End
+             * @description Extension: true while the subscription is set to end at the end of the current period.
+             * @example false
+             */
+            cancel_at_period_end?: boolean;
+            /**
+             * Is Entitled
+             * @description Extension: whether the user should have access now, the one rule for every app: `active` and `trialing` grant it; `past_due` does for the project's `past_due_grace_days` counted from when it became past_due (0 by default); nothing else does.
+             * @example true
+             */
+            is_entitled?: boolean;
+        };
         StripePaymentResponse: {
             /**
              * Id
@@ -784,6 +980,139 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
+        };
+        CancelSubscriptionRequest: {
+            /**
+             * Cancel Immediately
+             * @description If true, cancels immediately (access ends now). Otherwise cancels at period end (access until then).
+             * @default false
+             * @example false
+             */
+            cancel_immediately: boolean;
+        };
+        CancelSubscriptionResponse: {
+            /**
+             * Subscription Id
+             * @description Stripe's subscription id.
+             * @example sub_1ABC123def456
+             */
+            subscription_id: string;
+            /**
+             * Status
+             * @description `canceled` when canceled now; its current status (e.g. `active`) when it ends at period end.
+             * @example active
+             */
+            status: string;
+            /**
+             * Cancel At
+             * Format: date-time
+             * @description When the subscription ends, when scheduled.
+             * @example 2026-02-01T00:00:00.000Z
+             */
+            cancel_at?: string | null;
+            /**
+             * Cancelled At
+             * Format: date-time
+             * @description When the cancellation was requested.
+             * @example 2026-01-24T15:30:00.000Z
+             */
+            cancelled_at?: string | null;
+            /**
+             * Message
+             * @example Subscription will be canceled at the end of the current billing period.
+             */
+            message: string;
+        };
+        UpdateSubscriptionRequest: {
+            /**
+             * New Price Id
+             * @description An active recurring price of the project's Stripe account (the mode's), in the subscription's currency, other than its current one; one of the project's allowed_price_ids when it lists any.
+             * @example price_1XYZ789abc123
+             */
+            new_price_id: string;
+            /**
+             * Proration Behavior
+             * @description `create_prorations`: credit and charge for the rest of the period on the next invoice; `none`: the new price from the next period, no proration; `always_invoice`: invoice the proration now.
+             * @default create_prorations
+             * @example create_prorations
+             */
+            proration_behavior: string;
+        };
+        UpdateSubscriptionResponse: {
+            /**
+             * Subscription Id
+             * @description Stripe's subscription id.
+             * @example sub_1ABC123def456
+             */
+            subscription_id: string;
+            /**
+             * Status
+             * @description Stripe's status after the change.
+             * @example active
+             */
+            status: string;
+            /**
+             * Price Id
+             * @description The price the subscription now bills.
+             * @example price_1XYZ789abc123
+             */
+            price_id: string;
+            /**
+             * Message
+             * @example Subscription updated to new plan successfully.
+             */
+            message: string;
+        };
+        SubscriptionChangePreviewResponse: {
+            /**
+             * Amount Due Now
+             * @description Invoiced and charged at once by the change: non-zero only with `always_invoice`.
+             * @example 0
+             */
+            amount_due_now: number;
+            /**
+             * Next Invoice Amount
+             * @description What the next regular invoice comes to after the change (with `create_prorations`, the prorations included); 0 when credits cover it.
+             * @example 2500
+             */
+            next_invoice_amount: number;
+            /**
+             * Proration Total
+             * @description The prorations for the rest of the current period: charge for the new price less credit for the old one (negative for a downgrade); 0 with `none`.
+             * @example 500
+             */
+            proration_total: number;
+            /**
+             * Currency
+             * @description The currency of every amount (in its smallest unit).
+             * @example usd
+             */
+            currency: string;
+        };
+        ReactivateSubscriptionResponse: {
+            /**
+             * Subscription Id
+             * @description Stripe's subscription id.
+             * @example sub_1ABC123def456
+             */
+            subscription_id: string;
+            /**
+             * Status
+             * @example active
+             */
+            status: string;
+            /**
+             * Current Period End
+             * Format: date-time
+             * @description When the subscription renews, as it now will.
+             * @example 2026-02-01T00:00:00.000Z
+             */
+            current_period_end: string | null;
+            /**
+             * Message
+             * @example Subscription reactivated; it will renew at the end of the current billing period.
+             */
+            message: string;
         };
         WebhookReceivedResponse: {
             /**
@@ -1024,6 +1353,11 @@ export interface components {
              */
             trial_period_days?: number | null;
             /**
+             * @description Extension: days a past_due subscription still entitles its user; 0: none.
+             * @example 0
+             */
+            past_due_grace_days?: number;
+            /**
              * Format: date-time
              * @description When the test credentials last changed.
              * @example 2026-11-25T10:00:00.000Z
@@ -1108,6 +1442,11 @@ export interface components {
              * @example 14
              */
             trial_period_days?: number | null;
+            /**
+             * @description Extension: days a past_due subscription (a renewal payment failed, Stripe still retrying) keeps its user's access, counted from when it became past_due: what `is_entitled` of GET .../my-subscription says. 0 (what a new configuration has) means none; absent or null keeps the value.
+             * @example 3
+             */
+            past_due_grace_days?: number | null;
         };
         StripeConfigChangeResponse: {
             /**
@@ -1319,82 +1658,6 @@ export interface components {
              */
             links_restored: number;
         };
-        StripeSubscriptionResponse: {
-            /**
-             * Id
-             * Format: uuid
-             * @description This service's id of the subscription.
-             */
-            id: string;
-            /**
-             * Project Id
-             * Format: uuid
-             */
-            project_id: string;
-            /**
-             * User Id
-             * Format: uuid
-             * @description The end user whose Stripe customer it is; null while the customer is linked to no user.
-             */
-            user_id?: string | null;
-            /** Is Test Mode */
-            is_test_mode: boolean;
-            /**
-             * Subscription Id
-             * @description Stripe's id of the subscription.
-             * @example sub_1ABC
-             */
-            subscription_id: string;
-            /**
-             * Customer Id
-             * @example cus_1ABC
-             */
-            customer_id?: string | null;
-            /**
-             * Status
-             * @description Stripe's status: `incomplete`, `incomplete_expired`, `trialing`, `active`, `past_due`, `canceled`, `unpaid` or `paused`.
-             * @example active
-             */
-            status: string;
-            /**
-             * Plan Name
-             * @example Pro
-             */
-            plan_name?: string | null;
-            /**
-             * Quantity
-             * @example 1
-             */
-            quantity: number;
-            /**
-             * Current Period Start
-             * Format: date-time
-             */
-            current_period_start?: string | null;
-            /**
-             * Current Period End
-             * Format: date-time
-             */
-            current_period_end?: string | null;
-            /**
-             * Cancel At
-             * Format: date-time
-             * @description When a scheduled cancellation takes effect.
-             */
-            cancel_at?: string | null;
-            /**
-             * Cancelled At
-             * Format: date-time
-             * @description When the subscription was canceled (Stripe's `canceled_at`).
-             */
-            cancelled_at?: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             * @description Stripe's creation time of the subscription.
-             */
-            created_at: string;
-        };
         StripeSubscriptionListResponse: {
             /** Subscriptions */
             subscriptions: components["schemas"]["StripeSubscriptionResponse"][];
@@ -1423,31 +1686,31 @@ export interface components {
             /**
              * User Id
              * Format: uuid
-             * @description The end user whose Stripe customer it is; null while the customer is linked to no user.
              */
             user_id?: string | null;
             /** Is Test Mode */
             is_test_mode: boolean;
             /**
              * Subscription Id
-             * @description Stripe's id of the subscription.
-             * @example sub_1ABC
+             * @description Stripe's subscription id.
+             * @example sub_1ABC123def456
              */
             subscription_id: string;
             /**
              * Customer Id
-             * @example cus_1ABC
+             * @example cus_XYZ789
              */
             customer_id?: string | null;
             /**
              * Status
-             * @description Stripe's status: `incomplete`, `incomplete_expired`, `trialing`, `active`, `past_due`, `canceled`, `unpaid` or `paused`.
+             * @description Stripe's status: `incomplete`, `incomplete_expired`, `trialing`, `active`, `past_due`, `canceled`, `unpaid` or `paused`. my-subscription answers only a subscription that has not ended: `active`, `trialing`, `past_due`, `unpaid` or `paused`.
              * @example active
              */
             status: string;
             /**
              * Plan Name
-             * @example Pro
+             * @description The price's nickname, else its product's name.
+             * @example Pro Plan
              */
             plan_name?: string | null;
             /**
@@ -1458,23 +1721,25 @@ export interface components {
             /**
              * Current Period Start
              * Format: date-time
+             * @description Start of the current billing period.
              */
             current_period_start?: string | null;
             /**
              * Current Period End
              * Format: date-time
+             * @description End of the current billing period (the renewal date).
              */
             current_period_end?: string | null;
             /**
              * Cancel At
              * Format: date-time
-             * @description When a scheduled cancellation takes effect.
+             * @description When the subscription is scheduled to end, if it is.
              */
             cancel_at?: string | null;
             /**
              * Cancelled At
              * Format: date-time
-             * @description When the subscription was canceled (Stripe's `canceled_at`).
+             * @description When its cancellation was requested.
              */
             cancelled_at?: string | null;
             /**
@@ -1483,6 +1748,24 @@ export interface components {
              * @description Stripe's creation time of the subscription.
              */
             created_at: string;
+            /**
+             * Price Id
+             * @description Extension: the Stripe price the subscription bills.
+             * @example price_1ABC123def456
+             */
+            price_id?: string | null;
+            /**
+             * Cancel At Period End
+             * @description Extension: true while the subscription is set to end at the end of the current period.
+             * @example false
+             */
+            cancel_at_period_end?: boolean;
+            /**
+             * Is Entitled
+             * @description Extension: whether the user should have access now, the one rule for every app: `active` and `trialing` grant it; `past_due` does for the project's `past_due_grace_days` counted from when it became past_due (0 by default); nothing else does.
+             * @example true
+             */
+            is_entitled?: boolean;
             /** Project Name */
             project_name: string;
             /**
@@ -2230,6 +2513,125 @@ export interface operations {
             };
         };
     };
+    getMySubscription: {
+        parameters: {
+            query?: {
+                /** @description Use test mode data (true/false, 1/0, yes/no, on/off, t/f, y/n). Set to false for production subscriptions. */
+                test_mode?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription, or null when the user has none that has not ended (not cacheable). */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StripeSubscriptionResponse"] | null;
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for end users (tokens with project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires an end-user access token with project scope (project_id claim)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Invalid test_mode. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "test_mode"
+                     *           ],
+                     *           "msg": "Input should be a valid boolean, unable to interpret input",
+                     *           "type": "bool_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests by this end user of this project (RATE_LIMIT_USER_PER_MINUTE, 60 by default) or from this client address (RATE_LIMIT_IP_PER_MINUTE, 300 by default) within the current minute. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded. Try again in 42 seconds.",
+                     *       "retry_after": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RateLimitExceeded"];
+                };
+            };
+            /** @description The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database is temporarily unavailable; try again shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
     getMyPayments: {
         parameters: {
             query?: {
@@ -2346,6 +2748,747 @@ export interface operations {
                      *       "detail": "The database is temporarily unavailable; try again shortly"
                      *     }
                      */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    cancelSubscription: {
+        parameters: {
+            query?: {
+                /** @description Use test mode credentials (true/false, 1/0, yes/no, on/off, t/f, y/n). Set to false for production. */
+                test_mode?: boolean;
+            };
+            header?: {
+                /** @description Sent to Stripe (scoped to the operation, project, user and mode) as the change's idempotency key: a retry after a failure or a timeout is applied at most once. Reusing a key with other parameters is a 409. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelSubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description Canceled, or scheduled to cancel at period end. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancelSubscriptionResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for end users (tokens with project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires an end-user access token with project scope (project_id claim)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The project does not exist or has no active Stripe keys for the mode, or the user has no subscription that has not ended (also when Stripe says it has just ended). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with different parameters. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Idempotency-Key was already used with different request parameters; use a new key for a new request"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The JSON body is larger than 100 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is larger than the limit of 102400 bytes"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The body declares a charset other than UTF-8, or a Content-Encoding the service cannot decode. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported request body encoding or charset; send UTF-8 JSON"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Invalid test_mode, Idempotency-Key or body (cancel_immediately not a boolean). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "test_mode"
+                     *           ],
+                     *           "msg": "Input should be a valid boolean, unable to interpret input",
+                     *           "type": "bool_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests by this end user of this project (RATE_LIMIT_USER_PER_MINUTE, 60 by default) or from this client address (RATE_LIMIT_IP_PER_MINUTE, 300 by default) within the current minute. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded. Try again in 42 seconds.",
+                     *       "retry_after": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RateLimitExceeded"];
+                };
+            };
+            /** @description Stripe refused the project's configuration (bad or revoked key, missing permission). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Stripe or the database is briefly unavailable (Stripe slower than the time budget, rate limiting, failing or unreachable, or still running a request with the same idempotency key), or the project already has as many Stripe requests in flight as it may; retry after the Retry-After header. Without Retry-After: the project's stored key cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY, an operator's fix. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    updateSubscription: {
+        parameters: {
+            query?: {
+                /** @description Use test mode credentials (true/false, 1/0, yes/no, on/off, t/f, y/n). Set to false for production. */
+                test_mode?: boolean;
+            };
+            header?: {
+                /** @description Sent to Stripe (scoped to the operation, project, user and mode) as the change's idempotency key: a retry after a failure or a timeout is applied at most once. Reusing a key with other parameters is a 409. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description The plan changed. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdateSubscriptionResponse"];
+                };
+            };
+            /** @description new_price_id cannot replace the subscription's price: outside the project's allowed_price_ids, already the subscription's price, unknown in the mode's Stripe account, inactive, one-time, or in another currency. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for end users (tokens with project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires an end-user access token with project scope (project_id claim)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The project does not exist or has no active Stripe keys for the mode, or the user has no subscription that has not ended (also when Stripe says it has just ended). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with different parameters. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Idempotency-Key was already used with different request parameters; use a new key for a new request"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The JSON body is larger than 100 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is larger than the limit of 102400 bytes"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The body declares a charset other than UTF-8, or a Content-Encoding the service cannot decode. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported request body encoding or charset; send UTF-8 JSON"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Invalid test_mode, Idempotency-Key or body (new_price_id missing, empty or not text; proration_behavior not create_prorations, none or always_invoice). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "test_mode"
+                     *           ],
+                     *           "msg": "Input should be a valid boolean, unable to interpret input",
+                     *           "type": "bool_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests by this end user of this project (RATE_LIMIT_USER_PER_MINUTE, 60 by default) or from this client address (RATE_LIMIT_IP_PER_MINUTE, 300 by default) within the current minute. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded. Try again in 42 seconds.",
+                     *       "retry_after": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RateLimitExceeded"];
+                };
+            };
+            /** @description Stripe refused the project's configuration (bad or revoked key, missing permission). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Stripe or the database is briefly unavailable (Stripe slower than the time budget, rate limiting, failing or unreachable, or still running a request with the same idempotency key), or the project already has as many Stripe requests in flight as it may; retry after the Retry-After header. Without Retry-After: the project's stored key cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY, an operator's fix. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    previewSubscriptionUpdate: {
+        parameters: {
+            query?: {
+                /** @description Use test mode credentials (true/false, 1/0, yes/no, on/off, t/f, y/n). Set to false for production. */
+                test_mode?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description What the change would cost. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionChangePreviewResponse"];
+                };
+            };
+            /** @description new_price_id cannot replace the subscription's price: outside the project's allowed_price_ids, already the subscription's price, unknown in the mode's Stripe account, inactive, one-time, or in another currency. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for end users (tokens with project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires an end-user access token with project scope (project_id claim)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The project does not exist or has no active Stripe keys for the mode, or the user has no subscription that has not ended (also when Stripe says it has just ended). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The JSON body is larger than 100 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is larger than the limit of 102400 bytes"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The body declares a charset other than UTF-8, or a Content-Encoding the service cannot decode. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported request body encoding or charset; send UTF-8 JSON"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Invalid test_mode or body (as POST .../update-subscription). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "test_mode"
+                     *           ],
+                     *           "msg": "Input should be a valid boolean, unable to interpret input",
+                     *           "type": "bool_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests by this end user of this project (RATE_LIMIT_USER_PER_MINUTE, 60 by default) or from this client address (RATE_LIMIT_IP_PER_MINUTE, 300 by default) within the current minute. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded. Try again in 42 seconds.",
+                     *       "retry_after": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RateLimitExceeded"];
+                };
+            };
+            /** @description Stripe refused the project's configuration (bad or revoked key, missing permission). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Stripe or the database is briefly unavailable (Stripe slower than the time budget, rate limiting, failing or unreachable, or still running a request with the same idempotency key), or the project already has as many Stripe requests in flight as it may; retry after the Retry-After header. Without Retry-After: the project's stored key cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY, an operator's fix. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    reactivateSubscription: {
+        parameters: {
+            query?: {
+                /** @description Use test mode credentials (true/false, 1/0, yes/no, on/off, t/f, y/n). Set to false for production. */
+                test_mode?: boolean;
+            };
+            header?: {
+                /** @description Sent to Stripe (scoped to the operation, project, user and mode) as the change's idempotency key: a retry after a failure or a timeout is applied at most once. Reusing a key with other parameters is a 409. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cancellation is undone. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReactivateSubscriptionResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not validate credentials"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description A valid token of the wrong kind: this endpoint is for end users (tokens with project_id). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This endpoint requires an end-user access token with project scope (project_id claim)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The project does not exist or has no active Stripe keys for the mode, or the user has no subscription that has not ended (also when Stripe says it has just ended). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The Idempotency-Key was used before with different parameters. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Idempotency-Key was already used with different request parameters; use a new key for a new request"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The JSON body is larger than 100 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is larger than the limit of 102400 bytes"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The body declares a charset other than UTF-8, or a Content-Encoding the service cannot decode. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported request body encoding or charset; send UTF-8 JSON"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Invalid test_mode or Idempotency-Key. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "test_mode"
+                     *           ],
+                     *           "msg": "Input should be a valid boolean, unable to interpret input",
+                     *           "type": "bool_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests by this end user of this project (RATE_LIMIT_USER_PER_MINUTE, 60 by default) or from this client address (RATE_LIMIT_IP_PER_MINUTE, 300 by default) within the current minute. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Unix time (seconds) when the current window ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded. Try again in 42 seconds.",
+                     *       "retry_after": 42
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RateLimitExceeded"];
+                };
+            };
+            /** @description Stripe refused the project's configuration (bad or revoked key, missing permission). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Stripe or the database is briefly unavailable (Stripe slower than the time budget, rate limiting, failing or unreachable, or still running a request with the same idempotency key), or the project already has as many Stripe requests in flight as it may; retry after the Retry-After header. Without Retry-After: the project's stored key cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY, an operator's fix. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
@@ -3308,7 +4451,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
-            /** @description A key of the wrong kind or mode (the value is never echoed), a malformed origin or price id, or trial_period_days not a whole number from 0 to 730. */
+            /** @description A key of the wrong kind or mode (the value is never echoed), a malformed origin or price id, trial_period_days not a whole number from 0 to 730, or past_due_grace_days not one from 0 to 365. */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -4,3 +4,4 @@ export { HANDLED_EVENT_TYPES } from './webhook-event.processor.js';
 export { INVALID_SIGNATURE, SIGNATURE_TOLERANCE_SECONDS, WEBHOOK_NOT_CONFIGURED } from './stripe-webhook.service.js';
 export { SubscriptionSyncModule } from './subscription-sync.module.js';
 export { SubscriptionSyncService, type SyncResult } from './subscription-sync.service.js';
+export { SUBSCRIPTION_EXPAND, subscriptionSnapshot } from './stripe-snapshots.js';

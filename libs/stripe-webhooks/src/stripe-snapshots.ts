@@ -20,8 +20,11 @@ export function belongsToAnotherProject(metadata: Stripe.Metadata | null | undef
   return owner !== undefined && owner !== projectId;
 }
 
+/** What a subscription is fetched with for subscriptionSnapshot: its plan's name is its price's or product's. */
+export const SUBSCRIPTION_EXPAND = ['items.data.price.product'];
+
 /**
- * A subscription fetched with `expand: ['items.data.price.product']`. The service makes single-item subscriptions:
+ * A subscription fetched with `expand: SUBSCRIPTION_EXPAND`. The service makes single-item subscriptions:
  * price, quantity and period come from the first item; the plan is the price's nickname, else its product's name.
  */
 export function subscriptionSnapshot(subscription: Stripe.Subscription, fetchedAt: Date): SubscriptionSnapshot {

@@ -18,6 +18,7 @@ import {
   invoicePaymentSnapshot,
   invoiceSubscriptionId,
   paymentIntentSnapshot,
+  SUBSCRIPTION_EXPAND,
   subscriptionSnapshot,
 } from './stripe-snapshots.js';
 
@@ -45,7 +46,6 @@ export interface EventPlan {
 }
 
 const IGNORED: EventPlan = { outcome: 'ignored' };
-const SUBSCRIPTION_EXPAND = ['items.data.price.product'];
 
 const SUBSCRIPTION_EVENTS = new Set([
   'customer.subscription.created',

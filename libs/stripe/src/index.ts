@@ -9,4 +9,5 @@ export {
   type StripeFailure,
   type StripeFailureOutcome,
 } from './stripe-errors.js';
+export type { StripeOperation } from './stripe-metrics.js';
 export { StripeModule } from './stripe.module.js';

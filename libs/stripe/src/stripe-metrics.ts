@@ -14,11 +14,15 @@ export type StripeOperation =
   | 'checkout.sessions.retrieve'
   | 'customers.create'
   | 'customers.retrieve'
+  | 'invoices.create_preview'
   | 'invoices.retrieve'
   | 'payment_intents.retrieve'
+  | 'prices.retrieve'
   | 'products.retrieve'
+  | 'subscriptions.cancel'
   | 'subscriptions.list'
-  | 'subscriptions.retrieve';
+  | 'subscriptions.retrieve'
+  | 'subscriptions.update';
 
 /**
  * `stripe_requests_total` and `stripe_request_duration_seconds` by operation and outcome (one call: the SDK's retries

@@ -47,6 +47,8 @@ export class StubAccount {
   readonly invoicePayments = new Map<string, Stripe.InvoicePayment[]>();
   readonly paymentIntents = new Map<string, Stripe.PaymentIntent>();
   readonly charges = new Map<string, Stripe.Charge>();
+  /** Events Stripe sends because of API requests (a subscription updated or canceled), until taken. */
+  readonly apiEvents: Stripe.Event[] = [];
 
   constructor(
     readonly mode: 'test' | 'live',
@@ -85,6 +87,7 @@ export class StubAccount {
       store.clear();
     }
     this.deletedCustomers.clear();
+    this.apiEvents.length = 0;
     for (const id of this.seed.customers) this.addCustomer({ id, email: null, name: null, metadata: {} });
     for (const id of this.seed.deletedCustomers) this.deletedCustomers.add(id);
   }

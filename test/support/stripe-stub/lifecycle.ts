@@ -7,12 +7,15 @@ import {
   customerDetailsOf,
   eventObject,
   invoicePaymentObject,
+  lineDescription,
   paymentIntentObject,
   planOf,
+  previewInvoiceObject,
   stripeId,
   subscriptionInvoiceObject,
   subscriptionItemObject,
   subscriptionObject,
+  type PreviewLine,
   type RecurringInterval,
   type StubClock,
 } from './objects.js';
@@ -176,43 +179,160 @@ export function updateSubscription(account: StubAccount, id: string, changes: Su
     previous.status = subscription.status;
     subscription.status = changes.status;
   }
-  if (
-    changes.cancel_at_period_end !== undefined &&
-    changes.cancel_at_period_end !== subscription.cancel_at_period_end
-  ) {
-    Object.assign(previous, {
-      cancel_at: subscription.cancel_at,
-      cancel_at_period_end: subscription.cancel_at_period_end,
-      canceled_at: subscription.canceled_at,
-      cancellation_details: copy(subscription.cancellation_details),
-    });
-    const cancelling = changes.cancel_at_period_end;
-    Object.assign(subscription, {
-      cancel_at: cancelling ? subscription.items.data[0].current_period_end : null,
-      cancel_at_period_end: cancelling,
-      canceled_at: cancelling ? clock.now : null,
-      cancellation_details: {
-        comment: null,
-        feedback: null,
-        feedback_option: null,
-        reason: cancelling ? 'cancellation_requested' : null,
-      },
-    } satisfies Partial<Stripe.Subscription>);
+  if (changes.cancel_at_period_end !== undefined) {
+    scheduleCancellation(subscription, changes.cancel_at_period_end, clock, previous);
   }
   if (changes.priceId !== undefined || changes.quantity !== undefined) {
     const item = subscription.items.data[0];
     const price = changes.priceId === undefined ? item.price : account.prices.get(changes.priceId);
     if (!price?.recurring) throw new Error(`no recurring price ${changes.priceId} in this account`);
-    previous.items = copy(subscription.items);
-    // The item keeps its id; its price (and the legacy plan) and quantity change in place.
-    Object.assign(item, {
-      price: copy(price),
-      plan: planOf(price),
-      quantity: changes.quantity ?? item.quantity,
-    } satisfies Partial<Stripe.SubscriptionItem>);
+    changeItem(subscription, item, price, changes.quantity ?? item.quantity ?? 1, previous);
   }
   if (Object.keys(previous).length === 0) throw new Error(`nothing changes on subscription ${id}`);
   return [eventObject(clock, 'customer.subscription.updated', copy(subscription), previous)];
+}
+
+/** What POST /v1/subscriptions/{id} changes, its parameters already checked as Stripe checks them. */
+export interface SubscriptionUpdate {
+  cancelAtPeriodEnd?: boolean;
+  /** With `id`: that item's new price and quantity. Without: a new item (Stripe adds one). */
+  item?: { id?: string; price: Stripe.Price; quantity: number };
+}
+
+/** An update through the API: customer.subscription.updated when anything changed, else nothing. */
+export function applySubscriptionUpdate(account: StubAccount, id: string, update: SubscriptionUpdate): Stripe.Event[] {
+  const subscription = activeSubscription(account, id);
+  const clock = account.clock();
+  const previous: Partial<Stripe.Subscription> = {};
+  if (update.cancelAtPeriodEnd !== undefined) {
+    scheduleCancellation(subscription, update.cancelAtPeriodEnd, clock, previous);
+  }
+  const change = update.item;
+  const item = change?.id === undefined ? undefined : subscription.items.data.find((each) => each.id === change.id);
+  if (change && item) changeItem(subscription, item, change.price, change.quantity, previous);
+  if (change && !item) {
+    previous.items = copy(subscription.items);
+    const first = subscription.items.data[0];
+    subscription.items.data.push(
+      subscriptionItemObject(clock, {
+        id: stripeId('si'),
+        subscription: id,
+        price: copy(change.price),
+        quantity: change.quantity,
+        periodStart: first.current_period_start,
+        periodEnd: first.current_period_end,
+      }),
+    );
+  }
+  if (Object.keys(previous).length === 0) return [];
+  return [eventObject(clock, 'customer.subscription.updated', copy(subscription), previous)];
+}
+
+/** cancel_at_period_end on or off, as Stripe sets cancel_at, canceled_at and the reason with it. */
+function scheduleCancellation(
+  subscription: Stripe.Subscription,
+  cancelling: boolean,
+  clock: StubClock,
+  previous: Partial<Stripe.Subscription>,
+): void {
+  if (cancelling === subscription.cancel_at_period_end) return;
+  Object.assign(previous, {
+    cancel_at: subscription.cancel_at,
+    cancel_at_period_end: subscription.cancel_at_period_end,
+    canceled_at: subscription.canceled_at,
+    cancellation_details: copy(subscription.cancellation_details),
+  });
+  Object.assign(subscription, {
+    cancel_at: cancelling ? subscription.items.data[0].current_period_end : null,
+    cancel_at_period_end: cancelling,
+    canceled_at: cancelling ? clock.now : null,
+    cancellation_details: {
+      comment: null,
+      feedback: null,
+      feedback_option: null,
+      reason: cancelling ? 'cancellation_requested' : null,
+    },
+  } satisfies Partial<Stripe.Subscription>);
+}
+
+/** The item keeps its id; its price (and the legacy plan) and quantity change in place. */
+function changeItem(
+  subscription: Stripe.Subscription,
+  item: Stripe.SubscriptionItem,
+  price: Stripe.Price,
+  quantity: number,
+  previous: Partial<Stripe.Subscription>,
+): void {
+  if (item.price.id === price.id && item.quantity === quantity) return;
+  previous.items ??= copy(subscription.items);
+  Object.assign(item, { price: copy(price), plan: planOf(price), quantity } satisfies Partial<Stripe.SubscriptionItem>);
+}
+
+export type ProrationBehavior = 'create_prorations' | 'none' | 'always_invoice';
+
+/**
+ * The invoice an item's change of price or quantity brings, as invoices.createPreview shows it: with `always_invoice`
+ * the invoice made at once (the prorations alone); otherwise the next one (the prorations, unless `none`, then the
+ * next period at the new price). Prorations go by the second, from `prorationDate` to the period's end.
+ */
+export function previewItemChange(
+  account: StubAccount,
+  subscriptionId: string,
+  change: { item: Stripe.SubscriptionItem; price: Stripe.Price; quantity: number },
+  behavior: ProrationBehavior,
+  prorationDate: number,
+): Stripe.Invoice {
+  const subscription = activeSubscription(account, subscriptionId);
+  const { item, price, quantity } = change;
+  const start = item.current_period_start;
+  const end = item.current_period_end;
+  const fraction = Math.min(Math.max((end - prorationDate) / (end - start), 0), 1);
+  const after = new Date(prorationDate * 1000).toUTCString().slice(5, 16);
+  const oldQuantity = item.quantity ?? 1;
+  const lines: PreviewLine[] = [];
+  if (behavior !== 'none' && (item.price.id !== price.id || oldQuantity !== quantity)) {
+    const period = { start: prorationDate, end };
+    lines.push(
+      {
+        item,
+        price: item.price,
+        quantity: oldQuantity,
+        amount: -Math.round((item.price.unit_amount ?? 0) * oldQuantity * fraction),
+        description: `Unused time on ${oldQuantity} × ${account.productNameOf(item.price)} after ${after}`,
+        proration: true,
+        period,
+      },
+      {
+        item,
+        price,
+        quantity,
+        amount: Math.round((price.unit_amount ?? 0) * quantity * fraction),
+        description: `Remaining time on ${quantity} × ${account.productNameOf(price)} after ${after}`,
+        proration: true,
+        period,
+      },
+    );
+  }
+  if (behavior !== 'always_invoice') {
+    lines.push({
+      item,
+      price,
+      quantity,
+      amount: (price.unit_amount ?? 0) * quantity,
+      description: lineDescription(price, quantity, account.productNameOf(price)),
+      proration: false,
+      period: { start: end, end: addInterval(end, intervalOf(price)) },
+    });
+  }
+  return previewInvoiceObject(account.clock(), {
+    customer: liveCustomer(account, subscription.customer as string),
+    subscription,
+    productName: (each) => account.productNameOf(each),
+    lines,
+    prorationDate,
+    periodStart: start,
+    periodEnd: end,
+  });
 }
 
 export function cancelSubscription(account: StubAccount, id: string): Stripe.Event[] {
@@ -366,6 +486,11 @@ function liveCustomer(account: StubAccount, customerId: string): Stripe.Customer
   const customer = account.customers.get(customerId);
   if (!customer) throw new Error(`no live customer ${customerId} in this account`);
   return customer;
+}
+
+/** Whether Stripe still changes the subscription: not `canceled` or `incomplete_expired`. */
+export function hasEnded(subscription: Stripe.Subscription): boolean {
+  return ENDED.includes(subscription.status);
 }
 
 function activeSubscription(account: StubAccount, id: string): Stripe.Subscription {

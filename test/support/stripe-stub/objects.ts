@@ -530,8 +530,121 @@ export function subscriptionInvoiceObject(clock: StubClock, init: SubscriptionIn
   };
 }
 
+/** One line of a preview: a period of an item at a price, or a proration of it (`proration`, negative for a credit). */
+export interface PreviewLine {
+  item: Stripe.SubscriptionItem;
+  price: Stripe.Price;
+  quantity: number;
+  amount: number;
+  description: string;
+  proration: boolean;
+  period: { start: number; end: number };
+}
+
+/**
+ * What POST /v1/invoices/create_preview answers: a draft invoice, never stored, id `upcoming_in_...`, its lines the
+ * given ones; `amount_due` is their total, or 0 when it is a credit (which goes to the customer's balance).
+ */
+export function previewInvoiceObject(
+  clock: StubClock,
+  init: {
+    customer: Stripe.Customer;
+    subscription: Stripe.Subscription;
+    productName: (price: Stripe.Price) => string;
+    lines: PreviewLine[];
+    prorationDate: number;
+    periodStart: number;
+    periodEnd: number;
+  },
+): Stripe.Invoice {
+  const id = stripeId('upcoming_in', 24);
+  const base = subscriptionInvoiceObject(clock, {
+    id,
+    customer: init.customer,
+    subscription: init.subscription,
+    item: init.subscription.items.data[0],
+    productName: init.productName(init.subscription.items.data[0].price),
+    billingReason: 'subscription_cycle',
+    periodStart: init.periodStart,
+    periodEnd: init.periodEnd,
+    amount: 0,
+  });
+  const total = init.lines.reduce((sum, line) => sum + line.amount, 0);
+  const due = Math.max(total, 0);
+  const lines: Stripe.InvoiceLineItem[] = init.lines.map((line) => ({
+    id: stripeId('il'),
+    object: 'line_item',
+    amount: line.amount,
+    currency: line.price.currency,
+    description: line.description,
+    discount_amounts: [],
+    discountable: !line.proration,
+    discounts: [],
+    invoice: id,
+    livemode: clock.livemode,
+    metadata: {},
+    parent: {
+      invoice_item_details: null,
+      subscription_item_details: {
+        invoice_item: line.proration ? stripeId('ii', 24) : null,
+        proration: line.proration,
+        proration_details: { credited_items: null },
+        subscription: init.subscription.id,
+        subscription_item: line.item.id,
+      },
+      type: 'subscription_item_details',
+    },
+    period: line.period,
+    pretax_credit_amounts: [],
+    pricing: {
+      price_details: {
+        price: line.price.id,
+        product: typeof line.price.product === 'string' ? line.price.product : line.price.product.id,
+      },
+      type: 'price_details',
+      unit_amount_decimal: line.price.unit_amount_decimal,
+    },
+    quantity: line.quantity,
+    quantity_decimal: Stripe.Decimal.from(line.quantity),
+    subscription: init.subscription.id,
+    subtotal: line.amount,
+    taxes: [],
+  }));
+  return {
+    ...base,
+    amount_due: due,
+    amount_remaining: due,
+    attempted: false,
+    auto_advance: false,
+    billing_reason: 'upcoming',
+    effective_at: null,
+    ending_balance: null,
+    hosted_invoice_url: null,
+    invoice_pdf: null,
+    lines: list(lines, `/v1/invoices/${id}/lines`),
+    next_payment_attempt: null,
+    number: null,
+    parent: {
+      quote_details: null,
+      subscription_details: {
+        metadata: init.subscription.metadata,
+        subscription: init.subscription.id,
+        subscription_proration_date: init.prorationDate,
+      },
+      type: 'subscription_details',
+    },
+    status: 'draft',
+    status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
+    subtotal: total,
+    subtotal_excluding_tax: total,
+    total,
+    total_excluding_tax: total,
+    webhooks_delivered_at: null,
+  };
+}
+
 /** "1 × Pro (at $20.00 / month)", as Stripe describes a subscription line. */
-function lineDescription(price: Stripe.Price, quantity: number, productName: string): string {
+export function lineDescription(price: Stripe.Price, quantity: number, productName: string): string {
   const amount = ((price.unit_amount ?? 0) / 100).toFixed(2);
   const money = price.currency === 'usd' ? `$${amount}` : `${amount} ${price.currency.toUpperCase()}`;
   return `${quantity} × ${productName} (at ${money} / ${price.recurring?.interval ?? 'once'})`;

@@ -46,11 +46,12 @@ export function noSuch(objectName: string, id: string, param: string, status = 4
  * What a route accepts, to refuse anything else as Stripe does: scalars, `metadata` (any key), `expand` (a list of
  * strings), nested objects, and lists (`[element]`, sent as `name[0][field]`).
  */
-export type ParamSpec = 'string' | 'integer' | 'metadata' | 'expand' | ParamSpec[] | { [name: string]: ParamSpec };
+export type ParamSpec =
+  'string' | 'integer' | 'boolean' | 'metadata' | 'expand' | ParamSpec[] | { [name: string]: ParamSpec };
 export type ObjectSpec = { [name: string]: ParamSpec };
 
-/** Decoded form parameters: strings, numbers (integers), objects; lists are objects keyed by index. */
-export type Params = { [name: string]: string | number | string[] | Params };
+/** Decoded form parameters: strings, numbers (integers), booleans, objects; lists are objects keyed by index. */
+export type Params = { [name: string]: string | number | boolean | string[] | Params };
 
 type Problem = { unknown: string } | { invalid: Reply };
 
@@ -89,12 +90,15 @@ function assign(
   path: string,
   value: string,
 ): Problem | undefined {
-  if (spec === 'string' || spec === 'integer') {
+  if (spec === 'string' || spec === 'integer' || spec === 'boolean') {
     if (rest.length > 0) return { unknown: `${path}[${rest[0]}]` };
     if (spec === 'integer' && !/^-?\d+$/.test(value)) {
       return { invalid: invalidRequest(`Invalid integer: ${value}`, path, 'parameter_invalid_integer') };
     }
-    target[field] = spec === 'integer' ? Number(value) : value;
+    if (spec === 'boolean' && value !== 'true' && value !== 'false') {
+      return { invalid: invalidRequest(`Invalid boolean: ${value}`, path) };
+    }
+    target[field] = spec === 'integer' ? Number(value) : spec === 'boolean' ? value === 'true' : value;
     return undefined;
   }
   if (spec === 'metadata') {
@@ -145,6 +149,11 @@ export function stringParam(params: Params, name: string): string | undefined {
 export function integerParam(params: Params, name: string): number | undefined {
   const value = params[name];
   return typeof value === 'number' ? value : undefined;
+}
+
+export function booleanParam(params: Params, name: string): boolean | undefined {
+  const value = params[name];
+  return typeof value === 'boolean' ? value : undefined;
 }
 
 export function objectParam(params: Params, name: string): Params | undefined {

@@ -1,8 +1,17 @@
 import type Stripe from 'stripe';
 import { CannotExpand, type StubAccount } from './account.js';
-import { deleteCustomer, expireCheckout } from './lifecycle.js';
-import { checkoutSessionObject, deletedCustomerObject, stripeId } from './objects.js';
 import {
+  applySubscriptionUpdate,
+  cancelSubscription,
+  deleteCustomer,
+  expireCheckout,
+  hasEnded,
+  previewItemChange,
+  type ProrationBehavior,
+} from './lifecycle.js';
+import { checkoutSessionObject, deletedCustomerObject, nowInSeconds, stripeId } from './objects.js';
+import {
+  booleanParam,
   expandParam,
   integerParam,
   invalidRequest,
@@ -14,6 +23,7 @@ import {
   readParams,
   stringParam,
   type ObjectSpec,
+  type Params,
   type Reply,
 } from './params.js';
 
@@ -72,6 +82,28 @@ const SUBSCRIPTION_LIST_STATUSES = [
 /** Stripe expands at most four levels deep; in a list, `data` is the first. */
 const MAX_EXPAND_DEPTH = 4;
 
+const SUBSCRIPTION_ITEM: ObjectSpec = { id: 'string', price: 'string', quantity: 'integer' };
+
+const SUBSCRIPTION_UPDATE: ObjectSpec = {
+  items: [SUBSCRIPTION_ITEM],
+  cancel_at_period_end: 'boolean',
+  proration_behavior: 'string',
+  expand: 'expand',
+};
+
+const SUBSCRIPTION_CANCEL: ObjectSpec = { invoice_now: 'boolean', prorate: 'boolean', expand: 'expand' };
+
+const INVOICE_CREATE_PREVIEW: ObjectSpec = {
+  customer: 'string',
+  subscription: 'string',
+  subscription_details: { items: [SUBSCRIPTION_ITEM], proration_behavior: 'string', proration_date: 'integer' },
+  expand: 'expand',
+};
+
+const PRORATION_BEHAVIORS: readonly string[] = ['always_invoice', 'create_prorations', 'none'];
+
+const CANCELED_SUBSCRIPTION = 'A canceled subscription can only update its cancellation_details and metadata.';
+
 const ID = '([^/?]+)';
 
 /** Every route the stub answers, besides which it says Stripe's "Unrecognized request URL". */
@@ -100,6 +132,9 @@ export const ROUTES: Route[] = [
     path: new RegExp(`^/v1/subscriptions/${ID}$`),
     handle: retrieve('subscription', (account) => account.subscriptions),
   },
+  { method: 'POST', path: new RegExp(`^/v1/subscriptions/${ID}$`), handle: updateSubscriptionRoute },
+  { method: 'DELETE', path: new RegExp(`^/v1/subscriptions/${ID}$`), handle: cancelSubscriptionRoute },
+  { method: 'POST', path: /^\/v1\/invoices\/create_preview$/, handle: createInvoicePreview },
   {
     method: 'GET',
     path: new RegExp(`^/v1/invoices/${ID}$`),
@@ -331,6 +366,159 @@ function expireCheckoutSession(account: StubAccount, request: RouteRequest, id: 
   }
   expireCheckout(account, id);
   return expandedReply(account, session, expandParam(read.params));
+}
+
+function updateSubscriptionRoute(account: StubAccount, request: RouteRequest, id: string): Reply {
+  const read = readParams(request.params, SUBSCRIPTION_UPDATE);
+  if ('error' in read) return read.error;
+  const { params } = read;
+  const subscription = account.subscriptions.get(id);
+  if (!subscription) return noSuch('subscription', id, 'id', 404);
+  const behavior = stringParam(params, 'proration_behavior');
+  if (behavior !== undefined && !PRORATION_BEHAVIORS.includes(behavior))
+    return badProrationBehavior('proration_behavior');
+  if (hasEnded(subscription)) return invalidRequest(CANCELED_SUBSCRIPTION);
+  const items = listParam(params.items);
+  const change = items.length === 0 ? undefined : itemChange(account, subscription, items, 'items');
+  if (change && 'error' in change) return change.error;
+  account.apiEvents.push(
+    ...applySubscriptionUpdate(account, id, {
+      cancelAtPeriodEnd: booleanParam(params, 'cancel_at_period_end'),
+      item: change?.item,
+    }),
+  );
+  return expandedReply(account, subscription, expandParam(params));
+}
+
+function cancelSubscriptionRoute(account: StubAccount, request: RouteRequest, id: string): Reply {
+  const read = readParams(request.params, SUBSCRIPTION_CANCEL);
+  if ('error' in read) return read.error;
+  const subscription = account.subscriptions.get(id);
+  if (!subscription) return noSuch('subscription', id, 'id', 404);
+  if (hasEnded(subscription)) return invalidRequest(CANCELED_SUBSCRIPTION);
+  account.apiEvents.push(...cancelSubscription(account, id));
+  return expandedReply(account, subscription, expandParam(read.params));
+}
+
+function createInvoicePreview(account: StubAccount, request: RouteRequest): Reply {
+  const read = readParams(request.params, INVOICE_CREATE_PREVIEW);
+  if ('error' in read) return read.error;
+  const { params } = read;
+  const subscriptionId = stringParam(params, 'subscription');
+  if (subscriptionId === undefined) {
+    return invalidRequest('The Stripe stub previews only the invoices of a subscription: pass `subscription`.');
+  }
+  const subscription = account.subscriptions.get(subscriptionId);
+  if (!subscription) return noSuch('subscription', subscriptionId, 'subscription');
+  const customer = stringParam(params, 'customer');
+  if (customer !== undefined && customer !== subscription.customer) {
+    return invalidRequest(
+      `The subscription '${subscriptionId}' does not belong to customer '${customer}'.`,
+      'customer',
+    );
+  }
+  if (hasEnded(subscription)) {
+    return invalidRequest(
+      `No upcoming invoices for customer: ${String(subscription.customer)}`,
+      undefined,
+      'invoice_upcoming_none',
+    );
+  }
+  const details = objectParam(params, 'subscription_details') ?? {};
+  const behavior = stringParam(details, 'proration_behavior') ?? 'create_prorations';
+  if (!PRORATION_BEHAVIORS.includes(behavior)) return badProrationBehavior('subscription_details[proration_behavior]');
+  const [first] = subscription.items.data;
+  const start = first.current_period_start;
+  const end = first.current_period_end;
+  const prorationDate = integerParam(details, 'proration_date');
+  if (prorationDate !== undefined && (behavior === 'none' || prorationDate < start || prorationDate > end)) {
+    return invalidRequest(
+      "subscription_details[proration_date] must be within the current period, and proration_behavior cannot be 'none' with it.",
+      'subscription_details[proration_date]',
+    );
+  }
+  const items = listParam(details.items);
+  const change =
+    items.length === 0 ? undefined : itemChange(account, subscription, items, 'subscription_details[items]');
+  if (change && 'error' in change) return change.error;
+  const item = change ? subscription.items.data.find((each) => each.id === change.item.id) : first;
+  if (!item) {
+    return invalidRequest(
+      'The Stripe stub previews changes of an existing item only: pass its id.',
+      'subscription_details[items][0][id]',
+    );
+  }
+  const invoice = previewItemChange(
+    account,
+    subscription.id,
+    { item, price: change?.item.price ?? item.price, quantity: change?.item.quantity ?? item.quantity ?? 1 },
+    behavior as ProrationBehavior,
+    prorationDate ?? nowInSeconds(),
+  );
+  return expandedReply(account, invoice, expandParam(params));
+}
+
+/**
+ * The one item a request changes (`<prefix>[0]`), checked as Stripe checks it: with `id`, that item of the
+ * subscription gets the price and the quantity (reset to 1 when the price changes and none is given); without, a new
+ * item is added. The stub changes one item per request.
+ */
+function itemChange(
+  account: StubAccount,
+  subscription: Stripe.Subscription,
+  items: Params[],
+  prefix: string,
+): { item: { id?: string; price: Stripe.Price; quantity: number } } | { error: Reply } {
+  if (items.length > 1) {
+    return { error: invalidRequest('The Stripe stub changes at most one subscription item per request.', prefix) };
+  }
+  const [requested] = items;
+  const itemId = stringParam(requested, 'id');
+  const existing = itemId === undefined ? undefined : subscription.items.data.find((item) => item.id === itemId);
+  if (itemId !== undefined && !existing) {
+    return { error: noSuch('subscription item', itemId, `${prefix}[0][id]`) };
+  }
+  const priceParam = `${prefix}[0][price]`;
+  const priceId = stringParam(requested, 'price') ?? existing?.price.id;
+  if (priceId === undefined) return { error: missingParam(priceParam) };
+  const price = account.prices.get(priceId);
+  if (!price) return { error: noSuch('price', priceId, priceParam) };
+  if (!price.active) {
+    return {
+      error: invalidRequest('The price specified is inactive. This field only accepts active prices.', priceParam),
+    };
+  }
+  if (!price.recurring) {
+    return {
+      error: invalidRequest(
+        'The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.',
+        priceParam,
+      ),
+    };
+  }
+  if (price.currency !== subscription.currency) {
+    return {
+      error: invalidRequest(
+        `The price specified has currency \`${price.currency}\`, but the subscription has currency \`${subscription.currency}\`. All prices on a subscription must have the same currency.`,
+        priceParam,
+      ),
+    };
+  }
+  if (!existing && subscription.items.data.some((item) => item.price.id === price.id)) {
+    return {
+      error: invalidRequest(`Cannot add multiple subscription items with the same price: ${price.id}.`, priceParam),
+    };
+  }
+  const quantity =
+    integerParam(requested, 'quantity') ?? (existing && existing.price.id === price.id ? (existing.quantity ?? 1) : 1);
+  return { item: { id: itemId, price, quantity } };
+}
+
+function badProrationBehavior(param: string): Reply {
+  return {
+    ...invalidRequest(`Invalid ${param}: must be one of always_invoice, create_prorations, or none`, param),
+    unsaved: true,
+  };
 }
 
 function expandedReply(account: StubAccount, object: object, paths: string[]): Reply {

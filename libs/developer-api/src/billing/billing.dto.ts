@@ -1,74 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { BillingStats, PaymentListing, SubscriptionListing } from '#libs/billing-records';
-import { StripePaymentResponse, toPaymentResponse } from '#libs/end-user-billing';
-
-const nullableTime = (title: string, description?: string) =>
-  ApiProperty({
-    type: 'string',
-    format: 'date-time',
-    nullable: true,
-    required: false,
-    title,
-    ...(description && { description }),
-  });
-
-/** Stripe subscription details, as the reference's `StripeSubscriptionResponse`. */
-export class StripeSubscriptionResponse {
-  @ApiProperty({ format: 'uuid', title: 'Id', description: "This service's id of the subscription." })
-  id: string;
-
-  @ApiProperty({ format: 'uuid', title: 'Project Id' })
-  project_id: string;
-
-  @ApiProperty({
-    type: 'string',
-    format: 'uuid',
-    nullable: true,
-    required: false,
-    title: 'User Id',
-    description: 'The end user whose Stripe customer it is; null while the customer is linked to no user.',
-  })
-  user_id: string | null;
-
-  @ApiProperty({ title: 'Is Test Mode' })
-  is_test_mode: boolean;
-
-  @ApiProperty({ title: 'Subscription Id', description: "Stripe's id of the subscription.", example: 'sub_1ABC' })
-  subscription_id: string;
-
-  @ApiProperty({ type: 'string', nullable: true, required: false, title: 'Customer Id', example: 'cus_1ABC' })
-  customer_id: string | null;
-
-  @ApiProperty({
-    title: 'Status',
-    description:
-      "Stripe's status: `incomplete`, `incomplete_expired`, `trialing`, `active`, `past_due`, `canceled`, `unpaid` " +
-      'or `paused`.',
-    example: 'active',
-  })
-  status: string;
-
-  @ApiProperty({ type: 'string', nullable: true, required: false, title: 'Plan Name', example: 'Pro' })
-  plan_name: string | null;
-
-  @ApiProperty({ type: 'integer', title: 'Quantity', example: 1 })
-  quantity: number;
-
-  @nullableTime('Current Period Start')
-  current_period_start: string | null;
-
-  @nullableTime('Current Period End')
-  current_period_end: string | null;
-
-  @nullableTime('Cancel At', 'When a scheduled cancellation takes effect.')
-  cancel_at: string | null;
-
-  @nullableTime('Cancelled At', "When the subscription was canceled (Stripe's `canceled_at`).")
-  cancelled_at: string | null;
-
-  @ApiProperty({ format: 'date-time', title: 'Created At', description: "Stripe's creation time of the subscription." })
-  created_at: string;
-}
+import { isEntitled, type BillingStats, type PaymentListing, type SubscriptionListing } from '#libs/billing-records';
+import {
+  StripePaymentResponse,
+  StripeSubscriptionResponse,
+  toPaymentResponse,
+  toSubscriptionResponse,
+} from '#libs/end-user-billing';
 
 /** Paginated list of Stripe subscriptions, as the reference's `StripeSubscriptionListResponse`. */
 export class StripeSubscriptionListResponse {
@@ -206,28 +143,17 @@ export class PaymentStatsResponse {
 /** Stripe's currency when there is no successful payment to name one (the reference's default). */
 const DEFAULT_CURRENCY = 'usd';
 
-export function toSubscriptionResponse(subscription: SubscriptionListing): StripeSubscriptionResponse {
-  return {
-    id: subscription.id,
-    project_id: subscription.projectId,
-    user_id: subscription.userId,
-    is_test_mode: subscription.mode === 'test',
-    subscription_id: subscription.stripeSubscriptionId,
-    customer_id: subscription.stripeCustomerId,
-    status: subscription.status,
-    plan_name: subscription.planName,
-    quantity: subscription.quantity,
-    current_period_start: subscription.currentPeriodStart?.toISOString() ?? null,
-    current_period_end: subscription.currentPeriodEnd?.toISOString() ?? null,
-    cancel_at: subscription.cancelAt?.toISOString() ?? null,
-    cancelled_at: subscription.canceledAt?.toISOString() ?? null,
-    created_at: subscription.createdAt.toISOString(),
-  };
+/** A listed subscription as my-subscription shows one, with the same entitlement rule. */
+export function toListedSubscriptionResponse(subscription: SubscriptionListing, now: Date): StripeSubscriptionResponse {
+  return toSubscriptionResponse(subscription, isEntitled(subscription, subscription.pastDueGraceDays, now));
 }
 
-export function toAggregatedSubscriptionResponse(subscription: SubscriptionListing): AggregatedSubscriptionResponse {
+export function toAggregatedSubscriptionResponse(
+  subscription: SubscriptionListing,
+  now: Date,
+): AggregatedSubscriptionResponse {
   return {
-    ...toSubscriptionResponse(subscription),
+    ...toListedSubscriptionResponse(subscription, now),
     project_name: subscription.projectName,
     provider: 'stripe',
   };

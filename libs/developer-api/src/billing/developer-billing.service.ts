@@ -13,7 +13,7 @@ import {
   toAggregatedPaymentResponse,
   toAggregatedSubscriptionResponse,
   toStatsResponse,
-  toSubscriptionResponse,
+  toListedSubscriptionResponse,
   type AggregatedPaymentListResponse,
   type AggregatedSubscriptionListResponse,
   type PaymentStatsResponse,
@@ -40,7 +40,13 @@ export class DeveloperBillingService {
   ): Promise<StripeSubscriptionListResponse> {
     const found = await this.reports.subscriptions({ ownerId: null, projectId: project.id, mode, status }, page);
     const { rows, total } = existing(found);
-    return { subscriptions: rows.map(toSubscriptionResponse), total, page: page.page, page_size: page.pageSize };
+    const now = new Date();
+    return {
+      subscriptions: rows.map((row) => toListedSubscriptionResponse(row, now)),
+      total,
+      page: page.page,
+      page_size: page.pageSize,
+    };
   }
 
   async projectPayments(
@@ -60,8 +66,9 @@ export class DeveloperBillingService {
     page: ReportPageRequest,
   ): Promise<AggregatedSubscriptionListResponse> {
     const { rows, total } = existing(await this.reports.subscriptions(scopeOf(developer, filter), page));
+    const now = new Date();
     return {
-      subscriptions: rows.map(toAggregatedSubscriptionResponse),
+      subscriptions: rows.map((row) => toAggregatedSubscriptionResponse(row, now)),
       total,
       page: page.page,
       page_size: page.pageSize,

@@ -113,8 +113,8 @@ export class StripeConfigController {
   @ApiUnprocessableEntityResponse({
     type: HTTPValidationError,
     description:
-      'A key of the wrong kind or mode (the value is never echoed), a malformed origin or price id, or ' +
-      'trial_period_days not a whole number from 0 to 730.',
+      'A key of the wrong kind or mode (the value is never echoed), a malformed origin or price id, ' +
+      'trial_period_days not a whole number from 0 to 730, or past_due_grace_days not one from 0 to 365.',
     example: {
       detail: [
         {

@@ -56,6 +56,9 @@ function AreOrigins(): PropertyDecorator {
 /** Longest free trial a project may offer, in days (Stripe's own limit). */
 export const TRIAL_PERIOD_DAYS_MAX = 730;
 
+/** Longest grace a project may give a past_due subscription, in days. */
+export const PAST_DUE_GRACE_DAYS_MAX = 365;
+
 const PRICE_ID = /^price_[A-Za-z0-9]+$/;
 
 /** A Stripe price id (`price_...`), or undefined when it is one. */
@@ -191,6 +194,21 @@ export class StripeConfigRequest {
   @IsIntegerBetween(0, TRIAL_PERIOD_DAYS_MAX)
   @IsOptional()
   trial_period_days?: number | null;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: 0,
+    maximum: PAST_DUE_GRACE_DAYS_MAX,
+    description:
+      "Extension: days a past_due subscription (a renewal payment failed, Stripe still retrying) keeps its user's " +
+      'access, counted from when it became past_due: what `is_entitled` of GET .../my-subscription says. 0 (what a ' +
+      'new configuration has) means none; absent or null keeps the value.',
+    example: 3,
+  })
+  @IsIntegerBetween(0, PAST_DUE_GRACE_DAYS_MAX)
+  @IsOptional()
+  past_due_grace_days?: number | null;
 }
 
 // The reference marks these optional (always present here, null when unset); `required: false` keeps the contract.
@@ -284,6 +302,14 @@ export class StripeConfigResponse {
   })
   trial_period_days: number | null;
 
+  @ApiProperty({
+    type: 'integer',
+    required: false,
+    description: 'Extension: days a past_due subscription still entitles its user; 0: none.',
+    example: 0,
+  })
+  past_due_grace_days: number;
+
   @timestamp('When the test credentials last changed.')
   test_configured_at: string | null;
 
@@ -364,6 +390,7 @@ export function toStripeConfigResponse(config: MaskedStripeConfig): StripeConfig
     allowed_return_url_origins: config.allowedReturnUrlOrigins,
     allowed_price_ids: config.allowedPriceIds,
     trial_period_days: config.trialPeriodDays,
+    past_due_grace_days: config.pastDueGraceDays,
     test_configured_at: config.testConfiguredAt?.toISOString() ?? null,
     live_configured_at: config.liveConfiguredAt?.toISOString() ?? null,
     created_at: config.createdAt.toISOString(),
