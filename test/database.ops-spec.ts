@@ -27,6 +27,7 @@ const MIGRATIONS = join(prismaDirectory(), 'migrations');
 const APP_TABLES = [
   '_prisma_migrations',
   'checkout_sessions',
+  'idempotent_responses',
   'leases',
   'payments',
   'projects',

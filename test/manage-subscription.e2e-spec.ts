@@ -595,7 +595,7 @@ describe('managing my subscription', () => {
   });
 
   describe('Idempotency-Key', () => {
-    it("is sent to Stripe scoped to the operation, user and mode; Stripe's replay answers a retry", async () => {
+    it('is sent to Stripe scoped to the operation, user and mode; a retry gets the first answer, no second call', async () => {
       const user = randomUUID();
       const other = randomUUID();
       const id = await subscribe(user);
@@ -608,10 +608,45 @@ describe('managing my subscription', () => {
       await as(other).post('cancel-subscription', {}, '', 'retry-1').expect(200);
       await as(user).post('reactivate-subscription', {}, '', 'retry-1').expect(200);
       const keys = stub.requests.map((call) => call.idempotencyKey);
+      expect(keys).toHaveLength(3);
       expect(keys.every((key) => /^subscription-[0-9a-f]{64}$/.test(key ?? ''))).toBe(true);
-      expect(keys[1]).toBe(keys[0]);
       expect(new Set(keys).size).toBe(3);
       expect(stub.subscription(KEY, id)!.cancel_at_period_end).toBe(false);
+    });
+
+    it('answers a retry of a change that succeeded as it answered the change, although the subscription changed since', async () => {
+      const user = randomUUID();
+      const id = await subscribe(user);
+      const updated = await as(user).post('update-subscription', { new_price_id: prices.premium }, '', 'plan-a');
+      expect(updated.status).toBe(200);
+      // Without the key the same change is refused: the price is already the subscription's.
+      expect((await as(user).post('update-subscription', { new_price_id: prices.premium }).expect(400)).body).toEqual({
+        detail: "new_price_id is already the subscription's price",
+      });
+      const retried = await as(user).post('update-subscription', { new_price_id: prices.premium }, '', 'plan-a');
+      expect([retried.status, retried.body]).toEqual([200, updated.body]);
+
+      const canceled = await as(user).post('cancel-subscription', { cancel_immediately: true }, '', 'stop-a');
+      expect(canceled.status).toBe(200);
+      stub.reset();
+      const again = await as(user).post('cancel-subscription', { cancel_immediately: true }, '', 'stop-a');
+      expect([again.status, again.body]).toEqual([200, canceled.body]);
+      expect(stub.requests).toEqual([]);
+      // A new key asks again, and there is nothing left to cancel.
+      expect((await as(user).post('cancel-subscription', {}, '', 'stop-b').expect(404)).body).toEqual(NONE_TO_CANCEL);
+      expect(await recordOf(id)).toMatchObject({ status: 'canceled' });
+    });
+
+    it('does not keep a failed attempt: the retry with the same key goes to Stripe and succeeds', async () => {
+      const user = randomUUID();
+      await subscribe(user);
+      stub.failNext({ kind: 'server-error' });
+      await as(user).post('cancel-subscription', {}, '', 'flaky-1').expect(503);
+      const retried = await as(user).post('cancel-subscription', {}, '', 'flaky-1').expect(200);
+      expect(retried.body).toMatchObject({
+        message: 'Subscription will be canceled at the end of the current billing period.',
+      });
+      expect(await mySubscription(user)).toMatchObject({ cancel_at_period_end: true });
     });
 
     it('answers 409 to a key reused with other parameters', async () => {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BillingReportsRepository } from './billing-reports.repository.js';
 import { CheckoutSessionsRepository } from './checkout-sessions.repository.js';
+import { IdempotentResponsesRepository } from './idempotent-responses.repository.js';
 import { LeasesRepository } from './leases.repository.js';
 import { PaymentsRepository } from './payments.repository.js';
 import { SubscriptionsRepository } from './subscriptions.repository.js';
@@ -9,6 +10,7 @@ import { WebhookEventsRepository } from './webhook-events.repository.js';
 const REPOSITORIES = [
   BillingReportsRepository,
   CheckoutSessionsRepository,
+  IdempotentResponsesRepository,
   LeasesRepository,
   PaymentsRepository,
   SubscriptionsRepository,

@@ -16,6 +16,11 @@ export {
   type LeaseHold,
   type NewCheckoutSession,
 } from './checkout-sessions.repository.js';
+export {
+  IDEMPOTENT_RESPONSE_HOURS,
+  IdempotentResponsesRepository,
+  type RememberedResponse,
+} from './idempotent-responses.repository.js';
 export { LeaseBusyError, LeasesRepository, type LeaseOptions } from './leases.repository.js';
 export {
   PaymentsRepository,

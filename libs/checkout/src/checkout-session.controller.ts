@@ -21,6 +21,7 @@ import {
   ErrorDetail,
   HTTPValidationError,
   IDEMPOTENCY_KEY_MAX_LENGTH,
+  IDEMPOTENCY_KEY_REUSED_DETAIL,
   IdempotencyKeyPipe,
   RequestHeader,
   StripeModePipe,
@@ -29,12 +30,7 @@ import { STORED_SECRETS_UNREADABLE } from '#libs/projects';
 import { RATE_LIMIT_HEADERS, RateLimitedEndUserAuth } from '#libs/rate-limit';
 import { BULKHEAD_FULL_DETAIL } from '#libs/stripe-http';
 import { CheckoutSessionRequest, CheckoutSessionResponse } from './checkout-session.dto.js';
-import {
-  ALREADY_SUBSCRIBED_DETAIL,
-  CHECKOUT_BUSY_DETAIL,
-  CheckoutSessionService,
-  IDEMPOTENCY_KEY_REUSED_DETAIL,
-} from './checkout-session.service.js';
+import { ALREADY_SUBSCRIBED_DETAIL, CHECKOUT_BUSY_DETAIL, CheckoutSessionService } from './checkout-session.service.js';
 
 @ApiTags('Stripe Checkout')
 @ApiDatabaseUnavailable()

@@ -6,6 +6,7 @@ import { PROJECT_NOT_CONFIGURED } from '#libs/billing-portal';
 import { CheckoutSessionsRepository, retryUntil, type CheckoutOutcome } from '#libs/billing-records';
 import { AppConfig, type StripeMode } from '#libs/config';
 import {
+  IDEMPOTENCY_KEY_REUSED_DETAIL,
   Issue,
   RequestValidationException,
   ServiceUnavailableRetryException,
@@ -25,8 +26,6 @@ import { CHECKOUT_PERMISSION_FAILURE, checkoutSessionFailures } from './checkout
 export const ALREADY_SUBSCRIBED_DETAIL =
   'User already has an active subscription; manage it in the customer portal (POST /api/v1/payments/stripe/customer-portal)';
 export const CHECKOUT_BUSY_DETAIL = 'Another checkout for this user is still in progress; try again shortly';
-export const IDEMPOTENCY_KEY_REUSED_DETAIL =
-  'Idempotency-Key was already used with different request parameters; use a new key for a new request';
 
 /** What the end user is sent to. */
 export interface CreatedCheckoutSession {

@@ -21,6 +21,7 @@ import {
   ErrorDetail,
   HTTPValidationError,
   IDEMPOTENCY_KEY_MAX_LENGTH,
+  IDEMPOTENCY_KEY_REUSED_DETAIL,
   IdempotencyKeyPipe,
   RequestHeader,
   StripeModePipe,
@@ -50,7 +51,7 @@ const TEST_MODE = {
   schemaDescription: 'Use test mode',
 };
 
-/** The Idempotency-Key header of a change: Stripe applies a retried change once. */
+/** The Idempotency-Key header of a change: applied once, answered the same on a retry. */
 function ApiIdempotencyKey(): MethodDecorator {
   return applyDecorators(
     ApiHeader({
@@ -58,15 +59,15 @@ function ApiIdempotencyKey(): MethodDecorator {
       required: false,
       schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH },
       description:
-        "Sent to Stripe (scoped to the operation, project, user and mode) as the change's idempotency key: a retry " +
-        'after a failure or a timeout is applied at most once. Reusing a key with other parameters is a 409.',
+        'Makes a retry safe: a retry with the same key and parameters within 24 hours gets the first answer again ' +
+        '(even though the subscription has changed since), and the key (scoped to the operation, project, user and ' +
+        "mode) is Stripe's idempotency key, so a retry after a failure or a timeout is applied at most once. Reusing " +
+        'a key with other parameters is a 409.',
     }),
     ApiConflictResponse({
       type: ErrorDetail,
       description: 'The Idempotency-Key was used before with different parameters.',
-      example: {
-        detail: 'Idempotency-Key was already used with different request parameters; use a new key for a new request',
-      },
+      example: { detail: IDEMPOTENCY_KEY_REUSED_DETAIL },
     }),
   );
 }

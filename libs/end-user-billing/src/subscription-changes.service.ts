@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { EndUserPrincipal } from '#libs/auth';
 import { PROJECT_NOT_CONFIGURED } from '#libs/billing-portal';
-import { isNotEnded, SubscriptionsRepository, type Subscription } from '#libs/billing-records';
+import {
+  IdempotentResponsesRepository,
+  isNotEnded,
+  SubscriptionsRepository,
+  type Subscription,
+} from '#libs/billing-records';
 import type { StripeMode } from '#libs/config';
+import { IDEMPOTENCY_KEY_REUSED_DETAIL } from '#libs/http-errors';
 import { StripeConfigRepository } from '#libs/projects';
 import { classifyStripeFailure, StripeCalls, StripeClientFactory, type StripeOperation } from '#libs/stripe';
 import { answerStripeFailure } from '#libs/stripe-http';
@@ -63,66 +69,70 @@ export class SubscriptionChangesService {
   constructor(
     private readonly configs: StripeConfigRepository,
     private readonly subscriptions: SubscriptionsRepository,
+    private readonly answers: IdempotentResponsesRepository,
     private readonly stripeClients: StripeClientFactory,
     private readonly stripeCalls: StripeCalls,
   ) {}
 
   /** At period end (cancel_at_period_end, again the same answer when already scheduled) or at once. */
-  async cancel(
+  cancel(
     user: EndUserPrincipal,
     mode: StripeMode,
     request: CancelSubscriptionRequest,
     idempotencyKey?: string,
   ): Promise<CancelSubscriptionResponse> {
-    const scope = await this.scope(user, mode, NO_SUBSCRIPTION_TO_CANCEL);
-    const id = scope.subscription.stripeSubscriptionId;
-    const options = requestOptions(scope, 'cancel-subscription', idempotencyKey);
-    const canceled = request.cancel_immediately
-      ? await this.call(scope, 'subscriptions.cancel', NO_SUBSCRIPTION_TO_CANCEL, (stripe) =>
-          stripe.subscriptions.cancel(id, { expand: SUBSCRIPTION_EXPAND }, options),
-        )
-      : await this.call(scope, 'subscriptions.update', NO_SUBSCRIPTION_TO_CANCEL, (stripe) =>
-          stripe.subscriptions.update(id, { cancel_at_period_end: true, expand: SUBSCRIPTION_EXPAND }, options),
-        );
-    await this.record(scope, canceled);
-    return {
-      subscription_id: canceled.id,
-      status: canceled.status,
-      cancel_at: isoTime(canceled.cancel_at),
-      cancelled_at: isoTime(canceled.canceled_at),
-      message: request.cancel_immediately ? CANCELED_IMMEDIATELY : CANCELED_AT_PERIOD_END,
-    };
+    return this.answerOnce(user, mode, 'cancel-subscription', request, idempotencyKey, async (options) => {
+      const scope = await this.scope(user, mode, NO_SUBSCRIPTION_TO_CANCEL);
+      const id = scope.subscription.stripeSubscriptionId;
+      const canceled = request.cancel_immediately
+        ? await this.call(scope, 'subscriptions.cancel', NO_SUBSCRIPTION_TO_CANCEL, (stripe) =>
+            stripe.subscriptions.cancel(id, { expand: SUBSCRIPTION_EXPAND }, options),
+          )
+        : await this.call(scope, 'subscriptions.update', NO_SUBSCRIPTION_TO_CANCEL, (stripe) =>
+            stripe.subscriptions.update(id, { cancel_at_period_end: true, expand: SUBSCRIPTION_EXPAND }, options),
+          );
+      await this.record(scope, canceled);
+      return {
+        subscription_id: canceled.id,
+        status: canceled.status,
+        cancel_at: isoTime(canceled.cancel_at),
+        cancelled_at: isoTime(canceled.canceled_at),
+        message: request.cancel_immediately ? CANCELED_IMMEDIATELY : CANCELED_AT_PERIOD_END,
+      };
+    });
   }
 
   /** Moves the subscription's item to another price, keeping its quantity. */
-  async update(
+  update(
     user: EndUserPrincipal,
     mode: StripeMode,
     request: UpdateSubscriptionRequest,
     idempotencyKey?: string,
   ): Promise<UpdateSubscriptionResponse> {
-    const scope = await this.scope(user, mode, NO_SUBSCRIPTION_TO_UPDATE);
-    const change = await this.checkPlanChange(scope, request.new_price_id);
-    const options = requestOptions(scope, 'update-subscription', idempotencyKey);
-    const updated = await this.call(scope, 'subscriptions.update', NO_SUBSCRIPTION_TO_UPDATE, (stripe) =>
-      stripe.subscriptions.update(
-        change.stripeSubscription.id,
-        {
-          // The item's id replaces its price (without it Stripe adds a second item); the quantity is kept only if sent.
-          items: [{ id: change.item.id, price: change.price.id, quantity: change.item.quantity ?? 1 }],
-          proration_behavior: request.proration_behavior,
-          expand: SUBSCRIPTION_EXPAND,
-        },
-        options,
-      ),
-    );
-    await this.record(scope, updated);
-    return {
-      subscription_id: updated.id,
-      status: updated.status,
-      price_id: updated.items.data[0]?.price.id ?? change.price.id,
-      message: PLAN_UPDATED,
-    };
+    return this.answerOnce(user, mode, 'update-subscription', request, idempotencyKey, async (options) => {
+      const scope = await this.scope(user, mode, NO_SUBSCRIPTION_TO_UPDATE);
+      const change = await this.checkPlanChange(scope, request.new_price_id);
+      const updated = await this.call(scope, 'subscriptions.update', NO_SUBSCRIPTION_TO_UPDATE, (stripe) =>
+        stripe.subscriptions.update(
+          change.stripeSubscription.id,
+          {
+            // The item's id replaces its price (without it Stripe adds a second item); the quantity is kept only if
+            // sent.
+            items: [{ id: change.item.id, price: change.price.id, quantity: change.item.quantity ?? 1 }],
+            proration_behavior: request.proration_behavior,
+            expand: SUBSCRIPTION_EXPAND,
+          },
+          options,
+        ),
+      );
+      await this.record(scope, updated);
+      return {
+        subscription_id: updated.id,
+        status: updated.status,
+        price_id: updated.items.data[0]?.price.id ?? change.price.id,
+        message: PLAN_UPDATED,
+      };
+    });
   }
 
   /** What update() would cost, from Stripe's invoice preview; nothing changes. */
@@ -158,28 +168,58 @@ export class SubscriptionChangesService {
   }
 
   /** Undoes a cancellation scheduled at period end (Stripe's resume is for paused subscriptions). */
-  async reactivate(
+  reactivate(
     user: EndUserPrincipal,
     mode: StripeMode,
     idempotencyKey?: string,
   ): Promise<ReactivateSubscriptionResponse> {
-    const scope = await this.scope(user, mode, NO_CANCELLATION_SCHEDULED);
-    if (!scope.subscription.cancelAtPeriodEnd) throw new NotFoundException({ detail: NO_CANCELLATION_SCHEDULED });
-    const options = requestOptions(scope, 'reactivate-subscription', idempotencyKey);
-    const reactivated = await this.call(scope, 'subscriptions.update', NO_CANCELLATION_SCHEDULED, (stripe) =>
-      stripe.subscriptions.update(
-        scope.subscription.stripeSubscriptionId,
-        { cancel_at_period_end: false, expand: SUBSCRIPTION_EXPAND },
-        options,
-      ),
-    );
-    await this.record(scope, reactivated);
-    return {
-      subscription_id: reactivated.id,
-      status: reactivated.status,
-      current_period_end: isoTime(reactivated.items.data[0]?.current_period_end),
-      message: REACTIVATED,
-    };
+    return this.answerOnce(user, mode, 'reactivate-subscription', {}, idempotencyKey, async (options) => {
+      const scope = await this.scope(user, mode, NO_CANCELLATION_SCHEDULED);
+      if (!scope.subscription.cancelAtPeriodEnd) throw new NotFoundException({ detail: NO_CANCELLATION_SCHEDULED });
+      const reactivated = await this.call(scope, 'subscriptions.update', NO_CANCELLATION_SCHEDULED, (stripe) =>
+        stripe.subscriptions.update(
+          scope.subscription.stripeSubscriptionId,
+          { cancel_at_period_end: false, expand: SUBSCRIPTION_EXPAND },
+          options,
+        ),
+      );
+      await this.record(scope, reactivated);
+      return {
+        subscription_id: reactivated.id,
+        status: reactivated.status,
+        current_period_end: isoTime(reactivated.items.data[0]?.current_period_end),
+        message: REACTIVATED,
+      };
+    });
+  }
+
+  /**
+   * Without an Idempotency-Key, the change as asked. With one, scoped to the operation, project, user and mode: a
+   * retry with the same parameters gets the first success's answer again (for 24 hours, whatever the subscription
+   * became since), the same key with other parameters is a 409, and Stripe gets the scoped digest as its idempotency
+   * key, so a retry after a failure or a lost answer is applied at most once.
+   */
+  private async answerOnce<T>(
+    user: EndUserPrincipal,
+    mode: StripeMode,
+    operation: string,
+    parameters: object,
+    clientKey: string | undefined,
+    change: (options: Stripe.RequestOptions | undefined) => Promise<T>,
+  ): Promise<T> {
+    if (clientKey === undefined) return change(undefined);
+    const keyDigest = sha256([operation, user.projectId, user.userId, mode, clientKey]);
+    const requestDigest = sha256(parameters);
+    const remembered = await this.answers.find(keyDigest);
+    if (remembered) {
+      if (remembered.requestDigest !== requestDigest) {
+        throw new ConflictException({ detail: IDEMPOTENCY_KEY_REUSED_DETAIL });
+      }
+      return remembered.response as T;
+    }
+    const answer = await change({ idempotencyKey: `subscription-${keyDigest}` });
+    await this.answers.remember(keyDigest, user.projectId, requestDigest, answer);
+    return answer;
   }
 
   /** The configuration first (404 when not configured), then the user's current subscription (404 without one). */
@@ -265,17 +305,8 @@ export class SubscriptionChangesService {
   }
 }
 
-/** The client's Idempotency-Key, scoped to the operation, project, user and mode, as Stripe's idempotency key. */
-function requestOptions(
-  scope: ChangeScope,
-  operation: string,
-  clientKey: string | undefined,
-): Stripe.RequestOptions | undefined {
-  if (clientKey === undefined) return undefined;
-  const digest = createHash('sha256')
-    .update(JSON.stringify([operation, scope.user.projectId, scope.user.userId, scope.mode, clientKey]))
-    .digest('hex');
-  return { idempotencyKey: `subscription-${digest}` };
+function sha256(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
 }
 
 function isoTime(seconds: number | null | undefined): string | null {

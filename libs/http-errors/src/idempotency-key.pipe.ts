@@ -17,3 +17,7 @@ export class IdempotencyKeyPipe implements PipeTransform<unknown, string | undef
     return raw;
   }
 }
+
+/** The 409 when a client reuses an Idempotency-Key with other parameters (checkout and subscription changes). */
+export const IDEMPOTENCY_KEY_REUSED_DETAIL =
+  'Idempotency-Key was already used with different request parameters; use a new key for a new request';

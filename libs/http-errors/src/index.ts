@@ -16,7 +16,11 @@ export {
 export { DomainErrorFilter } from './domain-error.filter.js';
 export { RateLimitExceeded, RateLimitExceededException } from './rate-limit-exceeded.exception.js';
 export { ApiBodyLimit, ApiDatabaseUnavailable } from './api-common-responses.js';
-export { IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyKeyPipe } from './idempotency-key.pipe.js';
+export {
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+  IDEMPOTENCY_KEY_REUSED_DETAIL,
+  IdempotencyKeyPipe,
+} from './idempotency-key.pipe.js';
 export { IsRedirectUrl, REDIRECT_URL_MAX_LENGTH, redirectUrlProblem } from './redirect-url.js';
 export { RequestHeader } from './request-header.decorator.js';
 export { ApiPageQueries, PAGE, PAGE_SIZE, pageQuery, pageSizeQuery } from './pagination.js';

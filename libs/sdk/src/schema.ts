@@ -2760,7 +2760,7 @@ export interface operations {
                 test_mode?: boolean;
             };
             header?: {
-                /** @description Sent to Stripe (scoped to the operation, project, user and mode) as the change's idempotency key: a retry after a failure or a timeout is applied at most once. Reusing a key with other parameters is a 409. */
+                /** @description Makes a retry safe: a retry with the same key and parameters within 24 hours gets the first answer again (even though the subscription has changed since), and the key (scoped to the operation, project, user and mode) is Stripe's idempotency key, so a retry after a failure or a timeout is applied at most once. Reusing a key with other parameters is a 409. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2946,7 +2946,7 @@ export interface operations {
                 test_mode?: boolean;
             };
             header?: {
-                /** @description Sent to Stripe (scoped to the operation, project, user and mode) as the change's idempotency key: a retry after a failure or a timeout is applied at most once. Reusing a key with other parameters is a 409. */
+                /** @description Makes a retry safe: a retry with the same key and parameters within 24 hours gets the first answer again (even though the subscription has changed since), and the key (scoped to the operation, project, user and mode) is Stripe's idempotency key, so a retry after a failure or a timeout is applied at most once. Reusing a key with other parameters is a 409. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3319,7 +3319,7 @@ export interface operations {
                 test_mode?: boolean;
             };
             header?: {
-                /** @description Sent to Stripe (scoped to the operation, project, user and mode) as the change's idempotency key: a retry after a failure or a timeout is applied at most once. Reusing a key with other parameters is a 409. */
+                /** @description Makes a retry safe: a retry with the same key and parameters within 24 hours gets the first answer again (even though the subscription has changed since), and the key (scoped to the operation, project, user and mode) is Stripe's idempotency key, so a retry after a failure or a timeout is applied at most once. Reusing a key with other parameters is a 409. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
