@@ -1,39 +1,105 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { Agent, createServer } from 'node:http';
 import Stripe from 'stripe';
 
-/** The one query of the baseline: the project's active test key and the user's test customer. */
-export const BASELINE_SQL = `
-  SELECT c.test_secret_key_enc AS secret_key, cu.stripe_customer_id
-    FROM stripe_configs c
-    LEFT JOIN stripe_customers cu ON cu.project_id = c.project_id AND cu.user_id = $2::uuid AND cu.mode = 'test'
-   WHERE c.project_id = $1::uuid AND c.is_active`;
-
-const PORTAL_PATH = '/api/v1/payments/stripe/customer-portal';
-
 /**
- * The bare minimum the portal endpoint has to do, on node:http: verify the HS256 token (HMAC, constant-time
- * compare, exp), one SQL query with the raw driver (`query(sql, params)` returning `{rows}`: pg Pool or PGlite),
- * one stripe-node call with a client cached per project.
+ * The bare minimum each measured endpoint has to do, on node:http, with the service's own SQL statements (`sql`,
+ * imported by server.mjs from dist/) sent as named statements, as the service sends them: verify the HS256 token
+ * (HMAC, constant-time compare, exp and claims), read the body, and
+ *   portal:          the portal's one query, one billingPortal.sessions.create;
+ *   checkout:        the checkout context query (which takes the user's lease), one checkout.sessions.create with a
+ *                    derived idempotency key, the statement that records the session and releases the lease;
+ *   my-subscription: the one query of the user's current subscription.
+ * Stripe clients are cached per project and built with the service's options (API version, timeout, retries, a
+ * keep-alive agent, app info). `query(statement, values)` runs a named statement and returns `{rows}`.
  */
-export async function startBaseline({ jwtSecret, query, stripeUrl }) {
+export async function startBaseline({ jwtSecret, query, stripeUrl, sql, stripeOptions }) {
   const stripeBase = new URL(stripeUrl);
+  const agent = new Agent({ keepAlive: true });
   const clients = new Map();
   const clientFor = (projectId, key) => {
     let client = clients.get(projectId);
     if (!client) {
       client = new Stripe(key, {
+        ...stripeOptions,
+        httpAgent: agent,
         host: stripeBase.hostname,
         port: Number(stripeBase.port),
         protocol: 'http',
-        telemetry: false,
-        maxNetworkRetries: 0,
       });
       clients.set(projectId, client);
     }
     return client;
   };
   const secret = Buffer.from(jwtSecret);
+
+  const routes = {
+    'POST /api/v1/payments/stripe/customer-portal': async (claims, body) => {
+      if (typeof body?.return_url !== 'string') return { status: 422, body: { detail: 'return_url required' } };
+      const { rows } = await query(sql.portal, [claims.project_id, claims.sub]);
+      const row = rows[0];
+      if (!row?.is_active || !row.secret_key_enc) return notConfigured();
+      if (!row.stripe_customer_id) return { status: 404, body: { detail: 'No Stripe customer found for user' } };
+      const session = await clientFor(claims.project_id, row.secret_key_enc).billingPortal.sessions.create({
+        customer: row.stripe_customer_id,
+        return_url: body.return_url,
+      });
+      return { status: 200, body: { portal_url: session.url } };
+    },
+    'POST /api/v1/payments/stripe/checkout-session': async (claims, body) => {
+      if (typeof body?.price_id !== 'string' || typeof body.success_url !== 'string') {
+        return { status: 422, body: { detail: 'price_id and success_url required' } };
+      }
+      const lease = { key: `checkout:${claims.project_id}:test:${claims.sub}`, holder: randomUUID() };
+      const { rows } = await query(sql.checkoutContext, [
+        claims.project_id,
+        claims.sub,
+        lease.key,
+        lease.holder,
+        70_000,
+        null,
+      ]);
+      const row = rows[0];
+      if (!row?.is_active || !row.secret_key_enc) return notConfigured();
+      if (!row.lease_taken) return { status: 409, body: { detail: 'busy' } };
+      const metadata = { project_id: claims.project_id, user_id: claims.sub };
+      const params = {
+        customer: row.stripe_customer_id,
+        line_items: [{ price: body.price_id, quantity: body.quantity ?? 1 }],
+        mode: body.mode,
+        success_url: body.success_url,
+        cancel_url: body.cancel_url,
+        client_reference_id: claims.sub,
+        metadata,
+        payment_intent_data: { metadata },
+      };
+      const idempotencyKey = `checkout-${createHash('sha256')
+        .update(JSON.stringify([claims.project_id, claims.sub, 'test', row.latest_session_id, params]))
+        .digest('hex')}`;
+      const session = await clientFor(claims.project_id, row.secret_key_enc).checkout.sessions.create(params, {
+        idempotencyKey,
+      });
+      await query(sql.checkoutFinish, [
+        claims.project_id,
+        'test',
+        null,
+        null,
+        claims.sub,
+        session.id,
+        body.mode,
+        session.url,
+        null,
+        session.expires_at,
+        lease.key,
+        lease.holder,
+      ]);
+      return { status: 200, body: { session_id: session.id, checkout_url: session.url } };
+    },
+    'GET /api/v1/payments/stripe/my-subscription': async (claims) => {
+      const { rows } = await query(sql.mySubscription, [claims.project_id, claims.sub]);
+      return { status: 200, body: rows[0] ?? null };
+    },
+  };
 
   const server = createServer((request, response) => {
     const chunks = [];
@@ -47,38 +113,24 @@ export async function startBaseline({ jwtSecret, query, stripeUrl }) {
   });
 
   async function handle(request, raw) {
-    if (request.method !== 'POST' || (request.url ?? '').split('?')[0] !== PORTAL_PATH) {
-      return { status: 404, body: { detail: 'Not Found' } };
-    }
+    const route = routes[`${request.method} ${(request.url ?? '').split('?')[0]}`];
+    if (!route) return { status: 404, body: { detail: 'Not Found' } };
     const claims = verifyHs256(request.headers.authorization, secret);
     if (!claims) return { status: 401, body: { detail: 'Could not validate credentials' } };
     let body;
     try {
-      body = JSON.parse(raw);
+      body = raw === '' ? undefined : JSON.parse(raw);
     } catch {
       return { status: 422, body: { detail: 'invalid body' } };
     }
-    if (typeof body?.return_url !== 'string') return { status: 422, body: { detail: 'return_url required' } };
-    const { rows } = await query(BASELINE_SQL, [claims.project_id, claims.sub]);
-    const row = rows[0];
-    if (!row?.secret_key) return { status: 404, body: { detail: 'Project not found or Stripe not configured' } };
-    if (!row.stripe_customer_id) return { status: 404, body: { detail: 'No Stripe customer found for user' } };
-    const session = await clientFor(claims.project_id, row.secret_key).billingPortal.sessions.create({
-      customer: row.stripe_customer_id,
-      return_url: body.return_url,
-    });
-    return { status: 200, body: { portal_url: session.url } };
+    return route(claims, body);
   }
 
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  return { url: `http://127.0.0.1:${server.address().port}` };
 }
+
+const notConfigured = () => ({ status: 404, body: { detail: 'Project not found or Stripe not configured' } });
 
 function send(response, status, body) {
   const payload = JSON.stringify(body);

@@ -13,15 +13,19 @@ import pg from 'pg';
 import { startStripeStub } from './stripe-stub.mjs';
 
 /*
- * npm run bench: the customer-portal endpoint of the real service (from dist/) against a bare node:http baseline doing
- * only the essential work, both on the same Stripe stub and database kind, each server in a process of its own
- * (server.mjs), driven by autocannon from another child process. Prints numbers; it asserts nothing. See
+ * npm run bench: the hot end-user endpoints of the real service (from dist/) against a bare node:http baseline doing
+ * the same essential work (the service's own SQL as named statements, the same Stripe client options), both on the
+ * same Stripe stub and database engine, each server in a process of its own (server.mjs), driven by autocannon from
+ * another child process, with 10,000 distinct tokens over 1,000 users. Prints numbers; it asserts nothing. See
  * bench/README.md.
  */
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 20);
+const USERS_PER_PROJECT = Number(process.env.BENCH_USERS_PER_PROJECT ?? 50);
+// Distinct tokens per user: no cache of verified tokens gives either server work for free.
+const TOKENS_PER_USER = Number(process.env.BENCH_TOKENS_PER_USER ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
@@ -29,18 +33,45 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 // round's ratio compares two neighbouring phases, and the median over the rounds is the verdict.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const POOL_SIZE = Number(process.env.DATABASE_POOL_SIZE ?? 10);
-const PORTAL_PATH = '/api/v1/payments/stripe/customer-portal?test_mode=true';
+const POSTGRES_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const ENGINES = (process.env.BENCH_ENGINES ?? (process.env.DATABASE_URL ? 'pglite,postgres' : 'pglite')).split(',');
 const RETURN_URL = 'https://myapp.example.com/account/billing';
 const JWT_SECRET = randomBytes(32).toString('base64url');
-const serverUrl = process.env.DATABASE_URL;
 // BENCH_ONLY=service (or baseline) measures one side only; ratios need both.
 const ONLY = process.env.BENCH_ONLY;
-// The baseline's query as a named statement (as the service's): the layers alone, without the statement advantage.
-const PREPARED_BASELINE = process.env.BENCH_BASELINE_PREPARED === '1';
-// The service's production flag (package.json start:prod, Dockerfile); the baseline gets the same runtime.
+// The service's production flag (package.json start:prod, Dockerfile); the baseline gets the same runtime. --expose-gc
+// only lets the bench read RSS after a full collection (idle and at the end).
 const NODE_FLAGS = ['--max-semi-space-size=64'];
 // Extra flags for the server processes only, e.g. BENCH_NODE_FLAGS=--cpu-prof to profile them.
 const EXTRA_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
+/** What each endpoint's requests look like; every request is a returning user's (customer linked, subscribed). */
+const ENDPOINTS = {
+  portal: (token) => ({
+    method: 'POST',
+    path: '/api/v1/payments/stripe/customer-portal?test_mode=true',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ return_url: RETURN_URL }),
+  }),
+  // A one-time purchase: a returning customer may buy again and again, each time one new session.
+  checkout: (token) => ({
+    method: 'POST',
+    path: '/api/v1/payments/stripe/checkout-session?test_mode=true',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      price_id: 'price_benchOnce',
+      mode: 'payment',
+      success_url: 'https://myapp.example.com/thanks?session={CHECKOUT_SESSION_ID}',
+      cancel_url: 'https://myapp.example.com/pricing',
+    }),
+  }),
+  'my-subscription': (token) => ({
+    method: 'GET',
+    path: '/api/v1/payments/stripe/my-subscription?test_mode=true',
+    headers: { authorization: `Bearer ${token}` },
+  }),
+};
+const ENDPOINT_NAMES = (process.env.BENCH_ENDPOINTS ?? Object.keys(ENDPOINTS).join(',')).split(',');
 
 const cleanups = [];
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -52,26 +83,72 @@ try {
 }
 
 async function main() {
+  const users = PROJECTS * USERS_PER_PROJECT;
   console.log(
-    `bench: ${PROJECTS} projects, ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per server, ` +
-      `database ${serverUrl ? 'PostgreSQL' : 'PGlite memory://'}, ` +
-      `baseline query ${PREPARED_BASELINE ? 'prepared (named statement)' : 'unprepared'}, Node ${process.version}`,
+    `bench: ${ENDPOINT_NAMES.join(', ')} on ${ENGINES.join(' and ')}; ${PROJECTS} projects, ${users} users, ` +
+      `${users * TOKENS_PER_USER} distinct tokens, ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${ROUNDS} x ` +
+      `${DURATION} s per server, Node ${process.version}`,
   );
   const stub = await startStripeStub();
   cleanups.push(() => stub.close());
 
-  // The same tenants for both: a test key and one customer per project, one end user each.
-  const tenants = Array.from({ length: PROJECTS }, (_, i) => ({
+  // The same tenants for both: a test key per project, and for each user a linked customer and an active subscription.
+  const tenants = Array.from({ length: PROJECTS }, (_, p) => ({
     projectId: randomUUID(),
     ownerId: randomUUID(),
-    userId: randomUUID(),
-    secretKey: `sk_test_bench${String(i).padStart(3, '0')}${randomBytes(12).toString('hex')}`,
-    customerId: `cus_bench${String(i).padStart(3, '0')}`,
+    secretKey: `sk_test_bench${String(p).padStart(3, '0')}${randomBytes(12).toString('hex')}`,
+    users: Array.from({ length: USERS_PER_PROJECT }, (_, u) => ({
+      userId: randomUUID(),
+      customerId: `cus_bench${String(p).padStart(3, '0')}x${String(u).padStart(3, '0')}`,
+    })),
   }));
+  // Token k of every user, then token k + 1 of every user, ...: neighbouring requests are different users'.
+  const now = Math.floor(Date.now() / 1000);
+  const everyone = tenants.flatMap((t) => t.users.map((user) => ({ ...user, projectId: t.projectId })));
+  const tokens = Array.from({ length: TOKENS_PER_USER }, (_, k) =>
+    everyone.map((user) =>
+      jwt.sign(
+        { sub: user.userId, type: 'access', project_id: user.projectId, iat: now - k, exp: now + 3600 },
+        JWT_SECRET,
+        { algorithm: 'HS256', noTimestamp: true },
+      ),
+    ),
+  ).flat();
 
+  const summary = [];
+  for (const engine of ENGINES) {
+    const pair = await startPair(engine, tenants, stub);
+    const idle = await pair.service.ask({ memory: true });
+    for (const endpoint of ENDPOINT_NAMES) {
+      const requests = tokens.map((token) => ENDPOINTS[endpoint](token));
+      const rounds = await measureEndpoint(pair, requests);
+      summary.push({ engine, endpoint, ...printRounds(`${endpoint} on ${engine}`, rounds) });
+    }
+    const loaded = await pair.service.ask({ memory: true });
+    console.log(
+      `service RSS on ${engine} after a full GC: idle ${mb(idle.rss)}, after the load ${mb(loaded.rss)} ` +
+        `(heap used ${mb(idle.heapUsed)} -> ${mb(loaded.heapUsed)})`,
+    );
+    const { statuses, problems } = await pair.service.ask({ logs: true });
+    const logged = Object.values(statuses).reduce((sum, n) => sum + n, 0);
+    console.log(`service request log lines: ${logged}, by status ${JSON.stringify(statuses)}`);
+    if (problems.length > 0)
+      console.log(`service warnings/errors (first 3 of ${problems.length}):\n${problems.slice(0, 3).join('\n')}`);
+    await pair.stop();
+  }
+  console.log(`\nStripe stub sessions created: ${JSON.stringify(stub.created)}`);
+  if (ONLY) return;
+  console.log('\nSummary (medians over the rounds; targets: throughput >= 0.75x, p99 <= 1.5x, zero errors):');
+  console.table(summary);
+  console.log(
+    `\nstart-up: ${(await measureStartup()).toFixed(0)} ms from spawning main.js to the first 200 on /health`,
+  );
+}
+
+/** The service and the baseline on fresh databases of `engine` with the same rows. */
+async function startPair(engine, tenants, stub) {
   const logDir = await mkdtemp(join(tmpdir(), 'bench-logs-'));
-  cleanups.push(() => rm(logDir, { recursive: true, force: true }));
-  const serviceDb = await freshDatabase('bench_service');
+  const serviceDb = await freshDatabase(engine, 'bench_service');
   const service = await startServer({
     kind: 'service',
     tenants,
@@ -81,7 +158,8 @@ async function main() {
       JWT_SECRET,
       SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       STRIPE_API_BASE_URL: stub.baseUrl,
-      // One address and 20 users send thousands of requests a second: limits high enough never to refuse, still counted.
+      // One address and 1,000 users send thousands of requests a second: limits high enough never to refuse, still
+      // counted.
       RATE_LIMIT_USER_PER_MINUTE: '1000000000',
       RATE_LIMIT_IP_PER_MINUTE: '1000000000',
       // The baseline's pg Pool has as many connections.
@@ -89,8 +167,7 @@ async function main() {
       ...serviceDb.env,
     },
   });
-  // The baseline: its own database with the same schema and rows, the key stored in plaintext.
-  const baselineDb = await freshDatabase('bench_baseline');
+  const baselineDb = await freshDatabase(engine, 'bench_baseline');
   const baseline = await startServer({
     kind: 'baseline',
     tenants,
@@ -98,31 +175,29 @@ async function main() {
     stripeUrl: stub.baseUrl,
     databaseUrl: baselineDb.url,
     poolSize: POOL_SIZE,
-    prepared: PREPARED_BASELINE,
   });
+  return {
+    service,
+    baseline,
+    stop: async () => {
+      await service.stop();
+      await baseline.stop();
+      await serviceDb.drop();
+      await baselineDb.drop();
+      await rm(logDir, { recursive: true, force: true });
+    },
+  };
+}
 
-  const now = Math.floor(Date.now() / 1000);
-  const tokens = tenants.map((t) =>
-    jwt.sign({ sub: t.userId, type: 'access', project_id: t.projectId, iat: now, exp: now + 3600 }, JWT_SECRET, {
-      algorithm: 'HS256',
-      noTimestamp: true,
-    }),
-  );
-  const requests = tokens.map((token) => ({
-    method: 'POST',
-    path: PORTAL_PATH,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ return_url: RETURN_URL }),
-  }));
-
+/** Sanity request, warm-up, then ROUNDS rounds alternating baseline and service. */
+async function measureEndpoint({ service, baseline }, requests) {
   for (const [name, server] of [
     ['baseline', baseline],
     ['service', service],
   ]) {
-    const check = await post(server.url, requests[0]);
+    const check = await send(server.url, requests[0]);
     if (check.status !== 200) throw new Error(`${name}: sanity request answered ${check.status} ${check.body}`);
   }
-
   const servers = [
     ['baseline', baseline],
     ['service', service],
@@ -135,31 +210,22 @@ async function main() {
       results[name] = await measured(server, () => load(server.url, requests, DURATION));
     rounds.push(results);
   }
-  printResults(rounds, stub.sessions);
-  const { statuses, problems } = await service.ask({ logs: true });
-  const logged = Object.values(statuses).reduce((sum, n) => sum + n, 0);
-  console.log(`service request log lines: ${logged}, by status ${JSON.stringify(statuses)}`);
-  if (problems.length > 0)
-    console.log(`service warnings/errors (first 3 of ${problems.length}):\n${problems.slice(0, 3).join('\n')}`);
-
-  if (ONLY) return;
-  console.log(
-    `\nstart-up: ${(await measureStartup()).toFixed(0)} ms from spawning main.js to the first 200 on /health`,
-  );
+  return rounds;
 }
 
-/** Forks server.mjs, starts the server in it and returns {url, ask(message)}; killed at the end. */
+/** Forks server.mjs, starts the server in it and returns {url, ask(message), stop()}. */
 async function startServer(options) {
   const child = fork(join(root, 'bench', 'server.mjs'), {
-    execArgv: [...NODE_FLAGS, ...EXTRA_FLAGS],
+    execArgv: [...NODE_FLAGS, '--expose-gc', ...EXTRA_FLAGS],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  cleanups.push(async () => {
+  const stop = async () => {
     // SIGINT lets the server's process exit through Node, so --cpu-prof writes its profile.
     if (child.exitCode === null) child.kill('SIGINT');
     await exited;
-  });
+  };
+  cleanups.push(stop);
   const ask = (message) =>
     new Promise((resolve, reject) => {
       const onExit = (code) => reject(new Error(`${options.kind} exited with ${code}`));
@@ -172,22 +238,24 @@ async function startServer(options) {
       child.send(message);
     });
   const { url } = await ask({ start: options });
-  return { url, ask };
+  return { url, ask, stop };
 }
 
-/** A fresh PostgreSQL database (dropped at the end) when DATABASE_URL is set, else in-memory PGlite. */
-async function freshDatabase(prefix) {
-  if (!serverUrl) return { env: { PGLITE_DATA_DIR: 'memory://' } };
+/** A fresh PostgreSQL database (dropped by `drop`), or in-memory PGlite. */
+async function freshDatabase(engine, prefix) {
+  if (engine === 'pglite') return { env: { PGLITE_DATA_DIR: 'memory://' }, drop: async () => undefined };
+  if (engine !== 'postgres') throw new Error(`BENCH_ENGINES: unknown engine ${engine} (pglite, postgres)`);
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   await adminQuery(`CREATE DATABASE "${name}"`);
-  cleanups.push(() => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
-  const url = new URL(serverUrl);
+  const drop = () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  cleanups.push(drop);
+  const url = new URL(POSTGRES_URL);
   url.pathname = `/${name}`;
-  return { env: { DATABASE_URL: url.toString() }, url: url.toString() };
+  return { env: { DATABASE_URL: url.toString() }, url: url.toString(), drop };
 }
 
 async function adminQuery(sql) {
-  const client = new pg.Client({ connectionString: serverUrl });
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
   try {
     await client.query(sql);
@@ -202,7 +270,7 @@ function load(url, requests, duration) {
     const child = fork(join(root, 'bench', 'load.mjs'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.once('message', (message) => (message.error ? reject(new Error(message.error)) : resolve(message.result)));
     child.once('error', reject);
-    child.send({ url, connections: CONNECTIONS, duration, requests });
+    child.send({ url, connections: CONNECTIONS, duration, requests, users: PROJECTS * USERS_PER_PROJECT });
   });
 }
 
@@ -224,7 +292,8 @@ async function measured(server, phase) {
   };
 }
 
-function printResults(rounds, stubSessions) {
+/** One endpoint's rounds as a table and its ratios; returns the summary row. */
+function printRounds(title, rounds) {
   const rows = rounds.flatMap((results, index) =>
     Object.entries(results).map(([name, { result, rss, cpuPerRequestUs, gcPerRequestUs, stubCpuPerRequestUs }]) => ({
       round: index + 1,
@@ -241,9 +310,9 @@ function printResults(rounds, stubSessions) {
       'RSS before/peak/after': `${mb(rss.before)}/${mb(rss.peak)}/${mb(rss.after)}`,
     })),
   );
-  console.log();
+  console.log(`\n${title}`);
   console.table(rows);
-  if (!rounds[0].baseline || !rounds[0].service) return;
+  if (!rounds[0].baseline || !rounds[0].service) return {};
   const ratios = rounds.map(({ baseline, service }) => ({
     throughput: service.result.requests.average / baseline.result.requests.average,
     p99: service.result.latency.p99 / baseline.result.latency.p99,
@@ -254,13 +323,23 @@ function printResults(rounds, stubSessions) {
   );
   const list = (key) => ratios.map((ratio) => `${ratio[key].toFixed(2)}x`).join(', ');
   console.log(
-    `throughput service/baseline: median ${median(ratios, 'throughput').toFixed(2)}x of ${list('throughput')} (target >= 0.75x)`,
+    `throughput service/baseline: median ${median(ratios, 'throughput').toFixed(2)}x of ${list('throughput')}`,
   );
-  console.log(
-    `p99 service/baseline:        median ${median(ratios, 'p99').toFixed(2)}x of ${list('p99')} (target <= 1.5x)`,
-  );
-  console.log(`service errors + non-2xx:    ${errors} (target 0)`);
-  console.log(`Stripe stub sessions created: ${stubSessions}`);
+  console.log(`p99 service/baseline:        median ${median(ratios, 'p99').toFixed(2)}x of ${list('p99')}`);
+  const perRequest = (side, key) =>
+    Math.round(
+      median(
+        rounds.map((round) => round[side]),
+        key,
+      ),
+    );
+  return {
+    throughput: `${median(ratios, 'throughput').toFixed(2)}x`,
+    p99: `${median(ratios, 'p99').toFixed(2)}x`,
+    'service errors': errors,
+    'CPU µs/req service/baseline': `${perRequest('service', 'cpuPerRequestUs')}/${perRequest('baseline', 'cpuPerRequestUs')}`,
+    'GC µs/req service/baseline': `${perRequest('service', 'gcPerRequestUs')}/${perRequest('baseline', 'gcPerRequestUs')}`,
+  };
 }
 
 function median(items, key) {
@@ -330,9 +409,9 @@ function freePort() {
   });
 }
 
-function post(baseUrl, { path, headers, body }) {
+function send(baseUrl, { method, path, headers, body }) {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(new URL(path, baseUrl), { method: 'POST', headers, agent: false }, (res) => {
+    const req = httpRequest(new URL(path, baseUrl), { method, headers, agent: false }, (res) => {
       let text = '';
       res.on('data', (chunk) => (text += chunk));
       res.on('end', () => resolve({ status: res.statusCode, body: text }));

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -17,6 +16,7 @@ import { startBaseline } from './baseline.mjs';
  *   {start: {kind: 'service' | 'baseline', ...}} -> {url}
  *   {measure: 'begin'} / {measure: 'end'} -> {cpuUs, gcMs, rss: {before, peak, after}}
  *   {logs: true} -> {statuses, problems} (the service only: its request log, flushed)
+ *   {memory: true} -> {rss, heapUsed} after a full garbage collection
  */
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,13 +47,19 @@ async function handle(message) {
   }
   if (message.measure === 'end') return measurement.end();
   if (message.logs) return server.logs();
+  if (message.memory) {
+    globalThis.gc?.();
+    const { rss, heapUsed } = process.memoryUsage();
+    return { rss, heapUsed };
+  }
   throw new Error(`unknown message ${JSON.stringify(message)}`);
 }
 
-/** The real app from dist/, wired as in production, its tenants provisioned through its own repository. */
+/** The real app from dist/, wired as in production, its tenants provisioned through its own repositories. */
 async function startService({ env, tenants, logFile }) {
   const { createApiApp } = await import(dist('apps/api/src/configure-app.js'));
   const { loadConfig } = await import(dist('libs/config/src/index.js'));
+  const { PrismaService } = await import(dist('libs/database/src/index.js'));
   const { OPERATOR, ProjectsRepository, StripeConfigService, StripeCustomersRepository } = await import(
     dist('libs/projects/src/index.js')
   );
@@ -64,8 +70,12 @@ async function startService({ env, tenants, logFile }) {
   for (const [i, t] of tenants.entries()) {
     await app.get(ProjectsRepository).create({ id: t.projectId, name: `Bench ${i}`, ownerId: t.ownerId });
     await app.get(StripeConfigService).update(t.projectId, OPERATOR, { test_secret_key: t.secretKey });
-    await app.get(StripeCustomersRepository).link(t.projectId, t.userId, 'test', t.customerId);
+    for (const user of t.users) {
+      await app.get(StripeCustomersRepository).link(t.projectId, user.userId, 'test', user.customerId);
+    }
   }
+  const prisma = app.get(PrismaService);
+  await insertSubscriptions((text, values) => prisma.$executeRawUnsafe(text, ...values), tenants);
   return {
     url: await app.getUrl(),
     logs: async () => {
@@ -81,53 +91,98 @@ async function startService({ env, tenants, logFile }) {
   };
 }
 
+/** Every user has an active monthly subscription (what my-subscription reads), the same rows on both sides. */
+function insertSubscriptions(execute, tenants) {
+  const users = tenants.flatMap((t) => t.users.map((user) => ({ ...user, projectId: t.projectId })));
+  return execute(
+    `INSERT INTO subscriptions (id, project_id, mode, user_id, stripe_subscription_id, stripe_customer_id, status,
+                                price_id, plan_name, quantity, current_period_start, current_period_end, created_at,
+                                fetched_at, updated_at)
+     SELECT gen_random_uuid(), p, 'test', u, 'sub_' || c, c, 'active', 'price_benchMonthly', 'Pro', 1,
+            now() - interval '3 days', now() + interval '27 days', now() - interval '3 days', now(), now()
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(p, u, c)`,
+    [users.map((u) => u.projectId), users.map((u) => u.userId), users.map((u) => u.customerId)],
+  );
+}
+
 /**
- * The bare baseline on its own database (pg Pool or its own PGlite) with the same schema and rows. `prepared`
- * (BENCH_BASELINE_PREPARED=1) sends its one query as a named statement, parsed and planned once, as the service does:
- * the comparison of the layers alone, without the service's statement advantage.
+ * The bare baseline on its own database (pg Pool or its own PGlite) with the same schema and rows, the keys stored in
+ * plaintext. It sends the service's own statements (imported from dist/) as named statements, parsed and planned once
+ * per connection as the service's are; on PGlite through node-postgres over PGlite under both of PGlite's locks, as
+ * the service's own exchange takes them.
  */
-async function startBaselineServer({ jwtSecret, stripeUrl, databaseUrl, poolSize, tenants, prepared }) {
+async function startBaselineServer({ jwtSecret, stripeUrl, databaseUrl, poolSize, tenants }) {
   const { applyMigrations } = await import(dist('libs/database/src/index.js'));
-  let query;
-  let portalQuery;
+  let named;
   if (databaseUrl) {
     await applyMigrations({ kind: 'postgres', url: databaseUrl });
     const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
-    query = (sql, params) => pool.query(sql, params);
-    portalQuery = prepared ? (text, values) => pool.query({ name: 'baseline_portal', text, values }) : query;
+    named = (statement, values) => pool.query({ ...statement, values });
   } else {
     const pglite = new PGlite();
     await pglite.waitReady;
     await applyMigrations({ kind: 'pglite', pglite });
-    query = (sql, params) => pglite.query(sql, params);
-    portalQuery = query;
-    if (prepared) {
-      const client = new pg.Client(createPgConfig(pglite));
-      await client.connect();
-      // Both of PGlite's locks, as its own query() and the service take them.
-      portalQuery = (text, values) =>
-        pglite._runExclusiveTransaction(() =>
-          pglite.runExclusive(() => client.query({ name: 'baseline_portal', text, values })),
-        );
-    }
+    const client = new pg.Client(createPgConfig(pglite));
+    await client.connect();
+    named = (statement, values) =>
+      pglite._runExclusiveTransaction(() => pglite.runExclusive(() => client.query({ ...statement, values })));
   }
+  const plain = (text, values) => named({ text }, values);
   for (const t of tenants) {
-    await query(`INSERT INTO projects (id, name, owner_id, updated_at) VALUES ($1, 'Bench', $2, now())`, [
+    await plain(`INSERT INTO projects (id, name, owner_id, updated_at) VALUES ($1, 'Bench', $2, now())`, [
       t.projectId,
       t.ownerId,
     ]);
-    await query(`INSERT INTO stripe_configs (project_id, test_secret_key_enc, updated_at) VALUES ($1, $2, now())`, [
+    await plain(`INSERT INTO stripe_configs (project_id, test_secret_key_enc, updated_at) VALUES ($1, $2, now())`, [
       t.projectId,
       t.secretKey,
     ]);
-    await query(
+    await plain(
       `INSERT INTO stripe_customers (id, project_id, user_id, mode, stripe_customer_id, updated_at)
-       VALUES ($1, $2, $3, 'test', $4, now())`,
-      [randomUUID(), t.projectId, t.userId, t.customerId],
+       SELECT gen_random_uuid(), $1, u, 'test', c, now() FROM unnest($2::uuid[], $3::text[]) AS t(u, c)`,
+      [t.projectId, t.users.map((u) => u.userId), t.users.map((u) => u.customerId)],
     );
   }
-  const { url } = await startBaseline({ jwtSecret, query: portalQuery, stripeUrl });
+  await insertSubscriptions(plain, tenants);
+  const { url } = await startBaseline({
+    jwtSecret,
+    query: named,
+    stripeUrl,
+    sql: await serviceStatements(),
+    stripeOptions: await serviceStripeOptions(),
+  });
   return { url };
+}
+
+/** The options StripeClientFactory builds its clients with, under the service's default configuration. */
+async function serviceStripeOptions() {
+  const { loadConfig } = await import(dist('libs/config/src/index.js'));
+  const { STRIPE_API_VERSION } = await import(dist('libs/stripe/src/index.js'));
+  const { stripe } = loadConfig({
+    NODE_ENV: 'production',
+    JWT_SECRET: 'x'.repeat(32),
+    SECRETS_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64'),
+  });
+  return {
+    apiVersion: STRIPE_API_VERSION,
+    telemetry: false,
+    timeout: stripe.timeoutMs,
+    maxNetworkRetries: stripe.maxNetworkRetries,
+    appInfo: { name: 'stripe-subscriptions-service' },
+  };
+}
+
+/** The service's own hot-path statements, from dist/. */
+async function serviceStatements() {
+  const { PORTAL_CONTEXT_SQL, CHECKOUT_CONTEXT_SQL } = await import(
+    dist('libs/projects/src/stripe-config.repository.js')
+  );
+  const { CHECKOUT_FINISH_SQL } = await import(dist('libs/billing-records/src/checkout-sessions.repository.js'));
+  return {
+    portal: PORTAL_CONTEXT_SQL.test,
+    checkoutContext: CHECKOUT_CONTEXT_SQL.test,
+    checkoutFinish: CHECKOUT_FINISH_SQL,
+  };
 }
 
 /** CPU time, garbage-collection pauses and RSS (before, peak sampled every 50 ms, after) of this process. */

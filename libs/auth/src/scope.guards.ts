@@ -40,9 +40,9 @@ export class DeveloperGuard implements CanActivate {
   }
 }
 
-function scopedAuth(guard: typeof EndUserGuard | typeof DeveloperGuard, forbidden: string, who: string) {
+/** The bearer scheme and the 401 and 403 answers, documented once for every kind of caller. */
+function scopeDocs(forbidden: string, who: string) {
   return applyDecorators(
-    UseGuards(JwtAuthGuard, guard),
     ApiBearerAuth('HTTPBearer'),
     ApiUnauthorizedResponse({
       description: 'Missing, malformed, expired or otherwise invalid bearer token.',
@@ -57,12 +57,20 @@ function scopedAuth(guard: typeof EndUserGuard | typeof DeveloperGuard, forbidde
   );
 }
 
+/** The documentation of EndUserAuth() alone, for a guard that enforces it together with more (the rate limits). */
+export function ApiEndUserAuth(): MethodDecorator & ClassDecorator {
+  return scopeDocs(END_USER_REQUIRED, 'this endpoint is for end users (tokens with project_id)');
+}
+
 /** Authentication (401), then project scope (403), documented the same way it is enforced. */
 export function EndUserAuth(): MethodDecorator & ClassDecorator {
-  return scopedAuth(EndUserGuard, END_USER_REQUIRED, 'this endpoint is for end users (tokens with project_id)');
+  return applyDecorators(UseGuards(JwtAuthGuard, EndUserGuard), ApiEndUserAuth());
 }
 
 /** Authentication (401), then developer scope (403), documented the same way it is enforced. */
 export function DeveloperAuth(): MethodDecorator & ClassDecorator {
-  return scopedAuth(DeveloperGuard, DEVELOPER_REQUIRED, 'this endpoint is for developers (tokens without project_id)');
+  return applyDecorators(
+    UseGuards(JwtAuthGuard, DeveloperGuard),
+    scopeDocs(DEVELOPER_REQUIRED, 'this endpoint is for developers (tokens without project_id)'),
+  );
 }

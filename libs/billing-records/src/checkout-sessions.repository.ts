@@ -54,6 +54,9 @@ const FINISH_SQL = `
   )
   SELECT 1 AS finished`;
 
+/** The checkout's closing statement, named (the bench's baseline sends it too). */
+export const CHECKOUT_FINISH_SQL = { name: 'checkout_finish', text: FINISH_SQL } as const;
+
 /**
  * The checkout sessions the service created, so that a user never has two payable subscription checkouts and a
  * retry with the same Idempotency-Key gets the same session. Checkout writes them; webhooks settle them.
@@ -66,8 +69,7 @@ export class CheckoutSessionsRepository {
   async finish(projectId: string, mode: StripeMode, lease: LeaseHold, outcome: CheckoutOutcome): Promise<void> {
     const created = outcome.created;
     await this.prisma.queryRows({
-      name: 'checkout_finish',
-      text: FINISH_SQL,
+      ...CHECKOUT_FINISH_SQL,
       values: [
         projectId,
         mode,

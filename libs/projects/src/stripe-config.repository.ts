@@ -210,7 +210,7 @@ interface CheckoutContextRow {
   latest_session_id: string | null;
 }
 
-const CHECKOUT_CONTEXT_SQL = {
+export const CHECKOUT_CONTEXT_SQL = {
   test: { name: 'checkout_context_test', text: checkoutContextSql('test') },
   live: { name: 'checkout_context_live', text: checkoutContextSql('live') },
 } as const;
@@ -297,7 +297,7 @@ interface PortalContextRow {
 }
 
 /** The portal's one round trip per mode, as named prepared statements (parsed and planned once per connection). */
-const PORTAL_CONTEXT_SQL = {
+export const PORTAL_CONTEXT_SQL = {
   test: { name: 'portal_context_test', text: portalContextSql('test') },
   live: { name: 'portal_context_live', text: portalContextSql('live') },
 } as const;

@@ -1,8 +1,7 @@
 export { clientAddressBucket } from './client-address.js';
 export {
-  ClientAddressRateLimitGuard,
   END_USER_RATE_LIMIT_WINDOW_SECONDS,
-  EndUserRateLimitGuard,
+  EndUserAccessGuard,
   RateLimitedEndUserAuth,
   rateLimitExceededDetail,
 } from './end-user-rate-limit.js';

@@ -1,4 +1,4 @@
-import { principalFromClaims, type AccessTokenClaims } from './jwt.strategy.js';
+import { principalFromClaims, type AccessTokenClaims } from './access-token.verifier.js';
 
 const USER = '3f2a8b1c-4d5e-4f60-8a7b-9c0d1e2f3a4b';
 const PROJECT = '6f1c3a52-1d2e-4c8b-9a0f-3b5e7d9c1a2b';
