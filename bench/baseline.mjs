@@ -97,7 +97,8 @@ export async function startBaseline({ jwtSecret, query, stripeUrl, sql, stripeOp
     },
     'GET /api/v1/payments/stripe/my-subscription': async (claims) => {
       const { rows } = await query(sql.mySubscription, [claims.project_id, claims.sub]);
-      return { status: 200, body: rows[0] ?? null };
+      const row = rows[0];
+      return { status: 200, body: row ? subscriptionResponse(row) : null };
     },
   };
 
@@ -128,6 +129,33 @@ export async function startBaseline({ jwtSecret, query, stripeUrl, sql, stripeOp
 
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${server.address().port}` };
+}
+
+const iso = (time) => time?.toISOString() ?? null;
+
+/** The response my-subscription gives, with the entitlement rule (active, trialing, past_due within the grace). */
+function subscriptionResponse(row) {
+  const graceEnds = row.past_due_since && row.past_due_since.getTime() + row.past_due_grace_days * 86_400_000;
+  return {
+    id: row.id,
+    project_id: row.project_id,
+    user_id: row.user_id,
+    is_test_mode: row.mode === 'test',
+    subscription_id: row.stripe_subscription_id,
+    customer_id: row.stripe_customer_id,
+    status: row.status,
+    plan_name: row.plan_name,
+    quantity: row.quantity,
+    current_period_start: iso(row.current_period_start),
+    current_period_end: iso(row.current_period_end),
+    cancel_at: iso(row.cancel_at),
+    cancelled_at: iso(row.canceled_at),
+    created_at: iso(row.created_at),
+    price_id: row.price_id,
+    cancel_at_period_end: row.cancel_at_period_end,
+    is_entitled:
+      row.status === 'active' || row.status === 'trialing' || (row.status === 'past_due' && Date.now() < graceEnds),
+  };
 }
 
 const notConfigured = () => ({ status: 404, body: { detail: 'Project not found or Stripe not configured' } });

@@ -178,10 +178,12 @@ async function serviceStatements() {
     dist('libs/projects/src/stripe-config.repository.js')
   );
   const { CHECKOUT_FINISH_SQL } = await import(dist('libs/billing-records/src/checkout-sessions.repository.js'));
+  const { CURRENT_SUBSCRIPTION_SQL } = await import(dist('libs/billing-records/src/subscriptions.repository.js'));
   return {
     portal: PORTAL_CONTEXT_SQL.test,
     checkoutContext: CHECKOUT_CONTEXT_SQL.test,
     checkoutFinish: CHECKOUT_FINISH_SQL,
+    mySubscription: CURRENT_SUBSCRIPTION_SQL.test,
   };
 }
 

@@ -61,7 +61,7 @@ interface CurrentSubscriptionRow {
 }
 
 /** The current-subscription lookup per mode, as named prepared statements (parsed and planned once per connection). */
-const CURRENT_SUBSCRIPTION_SQL = {
+export const CURRENT_SUBSCRIPTION_SQL = {
   test: { name: 'current_subscription_test', text: currentSubscriptionSql('test') },
   live: { name: 'current_subscription_live', text: currentSubscriptionSql('live') },
 } as const;
