@@ -44,6 +44,11 @@ const ONLY = process.env.BENCH_ONLY;
 const NODE_FLAGS = ['--max-semi-space-size=64'];
 // Extra flags for the server processes only, e.g. BENCH_NODE_FLAGS=--cpu-prof to profile them.
 const EXTRA_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+// Extra settings for the service, as JSON, for A/B runs: e.g. BENCH_SERVICE_ENV='{"LOG_LEVEL":"warn"}'.
+const SERVICE_ENV = JSON.parse(process.env.BENCH_SERVICE_ENV ?? '{}');
+// A/B of two builds: another checkout's root (built, e.g. the commit before a change) takes the baseline's place, so
+// each change is measured before/after in the same run; the ratios then read after/before.
+const COMPARE_ROOT = process.env.BENCH_COMPARE_ROOT;
 
 /** What each endpoint's requests look like; every request is a returning user's (customer linked, subscribed). */
 const ENDPOINTS = {
@@ -89,6 +94,7 @@ async function main() {
       `${users * TOKENS_PER_USER} distinct tokens, ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${ROUNDS} x ` +
       `${DURATION} s per server, Node ${process.version}`,
   );
+  if (COMPARE_ROOT) console.log(`A/B: the build in ${COMPARE_ROOT} runs in the baseline's place (ratios: this/that)`);
   const stub = await startStripeStub();
   cleanups.push(() => stub.close());
 
@@ -145,37 +151,49 @@ async function main() {
   );
 }
 
-/** The service and the baseline on fresh databases of `engine` with the same rows. */
+/** The service and the baseline (or, with BENCH_COMPARE_ROOT, the other build) on fresh databases of `engine`. */
 async function startPair(engine, tenants, stub) {
   const logDir = await mkdtemp(join(tmpdir(), 'bench-logs-'));
   const serviceDb = await freshDatabase(engine, 'bench_service');
+  const serviceEnv = (db) => ({
+    NODE_ENV: 'production',
+    JWT_SECRET,
+    SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    STRIPE_API_BASE_URL: stub.baseUrl,
+    // One address and 1,000 users send thousands of requests a second: limits high enough never to refuse, still
+    // counted.
+    RATE_LIMIT_USER_PER_MINUTE: '1000000000',
+    RATE_LIMIT_IP_PER_MINUTE: '1000000000',
+    // The baseline's pg Pool has as many connections.
+    DATABASE_POOL_SIZE: String(POOL_SIZE),
+    ...db.env,
+    ...SERVICE_ENV,
+  });
   const service = await startServer({
     kind: 'service',
+    root,
     tenants,
     logFile: join(logDir, 'service.log'),
-    env: {
-      NODE_ENV: 'production',
-      JWT_SECRET,
-      SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      STRIPE_API_BASE_URL: stub.baseUrl,
-      // One address and 1,000 users send thousands of requests a second: limits high enough never to refuse, still
-      // counted.
-      RATE_LIMIT_USER_PER_MINUTE: '1000000000',
-      RATE_LIMIT_IP_PER_MINUTE: '1000000000',
-      // The baseline's pg Pool has as many connections.
-      DATABASE_POOL_SIZE: String(POOL_SIZE),
-      ...serviceDb.env,
-    },
+    env: serviceEnv(serviceDb),
   });
   const baselineDb = await freshDatabase(engine, 'bench_baseline');
-  const baseline = await startServer({
-    kind: 'baseline',
-    tenants,
-    jwtSecret: JWT_SECRET,
-    stripeUrl: stub.baseUrl,
-    databaseUrl: baselineDb.url,
-    poolSize: POOL_SIZE,
-  });
+  const baseline = COMPARE_ROOT
+    ? await startServer({
+        kind: 'service',
+        root: COMPARE_ROOT,
+        tenants,
+        logFile: join(logDir, 'compared.log'),
+        env: serviceEnv(baselineDb),
+      })
+    : await startServer({
+        kind: 'baseline',
+        root,
+        tenants,
+        jwtSecret: JWT_SECRET,
+        stripeUrl: stub.baseUrl,
+        databaseUrl: baselineDb.url,
+        poolSize: POOL_SIZE,
+      });
   return {
     service,
     baseline,

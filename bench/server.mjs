@@ -19,7 +19,7 @@ import { startBaseline } from './baseline.mjs';
  *   {memory: true} -> {rss, heapUsed} after a full garbage collection
  */
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+let root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (path) => join(root, 'dist', path);
 
 let server;
@@ -37,6 +37,8 @@ process.on('message', (message) => {
 
 async function handle(message) {
   if (message.start) {
+    // The build under test: this checkout's, or another's for an A/B run (BENCH_COMPARE_ROOT).
+    root = message.start.root;
     server =
       message.start.kind === 'service' ? await startService(message.start) : await startBaselineServer(message.start);
     return { url: server.url };
