@@ -108,7 +108,32 @@ describe('operator CLI (in-process)', () => {
         ],
         [
           ['stripe', 'set', '--project', projectId, '--mode', 'test'],
-          /^Nothing to set: give --secret-key, --publishable-key, --webhook-secret or --portal-configuration$/,
+          /^Nothing to set: give --secret-key, --publishable-key, --webhook-secret, --portal-configuration, --allowed-return-url-origins, --allowed-price-ids, --trial-period-days or --past-due-grace-days$/,
+        ],
+        [
+          ['stripe', 'set', '--project', projectId, '--mode', 'test', '--allowed-price-ids', 'price_1,prod_2'],
+          /^--allowed-price-ids item 2 must be a Stripe price id \(price_\.\.\.\)$/,
+        ],
+        [
+          [
+            'stripe',
+            'set',
+            '--project',
+            projectId,
+            '--mode',
+            'test',
+            '--allowed-return-url-origins',
+            'https://a.example/x',
+          ],
+          /^--allowed-return-url-origins item 1 must be an origin like https:\/\/app\.example\.com \(no path\)$/,
+        ],
+        [
+          ['stripe', 'set', '--project', projectId, '--mode', 'test', '--trial-period-days', '731'],
+          /^--trial-period-days must be a whole number from 0 to 730$/,
+        ],
+        [
+          ['stripe', 'set', '--project', projectId, '--mode', 'test', '--past-due-grace-days=-1'],
+          /^--past-due-grace-days must be a whole number from 0 to 365$/,
         ],
         [
           ['stripe', 'set', '--project', projectId, '--mode', 'test', '--secret-key', secret],
@@ -362,6 +387,76 @@ describe('operator CLI (in-process)', () => {
         },
         { actor_type: 'operator', actor_id: null, fields: ['test_secret_key'] },
         { actor_type: 'operator', actor_id: null, fields: ['test_webhook_secret'] },
+      ]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "stripe set changes the project's allowed origins and prices, trial and grace days as PUT .../config does",
+    async () => {
+      const price = `price_${randomBytes(8).toString('hex')}`;
+      const set = await cli([
+        'stripe',
+        'set',
+        '--project',
+        projectId,
+        '--mode',
+        'live',
+        '--allowed-return-url-origins',
+        'https://App.Example.com:443,https://shop.example.com',
+        '--allowed-price-ids',
+        `${price},${price}`,
+        '--trial-period-days',
+        '14',
+        '--past-due-grace-days',
+        '3',
+        '--json',
+      ]);
+      expect(jsonOutput(set)).toMatchObject({
+        project_id: projectId,
+        mode: 'live',
+        fields: ['allowed_return_url_origins', 'allowed_price_ids', 'trial_period_days', 'past_due_grace_days'],
+      });
+      const settings = `SELECT allowed_return_url_origins, allowed_price_ids, trial_period_days, past_due_grace_days
+                          FROM stripe_configs WHERE project_id = $1`;
+      // Stored as the API stores them: origins as browsers compare them, each price once.
+      expect(await database.query(settings, [projectId])).toEqual([
+        {
+          allowed_return_url_origins: ['https://app.example.com', 'https://shop.example.com'],
+          allowed_price_ids: [price],
+          trial_period_days: 14,
+          past_due_grace_days: 3,
+        },
+      ]);
+      // "" clears each: the lists to empty (anything allowed), the trial to none, the grace to 0.
+      const cleared = await cli([
+        'stripe',
+        'set',
+        '--project',
+        projectId,
+        '--mode',
+        'test',
+        '--allowed-return-url-origins',
+        '',
+        '--allowed-price-ids',
+        '',
+        '--trial-period-days',
+        '',
+        '--past-due-grace-days',
+        '',
+      ]);
+      expect(cleared.code).toBe(0);
+      expect(await database.query(settings, [projectId])).toEqual([
+        { allowed_return_url_origins: [], allowed_price_ids: [], trial_period_days: null, past_due_grace_days: 0 },
+      ]);
+      const history = await database.query<{ fields: string[] }>(
+        'SELECT fields FROM stripe_config_changes WHERE project_id = $1 AND actor_type = $2 ORDER BY created_at DESC LIMIT 2',
+        [projectId, 'operator'],
+      );
+      expect(history.map((change) => change.fields)).toEqual([
+        ['allowed_return_url_origins', 'allowed_price_ids', 'trial_period_days', 'past_due_grace_days'],
+        ['allowed_return_url_origins', 'allowed_price_ids', 'trial_period_days', 'past_due_grace_days'],
       ]);
     },
     TIMEOUT,

@@ -804,7 +804,8 @@ describe('Stripe configuration API', () => {
     it.each([
       [
         ['--mode', 'test'],
-        'Nothing to set: give --secret-key, --publishable-key, --webhook-secret or --portal-configuration',
+        'Nothing to set: give --secret-key, --publishable-key, --webhook-secret, --portal-configuration, ' +
+          '--allowed-return-url-origins, --allowed-price-ids, --trial-period-days or --past-due-grace-days',
       ],
       [
         ['--mode', 'test', '--secret-key', keys.live],

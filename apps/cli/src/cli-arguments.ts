@@ -2,6 +2,14 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { MintRequest } from '#libs/auth';
 import type { StripeMode } from '#libs/config';
 // Straight from the module, not the library's index: parsing must not load NestJS (usage errors answer at once).
+import {
+  ALLOWED_PRICE_IDS_MAX,
+  ALLOWED_RETURN_URL_ORIGINS_MAX,
+  originProblem,
+  PAST_DUE_GRACE_DAYS_MAX,
+  priceIdProblem,
+  TRIAL_PERIOD_DAYS_MAX,
+} from '../../../libs/projects/src/stripe-config-values.js';
 import { credentialProblem, type CredentialField } from '../../../libs/projects/src/stripe-credentials.js';
 import type { NewProject, StripeConfigPatch } from '#libs/projects';
 
@@ -11,8 +19,11 @@ Commands:
   project create --name <name> --owner <developer-uuid> [--id <uuid>] [--description <text>]
   stripe set --project <uuid> --mode test|live [--secret-key <sk_...>] [--publishable-key <pk_...>]
              [--webhook-secret <whsec_...>] [--portal-configuration <bpc_...>]
+             [--allowed-return-url-origins <origin,...>] [--allowed-price-ids <price_...,...>]
+             [--trial-period-days <0..730>] [--past-due-grace-days <0..365>]
              as the API's PUT .../config: at least one option; a value replaces the stored one, "" clears it,
-             an option left out keeps it; recorded in the configuration history as an operator change
+             an option left out keeps it; recorded in the configuration history as an operator change. The keys
+             are --mode's; the last four options are the project's, whatever the mode (lists comma-separated)
   stripe sync --project <uuid> --mode test|live
              as the API's POST .../sync: re-reads the project's subscriptions from Stripe and records them
   customer link --project <uuid> --user <uuid> --mode test|live --customer <cus_...>
@@ -73,6 +84,10 @@ const COMMANDS: { [name in CommandName]: { options: Options; build(values: Value
       'publishable-key': text,
       'webhook-secret': text,
       'portal-configuration': text,
+      'allowed-return-url-origins': text,
+      'allowed-price-ids': text,
+      'trial-period-days': text,
+      'past-due-grace-days': text,
     },
     build: (values) => {
       const projectId = uuid(values, 'project');
@@ -82,12 +97,18 @@ const COMMANDS: { [name in CommandName]: { options: Options; build(values: Value
         [`${mode}_publishable_key`]: credential(values, 'publishable-key', 'publishableKey', mode),
         [`${mode}_webhook_secret`]: credential(values, 'webhook-secret', 'webhookSecret', mode),
         [`${mode}_portal_configuration_id`]: credential(values, 'portal-configuration', 'portalConfigurationId', mode),
+        allowed_return_url_origins: list(
+          values,
+          'allowed-return-url-origins',
+          ALLOWED_RETURN_URL_ORIGINS_MAX,
+          originProblem,
+        ),
+        allowed_price_ids: list(values, 'allowed-price-ids', ALLOWED_PRICE_IDS_MAX, priceIdProblem),
+        trial_period_days: days(values, 'trial-period-days', TRIAL_PERIOD_DAYS_MAX, null),
+        past_due_grace_days: days(values, 'past-due-grace-days', PAST_DUE_GRACE_DAYS_MAX, 0),
       };
-      if (Object.values(patch).every((value) => value === undefined)) {
-        throw new UsageError(
-          'Nothing to set: give --secret-key, --publishable-key, --webhook-secret or --portal-configuration',
-        );
-      }
+      if (Object.values(patch).every((value) => value === undefined))
+        throw new UsageError(`Nothing to set: give ${SET_OPTIONS}`);
       return { name: 'stripe set', json: values.json === true, projectId, mode, patch };
     },
   },
@@ -207,6 +228,37 @@ function ttl(values: Values): number {
   if (!(seconds >= 1 && seconds <= 86_400))
     throw new UsageError('--ttl must be a whole number of seconds from 1 to 86400');
   return seconds;
+}
+
+const SET_OPTIONS =
+  '--secret-key, --publishable-key, --webhook-secret, --portal-configuration, --allowed-return-url-origins, ' +
+  '--allowed-price-ids, --trial-period-days or --past-due-grace-days';
+
+/** A comma-separated list, each item checked as the API checks it; "" is the empty list (any), left out keeps it. */
+function list(
+  values: Values,
+  option: string,
+  max: number,
+  problem: (item: string) => string | undefined,
+): string[] | undefined {
+  const value = values[option];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new UsageError(`--${option} needs a value`);
+  const items = value === '' ? [] : value.split(',').map((item) => item.trim());
+  if (items.length > max) throw new UsageError(`--${option} takes at most ${max} items`);
+  const index = items.findIndex((item) => problem(item) !== undefined);
+  if (index >= 0) throw new UsageError(`--${option} item ${index + 1} ${problem(items[index])}`);
+  return items;
+}
+
+/** A whole number of days from 0 to `max`; "" clears it (to `cleared`), left out keeps it. */
+function days(values: Values, option: string, max: number, cleared: number | null): number | null | undefined {
+  const value = values[option];
+  if (value === undefined) return undefined;
+  if (value === '') return cleared;
+  const count = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(count >= 0 && count <= max)) throw new UsageError(`--${option} must be a whole number from 0 to ${max}`);
+  return count;
 }
 
 /** A Stripe key or id for the mode, "" to clear it, or undefined (left out) to keep the stored one. */

@@ -47,4 +47,12 @@ export {
 } from './stripe-config.repository.js';
 export { StripeConfigService } from './stripe-config.service.js';
 export { credentialProblem, maskSecret, type CredentialField } from './stripe-credentials.js';
+export {
+  ALLOWED_PRICE_IDS_MAX,
+  ALLOWED_RETURN_URL_ORIGINS_MAX,
+  originProblem,
+  PAST_DUE_GRACE_DAYS_MAX,
+  priceIdProblem,
+  TRIAL_PERIOD_DAYS_MAX,
+} from './stripe-config-values.js';
 export { StripeCustomersRepository } from './stripe-customers.repository.js';

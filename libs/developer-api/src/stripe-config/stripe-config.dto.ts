@@ -3,7 +3,13 @@ import { ArrayMaxSize, IsArray, IsOptional, IsString, ValidateBy } from 'class-v
 import type { StripeMode } from '#libs/config';
 import { Issue, IsIntegerBetween, IsStorableText, issue } from '#libs/http-errors';
 import {
+  ALLOWED_PRICE_IDS_MAX,
+  ALLOWED_RETURN_URL_ORIGINS_MAX,
   credentialProblem,
+  originProblem,
+  PAST_DUE_GRACE_DAYS_MAX,
+  priceIdProblem,
+  TRIAL_PERIOD_DAYS_MAX,
   type CredentialField,
   type MaskedStripeConfig,
   type StripeConfigHistoryPage,
@@ -27,15 +33,6 @@ function IsStripeCredential(field: CredentialField, mode: StripeMode, name: stri
   );
 }
 
-const ORIGIN = /^https?:\/\/[^/?#@\\\s]+$/i;
-
-/** `scheme://host[:port]` and nothing else, or undefined when it is one. */
-export function originProblem(value: unknown): string | undefined {
-  if (typeof value !== 'string') return 'must be a string';
-  if (!ORIGIN.test(value) || !URL.canParse(value)) return 'must be an origin like https://app.example.com (no path)';
-  return undefined;
-}
-
 function AreOrigins(): PropertyDecorator {
   return ValidateBy(
     {
@@ -51,21 +48,6 @@ function AreOrigins(): PropertyDecorator {
     },
     { context: { type: 'value_error' } },
   );
-}
-
-/** Longest free trial a project may offer, in days (Stripe's own limit). */
-export const TRIAL_PERIOD_DAYS_MAX = 730;
-
-/** Longest grace a project may give a past_due subscription, in days. */
-export const PAST_DUE_GRACE_DAYS_MAX = 365;
-
-const PRICE_ID = /^price_[A-Za-z0-9]+$/;
-
-/** A Stripe price id (`price_...`), or undefined when it is one. */
-export function priceIdProblem(value: unknown): string | undefined {
-  if (typeof value !== 'string') return 'must be a string';
-  if (!PRICE_ID.test(value) || value.length > 255) return 'must be a Stripe price id (price_...)';
-  return undefined;
 }
 
 function ArePriceIds(): PropertyDecorator {
@@ -159,7 +141,10 @@ export class StripeConfigRequest {
     example: ['https://app.example.com'],
   })
   @AreOrigins()
-  @ArrayMaxSize(50, issue({ type: 'too_long', msg: 'List should have at most 50 items' }))
+  @ArrayMaxSize(
+    ALLOWED_RETURN_URL_ORIGINS_MAX,
+    issue({ type: 'too_long', msg: `List should have at most ${ALLOWED_RETURN_URL_ORIGINS_MAX} items` }),
+  )
   @IsStorableText({ each: true })
   @IsArray(issue(Issue.listType))
   @IsOptional()
@@ -175,7 +160,10 @@ export class StripeConfigRequest {
     example: ['price_1PlanMonthly', 'price_1PlanYearly'],
   })
   @ArePriceIds()
-  @ArrayMaxSize(100, issue({ type: 'too_long', msg: 'List should have at most 100 items' }))
+  @ArrayMaxSize(
+    ALLOWED_PRICE_IDS_MAX,
+    issue({ type: 'too_long', msg: `List should have at most ${ALLOWED_PRICE_IDS_MAX} items` }),
+  )
   @IsStorableText({ each: true })
   @IsArray(issue(Issue.listType))
   @IsOptional()
