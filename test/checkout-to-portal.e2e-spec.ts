@@ -5,6 +5,7 @@ import { PrismaService } from '#libs/database';
 import { OPERATOR, StripeConfigService } from '#libs/projects';
 import { fixtures } from './support/fixtures.js';
 import { StripeStub } from './support/stripe-stub.js';
+import { deliverSignedEvents } from './support/webhook-delivery.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { endUserToken } from './support/tokens.js';
 
@@ -46,17 +47,8 @@ describe('checkout -> webhook -> customer portal', () => {
       .post(PORTAL)
       .set('Authorization', `Bearer ${endUserToken(userId, project)}`)
       .send({ return_url: 'https://myapp.example.com/account/billing' });
-  const deliver = async (events: Stripe.Event[]) => {
-    for (const event of events) {
-      const { payload, header } = stub.signEvent(event, SECRET);
-      const response = await request(server())
-        .post(`/api/v1/payments/stripe/webhooks/${project}/test`)
-        .set('Content-Type', 'application/json; charset=utf-8')
-        .set('Stripe-Signature', header)
-        .send(payload);
-      expect([response.status, response.body]).toEqual([200, { received: true }]);
-    }
-  };
+  const deliver = (events: Stripe.Event[]) =>
+    deliverSignedEvents(server(), stub, { projectId: project, secret: SECRET }, events);
 
   beforeAll(async () => {
     testApp = await startTestApp({

@@ -8,6 +8,7 @@ import { OPERATOR, StripeConfigService, StripeCustomersRepository } from '#libs/
 import { STRIPE_API_VERSION } from '#libs/stripe';
 import { fixtures, type Fixtures } from './support/fixtures.js';
 import { StripeStub, type RecordedRequest } from './support/stripe-stub.js';
+import { deliverSignedEvents } from './support/webhook-delivery.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken } from './support/tokens.js';
 
@@ -88,15 +89,8 @@ describe('POST /api/v1/payments/stripe/checkout-session', () => {
     stripe.checkoutSessions(key).filter((session) => session.client_reference_id === userId);
   const calls = (sent: RecordedRequest[] = stripe.requests) =>
     sent.map((call) => `${call.method} ${call.path.replace(/cs_test_\w+/, 'cs_test_*')}`);
-  const deliver = (event: Stripe.Event) => {
-    const { payload, header } = stripe.signEvent(event, WEBHOOK_SECRET);
-    return request(server())
-      .post(`/api/v1/payments/stripe/webhooks/${project}/test`)
-      .set('Content-Type', 'application/json; charset=utf-8')
-      .set('Stripe-Signature', header)
-      .send(payload)
-      .expect(200);
-  };
+  const deliver = (event: Stripe.Event) =>
+    deliverSignedEvents(server(), stripe, { projectId: project, secret: WEBHOOK_SECRET }, [event]);
   const setConfig = (patch: Parameters<StripeConfigService['update']>[2]) =>
     testApp.app.get(StripeConfigService).update(project, OPERATOR, patch);
   const addSubscription = (userId: string | null, status: string, customerId = `cus_${randomUUID().slice(0, 8)}`) =>

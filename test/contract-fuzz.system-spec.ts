@@ -8,6 +8,7 @@ import request from 'supertest';
 import { PrismaService } from '#libs/database';
 import { fixtures, type Fixtures } from './support/fixtures.js';
 import { StripeStub } from './support/stripe-stub.js';
+import { deliverSignedEvents } from './support/webhook-delivery.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken, WRONG_JWT_SECRET } from './support/tokens.js';
 
@@ -324,17 +325,13 @@ describe('every authenticated operation of openapi.json, fuzzed from its own dec
   const seen = new Map<string, Set<number>>();
   const secrets = [KEY, OTHER_KEY, WEBHOOK_SECRET];
 
-  const deliver = async (events: Stripe.Event[]) => {
-    for (const event of events) {
-      const { payload, header } = stub.signEvent(event, WEBHOOK_SECRET);
-      await request(testApp.app.getHttpServer())
-        .post(`/api/v1/payments/stripe/webhooks/${world.project}/test`)
-        .set('Content-Type', 'application/json')
-        .set('Stripe-Signature', header)
-        .send(payload)
-        .expect(200);
-    }
-  };
+  const deliver = (events: Stripe.Event[]) =>
+    deliverSignedEvents(
+      testApp.app.getHttpServer(),
+      stub,
+      { projectId: world.project, secret: WEBHOOK_SECRET },
+      events,
+    );
 
   /**
    * Before each operation's run: the project's configuration as the world starts, and a new developer owning it, so

@@ -6,6 +6,7 @@ import type { StripeMode } from '#libs/config';
 import { PrismaService } from '#libs/database';
 import { fixtures } from './support/fixtures.js';
 import { StripeStub } from './support/stripe-stub.js';
+import { deliverSignedEvents } from './support/webhook-delivery.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken } from './support/tokens.js';
 
@@ -102,17 +103,8 @@ describe('developer billing listings and figures', () => {
     prisma.$transaction((tx) =>
       testApp.app.get(PaymentsRepository).applyRefund(tx, projectId, mode, paymentIntentId, cents, full),
     );
-  const deliver = async (events: Stripe.Event[]) => {
-    for (const event of events) {
-      const { payload, header } = stub.signEvent(event, SECRET);
-      await request(server())
-        .post(`${API}/stripe/webhooks/${checkoutProject}/test`)
-        .set('Content-Type', 'application/json')
-        .set('Stripe-Signature', header)
-        .send(payload)
-        .expect(200);
-    }
-  };
+  const deliver = (events: Stripe.Event[]) =>
+    deliverSignedEvents(server(), stub, { projectId: checkoutProject, secret: SECRET }, events);
   /** The records' own order: newest first, the id breaking ties (lower-case uuids compare as PostgreSQL's do). */
   const newestFirst = (a: Listed, b: Listed) => {
     if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;

@@ -5,6 +5,7 @@ import { PrismaService } from '#libs/database';
 import { OPERATOR, StripeConfigService } from '#libs/projects';
 import { fixtures, type Fixtures } from './support/fixtures.js';
 import { StripeStub, type RecordedRequest } from './support/stripe-stub.js';
+import { deliverSignedEvents } from './support/webhook-delivery.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken } from './support/tokens.js';
 
@@ -67,17 +68,8 @@ describe('managing my subscription', () => {
   });
   const mySubscription = async (userId: string, projectId: string = project) =>
     (await as(userId, projectId).get('my-subscription').expect(200)).body as Record<string, unknown> | null;
-  const deliver = async (events: Stripe.Event[], projectId: string = project, secret = SECRET) => {
-    for (const event of events) {
-      const { payload, header } = stub.signEvent(event, secret);
-      const response = await request(server())
-        .post(`${BASE}/webhooks/${projectId}/test`)
-        .set('Content-Type', 'application/json')
-        .set('Stripe-Signature', header)
-        .send(payload);
-      expect([response.status, response.body]).toEqual([200, { received: true }]);
-    }
-  };
+  const deliver = (events: Stripe.Event[], projectId: string = project, secret = SECRET) =>
+    deliverSignedEvents(server(), stub, { projectId, secret }, events);
   /** A user subscribes as users do: checkout, the stub's payment, the signed events; returns Stripe's id. */
   const subscribe = async (
     userId: string,

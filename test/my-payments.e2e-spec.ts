@@ -5,6 +5,7 @@ import { PaymentsRepository } from '#libs/billing-records';
 import { PrismaService } from '#libs/database';
 import { fixtures } from './support/fixtures.js';
 import { StripeStub } from './support/stripe-stub.js';
+import { deliverSignedEvents } from './support/webhook-delivery.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken } from './support/tokens.js';
 
@@ -32,17 +33,8 @@ describe('GET /api/v1/payments/stripe/my-payments', () => {
     const call = request(server()).get(`${PATH}${query}`);
     return token === undefined ? call : call.set('Authorization', `Bearer ${token}`);
   };
-  const deliver = async (events: Stripe.Event[]) => {
-    for (const event of events) {
-      const { payload, header } = stub.signEvent(event, SECRET);
-      await request(server())
-        .post(`/api/v1/payments/stripe/webhooks/${project}/test`)
-        .set('Content-Type', 'application/json')
-        .set('Stripe-Signature', header)
-        .send(payload)
-        .expect(200);
-    }
-  };
+  const deliver = (events: Stripe.Event[]) =>
+    deliverSignedEvents(server(), stub, { projectId: project, secret: SECRET }, events);
   const checkout = async (userId: string, priceId: string) => {
     const response = await request(server())
       .post('/api/v1/payments/stripe/checkout-session?test_mode=true')

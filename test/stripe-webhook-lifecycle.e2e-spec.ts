@@ -5,6 +5,7 @@ import { PrismaService } from '#libs/database';
 import { STRIPE_API_VERSION } from '#libs/stripe';
 import { fixtures, type Fixtures } from './support/fixtures.js';
 import { StripeStub } from './support/stripe-stub.js';
+import { sendSignedEvent } from './support/webhook-delivery.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { endUserToken } from './support/tokens.js';
 
@@ -33,14 +34,8 @@ describe('Stripe webhooks: what events write', () => {
   // Shares the Stripe account (the same key) and so receives every event of it.
   const neighbour = randomUUID();
 
-  const deliverTo = (projectId: string, secret: string, event: Stripe.Event) => {
-    const { payload, header } = stub.signEvent(event, secret);
-    return request(testApp.app.getHttpServer())
-      .post(`/api/v1/payments/stripe/webhooks/${projectId}/test`)
-      .set('Content-Type', 'application/json; charset=utf-8')
-      .set('Stripe-Signature', header)
-      .send(payload);
-  };
+  const deliverTo = (projectId: string, secret: string, event: Stripe.Event) =>
+    sendSignedEvent(testApp.app.getHttpServer(), stub, { projectId, secret }, event);
   const deliver = (event: Stripe.Event) => deliverTo(project, SECRET, event);
   const deliverAll = async (events: Stripe.Event[]) => {
     for (const event of events) expect((await deliver(event)).body).toEqual({ received: true });

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
 import request from 'supertest';
 import { StripeStub } from './support/stripe-stub.js';
+import { deliverSignedEvents } from './support/webhook-delivery.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken } from './support/tokens.js';
 
@@ -42,17 +43,8 @@ describe('a subscription from checkout to cancellation, as the end user and the 
     get: (path: string) => request(server()).get(`${API}${path}`).set('Authorization', asDeveloper()),
     post: (path: string) => request(server()).post(`${API}${path}`).set('Authorization', asDeveloper()),
   };
-  const deliver = async (events: Stripe.Event[]) => {
-    for (const event of events) {
-      const { payload, header } = stub.signEvent(event, SECRET);
-      const response = await request(server())
-        .post(`${API}/stripe/webhooks/${project}/test`)
-        .set('Content-Type', 'application/json')
-        .set('Stripe-Signature', header)
-        .send(payload);
-      expect([response.status, response.body]).toEqual([200, { received: true }]);
-    }
-  };
+  const deliver = (events: Stripe.Event[]) =>
+    deliverSignedEvents(server(), stub, { projectId: project, secret: SECRET }, events);
   const mySubscription = async (userId: string) => (await endUser.get(userId, 'my-subscription').expect(200)).body;
   const listed = async () =>
     (await dev.get(`/stripe/projects/${project}/subscriptions?test_mode=true`).expect(200)).body;

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { PrismaService } from '#libs/database';
 import { fixtures } from './support/fixtures.js';
 import { StripeStub } from './support/stripe-stub.js';
+import { sendSignedEvent } from './support/webhook-delivery.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { accessToken, endUserToken } from './support/tokens.js';
 
@@ -45,14 +46,8 @@ describe('webhook status and subscription sync', () => {
     authed(request(server()).get(`${BASE}/${projectId}/webhook-status${query}`), token);
   const sync = (token: string | undefined, projectId: string, query = '') =>
     authed(request(server()).post(`${BASE}/${projectId}/sync${query}`), token);
-  const deliver = (projectId: string, secret: string, event: Stripe.Event) => {
-    const { payload, header } = stub.signEvent(event, secret);
-    return request(server())
-      .post(`/api/v1/payments/stripe/webhooks/${projectId}/test`)
-      .set('Content-Type', 'application/json')
-      .set('Stripe-Signature', header)
-      .send(payload);
-  };
+  const deliver = (projectId: string, secret: string, event: Stripe.Event) =>
+    sendSignedEvent(server(), stub, { projectId, secret }, event);
 
   /** A developer of their own (the sync's rate limit is per developer) with one project and its own Stripe account. */
   const newProject = async (options: { customers?: string[] } = {}) => {
