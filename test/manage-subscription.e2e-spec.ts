@@ -629,6 +629,41 @@ describe('managing my subscription', () => {
       expect(await recordOf(id)).toMatchObject({ status: 'canceled' });
     });
 
+    it('sends the very call again after a lost answer: Stripe replays what it applied, the retry gets the success', async () => {
+      const user = randomUUID();
+      const id = await subscribe(user);
+      stub.reset();
+      // Every attempt of the update's POST (the SDK's own retries too) loses its answer.
+      stub.failAlways({ kind: 'answer-lost', method: 'POST' });
+      const lost = await as(user).post('update-subscription', { new_price_id: prices.premium }, '', 'lost-1');
+      stub.failAlways(undefined);
+      expect(lost.status).toBe(503);
+      // Stripe did change the plan; the service never heard of it.
+      expect(stub.subscription(KEY, id)!.items.data[0].price.id).toBe(prices.premium);
+      // Asked again without the key, the change is refused: the price is already the subscription's.
+      expect((await as(user).post('update-subscription', { new_price_id: prices.premium }).expect(400)).body).toEqual({
+        detail: "new_price_id is already the subscription's price",
+      });
+
+      const retried = await as(user).post('update-subscription', { new_price_id: prices.premium }, '', 'lost-1');
+      expect([retried.status, retried.body]).toEqual([
+        200,
+        {
+          subscription_id: id,
+          status: 'active',
+          price_id: prices.premium,
+          message: 'Subscription updated to new plan successfully.',
+        },
+      ]);
+      const updates = stub.requests.filter(
+        (call) => call.method === 'POST' && call.path.startsWith(`/v1/subscriptions/${id}`),
+      );
+      expect(updates.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(updates.map((call) => call.idempotencyKey)).size).toBe(1);
+      expect(new Set(updates.map((call) => JSON.stringify(call.form))).size).toBe(1);
+      expect(await mySubscription(user)).toMatchObject({ price_id: prices.premium });
+    });
+
     it('does not keep a failed attempt: the retry with the same key goes to Stripe and succeeds', async () => {
       const user = randomUUID();
       await subscribe(user);

@@ -16,7 +16,9 @@ export type StripeFailure =
   | { kind: 'resource-missing'; param: string }
   | { kind: 'rate-limit'; retryAfter?: number }
   | { kind: 'server-error' }
-  | { kind: 'slow'; delayMs: number };
+  | { kind: 'slow'; delayMs: number }
+  /** Stripe does what was asked, but the connection drops before its answer arrives (only `method` requests). */
+  | { kind: 'answer-lost'; method: 'GET' | 'POST' | 'DELETE' };
 
 export interface RecordedRequest {
   method: string;
@@ -344,10 +346,14 @@ export class StripeStub {
     };
     this.requestCount += 1;
     if (this.options.record !== false) this.requests.push(recorded);
-    const failure = this.nextFailure(recorded.apiKey);
+    const failure = this.nextFailure(recorded.apiKey, recorded.method);
     if (failure?.kind === 'slow') await holdFor(failure.delayMs, response);
     if (response.destroyed) return;
     const { status, body, headers } = this.answer(recorded, raw, failure);
+    if (failure?.kind === 'answer-lost') {
+      response.destroy();
+      return;
+    }
     response.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${randomId()}`, ...headers });
     response.end(JSON.stringify(body));
   }
@@ -358,9 +364,13 @@ export class StripeStub {
     return failures;
   }
 
-  private nextFailure(apiKey: string | undefined): StripeFailure | undefined {
+  private nextFailure(apiKey: string | undefined, method: string): StripeFailure | undefined {
     const forKey = apiKey === undefined ? undefined : this.keyFailures.get(apiKey);
-    return forKey?.next.shift() ?? forKey?.always ?? this.failures.shift() ?? this.persistentFailure;
+    // A failure meant for another method waits for a request of its own.
+    const fits = (failure: StripeFailure | undefined) => failure?.kind !== 'answer-lost' || failure.method === method;
+    const take = (queue: StripeFailure[] | undefined) => (fits(queue?.[0]) ? queue?.shift() : undefined);
+    const always = (failure: StripeFailure | undefined) => (fits(failure) ? failure : undefined);
+    return take(forKey?.next) ?? always(forKey?.always) ?? take(this.failures) ?? always(this.persistentFailure);
   }
 
   private answer(request: RecordedRequest, rawBody: string, failure: StripeFailure | undefined): Reply {

@@ -19,7 +19,7 @@ export {
 export {
   IDEMPOTENT_RESPONSE_HOURS,
   IdempotentResponsesRepository,
-  type RememberedResponse,
+  type RememberedChange,
 } from './idempotent-responses.repository.js';
 export { LeaseBusyError, LeasesRepository, type LeaseOptions } from './leases.repository.js';
 export {

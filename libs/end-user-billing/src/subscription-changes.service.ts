@@ -44,13 +44,31 @@ export const PRICE_REFUSALS = {
     `new_price_id: the price is in ${price.toUpperCase()}; the subscription is billed in ${subscription.toUpperCase()}`,
 } as const;
 
-/** The user's subscription, its project's Stripe client and allowed prices: what every change starts from. */
-interface ChangeScope {
+/** The project's Stripe client and allowed prices for the user's mode. */
+interface StripeScope {
   user: EndUserPrincipal;
   mode: StripeMode;
   stripe: Stripe;
-  subscription: Subscription;
   allowedPriceIds: string[];
+}
+
+/** With the user's subscription: what every change starts from. */
+interface ChangeScope extends StripeScope {
+  subscription: Subscription;
+}
+
+/** The one Stripe call a change makes, kept as sent so that a retry can send it again. */
+type SubscriptionCall =
+  | { method: 'cancel'; id: string; params: Stripe.SubscriptionCancelParams }
+  | { method: 'update'; id: string; params: Stripe.SubscriptionUpdateParams };
+
+/** What a change is: its checks and Stripe call (plan), and its answer from Stripe's subscription. */
+interface ChangeSteps<T> {
+  operation: string;
+  /** The 404 detail when the user has no subscription to change. */
+  noSubscription: string;
+  plan(scope: ChangeScope): Promise<SubscriptionCall>;
+  answer(subscription: Stripe.Subscription): T;
 }
 
 /** A plan change that passed every check: the item to change, and the price it moves to. */
@@ -81,25 +99,26 @@ export class SubscriptionChangesService {
     request: CancelSubscriptionRequest,
     idempotencyKey?: string,
   ): Promise<CancelSubscriptionResponse> {
-    return this.answerOnce(user, mode, 'cancel-subscription', request, idempotencyKey, async (options) => {
-      const scope = await this.scope(user, mode, NO_SUBSCRIPTION_TO_CANCEL);
-      const id = scope.subscription.stripeSubscriptionId;
-      const canceled = request.cancel_immediately
-        ? await this.call(scope, 'subscriptions.cancel', NO_SUBSCRIPTION_TO_CANCEL, (stripe) =>
-            stripe.subscriptions.cancel(id, { expand: SUBSCRIPTION_EXPAND }, options),
-          )
-        : await this.call(scope, 'subscriptions.update', NO_SUBSCRIPTION_TO_CANCEL, (stripe) =>
-            stripe.subscriptions.update(id, { cancel_at_period_end: true, expand: SUBSCRIPTION_EXPAND }, options),
-          );
-      await this.record(scope, canceled);
-      return {
+    const change: ChangeSteps<CancelSubscriptionResponse> = {
+      operation: 'cancel-subscription',
+      noSubscription: NO_SUBSCRIPTION_TO_CANCEL,
+      plan: async ({ subscription }) =>
+        request.cancel_immediately
+          ? { method: 'cancel', id: subscription.stripeSubscriptionId, params: { expand: SUBSCRIPTION_EXPAND } }
+          : {
+              method: 'update',
+              id: subscription.stripeSubscriptionId,
+              params: { cancel_at_period_end: true, expand: SUBSCRIPTION_EXPAND },
+            },
+      answer: (canceled) => ({
         subscription_id: canceled.id,
         status: canceled.status,
         cancel_at: isoTime(canceled.cancel_at),
         cancelled_at: isoTime(canceled.canceled_at),
         message: request.cancel_immediately ? CANCELED_IMMEDIATELY : CANCELED_AT_PERIOD_END,
-      };
-    });
+      }),
+    };
+    return this.apply(user, mode, request, idempotencyKey, change);
   }
 
   /** Moves the subscription's item to another price, keeping its quantity. */
@@ -109,30 +128,31 @@ export class SubscriptionChangesService {
     request: UpdateSubscriptionRequest,
     idempotencyKey?: string,
   ): Promise<UpdateSubscriptionResponse> {
-    return this.answerOnce(user, mode, 'update-subscription', request, idempotencyKey, async (options) => {
-      const scope = await this.scope(user, mode, NO_SUBSCRIPTION_TO_UPDATE);
-      const change = await this.checkPlanChange(scope, request.new_price_id);
-      const updated = await this.call(scope, 'subscriptions.update', NO_SUBSCRIPTION_TO_UPDATE, (stripe) =>
-        stripe.subscriptions.update(
-          change.stripeSubscription.id,
-          {
+    const change: ChangeSteps<UpdateSubscriptionResponse> = {
+      operation: 'update-subscription',
+      noSubscription: NO_SUBSCRIPTION_TO_UPDATE,
+      plan: async (scope) => {
+        const { stripeSubscription, item, price } = await this.checkPlanChange(scope, request.new_price_id);
+        return {
+          method: 'update',
+          id: stripeSubscription.id,
+          params: {
             // The item's id replaces its price (without it Stripe adds a second item); the quantity is kept only if
             // sent.
-            items: [{ id: change.item.id, price: change.price.id, quantity: change.item.quantity ?? 1 }],
+            items: [{ id: item.id, price: price.id, quantity: item.quantity ?? 1 }],
             proration_behavior: request.proration_behavior,
             expand: SUBSCRIPTION_EXPAND,
           },
-          options,
-        ),
-      );
-      await this.record(scope, updated);
-      return {
+        };
+      },
+      answer: (updated) => ({
         subscription_id: updated.id,
         status: updated.status,
-        price_id: updated.items.data[0]?.price.id ?? change.price.id,
+        price_id: updated.items.data[0]?.price.id ?? request.new_price_id,
         message: PLAN_UPDATED,
-      };
-    });
+      }),
+    };
+    return this.apply(user, mode, request, idempotencyKey, change);
   }
 
   /** What update() would cost, from Stripe's invoice preview; nothing changes. */
@@ -173,68 +193,105 @@ export class SubscriptionChangesService {
     mode: StripeMode,
     idempotencyKey?: string,
   ): Promise<ReactivateSubscriptionResponse> {
-    return this.answerOnce(user, mode, 'reactivate-subscription', {}, idempotencyKey, async (options) => {
-      const scope = await this.scope(user, mode, NO_CANCELLATION_SCHEDULED);
-      if (!scope.subscription.cancelAtPeriodEnd) throw new NotFoundException({ detail: NO_CANCELLATION_SCHEDULED });
-      const reactivated = await this.call(scope, 'subscriptions.update', NO_CANCELLATION_SCHEDULED, (stripe) =>
-        stripe.subscriptions.update(
-          scope.subscription.stripeSubscriptionId,
-          { cancel_at_period_end: false, expand: SUBSCRIPTION_EXPAND },
-          options,
-        ),
-      );
-      await this.record(scope, reactivated);
-      return {
+    const change: ChangeSteps<ReactivateSubscriptionResponse> = {
+      operation: 'reactivate-subscription',
+      noSubscription: NO_CANCELLATION_SCHEDULED,
+      plan: async ({ subscription }) => {
+        if (!subscription.cancelAtPeriodEnd) throw new NotFoundException({ detail: NO_CANCELLATION_SCHEDULED });
+        return {
+          method: 'update',
+          id: subscription.stripeSubscriptionId,
+          params: { cancel_at_period_end: false, expand: SUBSCRIPTION_EXPAND },
+        };
+      },
+      answer: (reactivated) => ({
         subscription_id: reactivated.id,
         status: reactivated.status,
         current_period_end: isoTime(reactivated.items.data[0]?.current_period_end),
         message: REACTIVATED,
-      };
-    });
+      }),
+    };
+    return this.apply(user, mode, {}, idempotencyKey, change);
   }
 
   /**
-   * Without an Idempotency-Key, the change as asked. With one, scoped to the operation, project, user and mode: a
-   * retry with the same parameters gets the first success's answer again (for 24 hours, whatever the subscription
-   * became since), the same key with other parameters is a 409, and Stripe gets the scoped digest as its idempotency
-   * key, so a retry after a failure or a lost answer is applied at most once.
+   * A change: the configuration and the user's subscription, the operation's own checks, one Stripe call, Stripe's
+   * answer recorded. With an Idempotency-Key (scoped to the operation, project, user and mode; Stripe gets the digest
+   * as its idempotency key): the same key with other parameters is a 409; a retry after a success gets its answer
+   * again (24 hours), whatever the subscription became since; a retry after a lost outcome (a timeout, a lost
+   * connection, a failure after Stripe's answer) sends the very call again, which Stripe replays if it applied it.
    */
-  private async answerOnce<T>(
+  private async apply<T>(
     user: EndUserPrincipal,
     mode: StripeMode,
-    operation: string,
     parameters: object,
     clientKey: string | undefined,
-    change: (options: Stripe.RequestOptions | undefined) => Promise<T>,
+    change: ChangeSteps<T>,
   ): Promise<T> {
-    if (clientKey === undefined) return change(undefined);
-    const keyDigest = sha256([operation, user.projectId, user.userId, mode, clientKey]);
-    const requestDigest = sha256(parameters);
-    const remembered = await this.answers.find(keyDigest);
-    if (remembered) {
-      if (remembered.requestDigest !== requestDigest) {
+    const keys =
+      clientKey === undefined
+        ? undefined
+        : {
+            keyDigest: sha256([change.operation, user.projectId, user.userId, mode, clientKey]),
+            requestDigest: sha256(parameters),
+          };
+    if (keys) {
+      const remembered = await this.answers.find(keys.keyDigest);
+      if (remembered && remembered.requestDigest !== keys.requestDigest) {
         throw new ConflictException({ detail: IDEMPOTENCY_KEY_REUSED_DETAIL });
       }
-      return remembered.response as T;
+      if (remembered?.response) return remembered.response as T;
+      if (remembered) {
+        const scope = await this.stripeScope(user, mode);
+        return this.send(scope, remembered.stripeCall as SubscriptionCall, keys.keyDigest, change);
+      }
     }
-    const answer = await change({ idempotencyKey: `subscription-${keyDigest}` });
-    await this.answers.remember(keyDigest, user.projectId, requestDigest, answer);
+    const scope = await this.scope(user, mode, change.noSubscription);
+    const call = await change.plan(scope);
+    if (keys) await this.answers.begin(keys.keyDigest, user.projectId, keys.requestDigest, call);
+    return this.send(scope, call, keys?.keyDigest, change);
+  }
+
+  private async send<T>(
+    scope: StripeScope,
+    call: SubscriptionCall,
+    keyDigest: string | undefined,
+    change: ChangeSteps<T>,
+  ): Promise<T> {
+    const options = keyDigest === undefined ? undefined : { idempotencyKey: `subscription-${keyDigest}` };
+    const subscription =
+      call.method === 'cancel'
+        ? await this.call(scope, 'subscriptions.cancel', change.noSubscription, (stripe) =>
+            stripe.subscriptions.cancel(call.id, call.params, options),
+          )
+        : await this.call(scope, 'subscriptions.update', change.noSubscription, (stripe) =>
+            stripe.subscriptions.update(call.id, call.params, options),
+          );
+    await this.record(scope, subscription);
+    const answer = change.answer(subscription);
+    if (keyDigest !== undefined) await this.answers.succeed(keyDigest, answer);
     return answer;
   }
 
-  /** The configuration first (404 when not configured), then the user's current subscription (404 without one). */
-  private async scope(user: EndUserPrincipal, mode: StripeMode, noSubscriptionDetail: string): Promise<ChangeScope> {
+  /** The project's configuration for the mode (404 when not configured) and its Stripe client. */
+  private async stripeScope(user: EndUserPrincipal, mode: StripeMode): Promise<StripeScope> {
     const context = await this.configs.findSubscriptionChangeContext(user.projectId, mode);
     if (context.status === 'not-configured') throw new NotFoundException({ detail: PROJECT_NOT_CONFIGURED });
-    const current = await this.subscriptions.findCurrentForUser(user.projectId, mode, user.userId);
-    if (!current) throw new NotFoundException({ detail: noSubscriptionDetail });
     const stripe = this.stripeClients.clientFor({
       projectId: user.projectId,
       mode,
       version: context.credentials.version,
       secretKey: context.credentials.decryptSecretKey,
     });
-    return { user, mode, stripe, subscription: current.subscription, allowedPriceIds: context.allowedPriceIds };
+    return { user, mode, stripe, allowedPriceIds: context.allowedPriceIds };
+  }
+
+  /** The configuration first (404 when not configured), then the user's current subscription (404 without one). */
+  private async scope(user: EndUserPrincipal, mode: StripeMode, noSubscriptionDetail: string): Promise<ChangeScope> {
+    const stripeScope = await this.stripeScope(user, mode);
+    const current = await this.subscriptions.findCurrentForUser(user.projectId, mode, user.userId);
+    if (!current) throw new NotFoundException({ detail: noSubscriptionDetail });
+    return { ...stripeScope, subscription: current.subscription };
   }
 
   /**
@@ -283,7 +340,7 @@ export class SubscriptionChangesService {
   }
 
   private async call<T>(
-    scope: ChangeScope,
+    scope: StripeScope,
     operation: StripeOperation,
     noSubscriptionDetail: string,
     request: (stripe: Stripe) => Promise<T>,
@@ -300,7 +357,7 @@ export class SubscriptionChangesService {
   }
 
   /** Stripe's answer, written now; never over a state fetched later (the webhook's re-fetch writes the same). */
-  private record(scope: ChangeScope, subscription: Stripe.Subscription): Promise<void> {
+  private record(scope: StripeScope, subscription: Stripe.Subscription): Promise<void> {
     return this.subscriptions.record(scope.user.projectId, scope.mode, subscriptionSnapshot(subscription, new Date()));
   }
 }

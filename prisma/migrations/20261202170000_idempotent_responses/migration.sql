@@ -1,10 +1,12 @@
--- The answers to end users' subscription changes made with an Idempotency-Key, so that a retry gets the same answer.
+-- The Stripe calls and answers of end users' subscription changes made with an Idempotency-Key: a retry gets the
+-- same answer, or repeats the very call (Stripe replays it) when the first attempt's outcome was lost.
 -- CreateTable
 CREATE TABLE "idempotent_responses" (
     "key_digest" TEXT NOT NULL,
     "project_id" UUID NOT NULL,
     "request_digest" TEXT NOT NULL,
-    "response" JSONB NOT NULL,
+    "stripe_call" TEXT NOT NULL,
+    "response" JSONB,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "idempotent_responses_pkey" PRIMARY KEY ("key_digest")
