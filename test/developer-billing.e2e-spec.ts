@@ -551,13 +551,20 @@ describe('developer billing listings and figures', () => {
       ['project_id=nope', ['query', 'project_id'], 'uuid_parsing', 'Input should be a valid UUID'],
       ['project_id=', ['query', 'project_id'], 'uuid_parsing', 'Input should be a valid UUID'],
     ];
+    // The reference's cross-project status is any text; only what PostgreSQL cannot compare is refused.
+    const statusTextCases: [string, (string | number)[], string, string][] = [
+      [
+        'status=a%00b',
+        ['query', 'status'],
+        'value_error',
+        'Value error, text must not contain NUL characters or unpaired surrogates',
+      ],
+    ];
     const cases = [
       ...[...pagination, ...statusCases(subscriptionStatus)].map((c) => ['project subscriptions', ...c] as const),
       ...[...pagination, ...statusCases(paymentStatus)].map((c) => ['project payments', ...c] as const),
-      ...[...pagination, ...statusCases(subscriptionStatus), ...projectIdCases].map(
-        (c) => ['subscriptions', ...c] as const,
-      ),
-      ...[...pagination, ...statusCases(paymentStatus), ...projectIdCases].map((c) => ['transactions', ...c] as const),
+      ...[...pagination, ...statusTextCases, ...projectIdCases].map((c) => ['subscriptions', ...c] as const),
+      ...[...pagination, ...statusTextCases, ...projectIdCases].map((c) => ['transactions', ...c] as const),
       ...pagination.filter(([query]) => query.startsWith('test_mode')).map((c) => ['stats', ...c] as const),
     ];
     const paths: Record<string, () => string> = {
@@ -581,6 +588,19 @@ describe('developer billing listings and figures', () => {
         expect(foreign.body.detail[0].loc).toEqual(['query', 'page']);
       }
     });
+
+    it.each(['Active', '', 'bogus', 'cancelled'])(
+      'answers an empty page to the cross-project status %j, which no record has (the reference takes any text)',
+      async (status) => {
+        for (const route of ['subscriptions', 'transactions']) {
+          const body = (await asA(`${API}/${route}?status=${status}`).expect(200)).body;
+          expect({ total: body.total, rows: (body.subscriptions ?? body.payments).length }).toEqual({
+            total: 0,
+            rows: 0,
+          });
+        }
+      },
+    );
 
     it('takes the last of repeated values, as the reference does', async () => {
       const body = (

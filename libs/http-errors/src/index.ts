@@ -5,7 +5,13 @@ export { ServiceUnavailableRetryException } from './retryable.exception.js';
 export { Issue, RequestValidationException, type IssueKind, type ValidationIssue } from './validation-errors.js';
 export { IsIntegerBetween, IsPresent, IsStorableText, isStorableText } from './validators.js';
 export { registerJsonBodyParser, type RawBodyRoute } from './json-body.parser.js';
-export { BoundedIntQueryPipe, OptionalLiteralQueryPipe, OptionalUuidQueryPipe, UuidPathPipe } from './param-pipes.js';
+export {
+  BoundedIntQueryPipe,
+  OptionalLiteralQueryPipe,
+  OptionalTextQueryPipe,
+  OptionalUuidQueryPipe,
+  UuidPathPipe,
+} from './param-pipes.js';
 export {
   ApiTestModeQuery,
   OptionalStripeModePipe,

@@ -1,5 +1,6 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
 import { Issue, RequestValidationException } from './validation-errors.js';
+import { isStorableText } from './validators.js';
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
@@ -51,6 +52,24 @@ export class OptionalLiteralQueryPipe<Value extends string> implements PipeTrans
     if (!this.allowed.includes(value as Value))
       throw RequestValidationException.at(['query', this.name], Issue.literalError(this.allowed));
     return value as Value;
+  }
+}
+
+/**
+ * An optional free-text query parameter (the last of repeated values; absent is null), refused with 422 only when
+ * PostgreSQL could not compare it (a NUL character, an unpaired surrogate), never echoed.
+ */
+@Injectable()
+export class OptionalTextQueryPipe implements PipeTransform<unknown, string | null> {
+  constructor(private readonly name: string) {}
+
+  transform(raw: unknown): string | null {
+    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+    if (value === undefined) return null;
+    if (typeof value !== 'string' || !isStorableText(value)) {
+      throw RequestValidationException.at(['query', this.name], Issue.unstorableText);
+    }
+    return value;
   }
 }
 

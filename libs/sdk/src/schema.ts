@@ -5784,8 +5784,8 @@ export interface operations {
             query?: {
                 page?: number;
                 page_size?: number;
-                /** @description Filter by status, one of `incomplete`, `incomplete_expired`, `trialing`, `active`, `past_due`, `canceled`, `unpaid`, `paused`; absent shows all. */
-                status?: "incomplete" | "incomplete_expired" | "trialing" | "active" | "past_due" | "canceled" | "unpaid" | "paused" | null;
+                /** @description Filter by status, compared exactly (the statuses recorded: `incomplete`, `incomplete_expired`, `trialing`, `active`, `past_due`, `canceled`, `unpaid`, `paused`; any other matches nothing); absent shows all. */
+                status?: string | null;
                 /** @description Filter by project: one of yours (anyone else's answers 404, as a missing one does). */
                 project_id?: string | null;
                 /** @description Filter by test mode: true for test records, false for live ones, absent for both (true/false, 1/0, yes/no, on/off, t/f, y/n). */
@@ -5848,7 +5848,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
-            /** @description Invalid project_id, test_mode, status, page (an integer from 1) or page_size (an integer from 1 to 100). */
+            /** @description Invalid project_id, test_mode, status text (a NUL character), page (an integer from 1) or page_size (an integer from 1 to 100). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5860,10 +5860,10 @@ export interface operations {
                      *         {
                      *           "loc": [
                      *             "query",
-                     *             "status"
+                     *             "project_id"
                      *           ],
-                     *           "type": "literal_error",
-                     *           "msg": "Input should be 'incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'canceled', 'unpaid' or 'paused'"
+                     *           "type": "uuid_parsing",
+                     *           "msg": "Input should be a valid UUID"
                      *         }
                      *       ]
                      *     }
@@ -5894,8 +5894,8 @@ export interface operations {
             query?: {
                 page?: number;
                 page_size?: number;
-                /** @description Filter by status, one of `pending`, `succeeded`, `failed`, `refunded`, `canceled`; absent shows all. */
-                status?: "pending" | "succeeded" | "failed" | "refunded" | "canceled" | null;
+                /** @description Filter by status, compared exactly (the statuses recorded: `pending`, `succeeded`, `failed`, `refunded`; any other matches nothing); absent shows all. */
+                status?: string | null;
                 /** @description Filter by project: one of yours (anyone else's answers 404, as a missing one does). */
                 project_id?: string | null;
                 /** @description Filter by test mode: true for test records, false for live ones, absent for both (true/false, 1/0, yes/no, on/off, t/f, y/n). */
@@ -5958,7 +5958,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
-            /** @description Invalid project_id, test_mode, status, page (an integer from 1) or page_size (an integer from 1 to 100). */
+            /** @description Invalid project_id, test_mode, status text (a NUL character), page (an integer from 1) or page_size (an integer from 1 to 100). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5970,10 +5970,10 @@ export interface operations {
                      *         {
                      *           "loc": [
                      *             "query",
-                     *             "status"
+                     *             "project_id"
                      *           ],
-                     *           "type": "literal_error",
-                     *           "msg": "Input should be 'pending', 'succeeded', 'failed', 'refunded' or 'canceled'"
+                     *           "type": "uuid_parsing",
+                     *           "msg": "Input should be a valid UUID"
                      *         }
                      *       ]
                      *     }

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { CurrentPrincipal, DeveloperAuth, type Principal } from '#libs/auth';
-import { SUBSCRIPTION_STATUSES } from '#libs/billing-records';
+import { PAYMENT_STATUSES, SUBSCRIPTION_STATUSES } from '#libs/billing-records';
 import {
   ApiDatabaseUnavailable,
   ApiPageQueries,
@@ -17,10 +17,8 @@ import {
   ApiListingValidation,
   ApiStatusQuery,
   modeFilterQuery,
-  PAYMENT_STATUS_FILTERS,
-  paymentStatusQuery,
   projectFilterQuery,
-  subscriptionStatusQuery,
+  statusTextQuery,
 } from './billing-queries.js';
 import {
   AggregatedPaymentListResponse,
@@ -46,17 +44,17 @@ export class BillingOverviewController {
       'status: newest first (ties keep one order, so pages never overlap).',
   })
   @ApiDeveloperFilterQueries()
-  @ApiStatusQuery(SUBSCRIPTION_STATUSES, false)
+  @ApiStatusQuery(SUBSCRIPTION_STATUSES, 'reference')
   @ApiPageQueries()
   @ApiOkResponse({ type: AggregatedSubscriptionListResponse, description: 'One page of subscriptions.' })
   @ApiProjectNotFound()
-  @ApiListingValidation('project_id, test_mode', SUBSCRIPTION_STATUSES)
+  @ApiListingValidation('project_id, test_mode', null)
   subscriptions(
     @CurrentPrincipal() developer: Principal,
     @Query('project_id', projectFilterQuery) projectId: string | null,
     // Spelled out, not the StripeMode alias: ts-jest compiles files alone and would record its metadata as Object.
     @Query('test_mode', modeFilterQuery) mode: 'test' | 'live' | null,
-    @Query('status', subscriptionStatusQuery) status: string | null,
+    @Query('status', statusTextQuery) status: string | null,
     @Query('page', pageQuery) page: number,
     @Query('page_size', pageSizeQuery) pageSize: number,
   ): Promise<AggregatedSubscriptionListResponse> {
@@ -72,17 +70,17 @@ export class BillingOverviewController {
       'and status: newest first (ties keep one order, so pages never overlap).',
   })
   @ApiDeveloperFilterQueries()
-  @ApiStatusQuery(PAYMENT_STATUS_FILTERS, false)
+  @ApiStatusQuery(PAYMENT_STATUSES, 'reference')
   @ApiPageQueries()
   @ApiOkResponse({ type: AggregatedPaymentListResponse, description: 'One page of payments.' })
   @ApiProjectNotFound()
-  @ApiListingValidation('project_id, test_mode', PAYMENT_STATUS_FILTERS)
+  @ApiListingValidation('project_id, test_mode', null)
   transactions(
     @CurrentPrincipal() developer: Principal,
     @Query('project_id', projectFilterQuery) projectId: string | null,
     // Spelled out, not the StripeMode alias: ts-jest compiles files alone and would record its metadata as Object.
     @Query('test_mode', modeFilterQuery) mode: 'test' | 'live' | null,
-    @Query('status', paymentStatusQuery) status: string | null,
+    @Query('status', statusTextQuery) status: string | null,
     @Query('page', pageQuery) page: number,
     @Query('page_size', pageSizeQuery) pageSize: number,
   ): Promise<AggregatedPaymentListResponse> {

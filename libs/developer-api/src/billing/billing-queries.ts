@@ -6,6 +6,7 @@ import {
   Issue,
   OptionalLiteralQueryPipe,
   OptionalStripeModePipe,
+  OptionalTextQueryPipe,
   OptionalUuidQueryPipe,
 } from '#libs/http-errors';
 
@@ -14,19 +15,34 @@ export const PAYMENT_STATUS_FILTERS = [...PAYMENT_STATUSES, 'canceled'] as const
 
 export const subscriptionStatusQuery = new OptionalLiteralQueryPipe('status', SUBSCRIPTION_STATUSES);
 export const paymentStatusQuery = new OptionalLiteralQueryPipe('status', PAYMENT_STATUS_FILTERS);
+/** The reference's cross-project `status` is any string: compared exactly, an unknown one matches nothing. */
+export const statusTextQuery = new OptionalTextQueryPipe('status');
 export const projectFilterQuery = new OptionalUuidQueryPipe('project_id');
 export const modeFilterQuery = new OptionalStripeModePipe();
 
 const list = (values: readonly string[]) => values.map((value) => `\`${value}\``).join(', ');
 
-/** `status`: one of `values` exactly; absent shows every status. `extension` for the routes whose reference has none. */
-export function ApiStatusQuery(values: readonly string[], extension: boolean): MethodDecorator {
+/**
+ * `status`: an extension of the per-project listings, one of `values` exactly (422 otherwise); on the cross-project
+ * listings the reference's free string, compared exactly (an unknown status matches nothing). Absent shows all.
+ */
+export function ApiStatusQuery(values: readonly string[], kind: 'extension' | 'reference'): MethodDecorator {
   // OpenAPI 3.0's form of the reference's `anyOf [string, null]`.
   return ApiQuery({
     name: 'status',
     required: false,
-    schema: { type: 'string', enum: [...values], nullable: true, title: 'Status', description: 'Filter by status' },
-    description: `${extension ? 'Extension: filter' : 'Filter'} by status, one of ${list(values)}; absent shows all.`,
+    schema: {
+      type: 'string',
+      ...(kind === 'extension' && { enum: [...values] }),
+      nullable: true,
+      title: 'Status',
+      description: 'Filter by status',
+    },
+    description:
+      kind === 'extension'
+        ? `Extension: filter by status, one of ${list(values)}; absent shows all.`
+        : `Filter by status, compared exactly (the statuses recorded: ${list(values)}; any other matches nothing); ` +
+          'absent shows all.',
   });
 }
 
@@ -53,11 +69,22 @@ export function ApiDeveloperFilterQueries(): MethodDecorator {
   );
 }
 
-/** 422 for any malformed query parameter of a listing; the example is a `status` outside `statuses`. */
-export function ApiListingValidation(parameters: string, statuses: readonly string[]): MethodDecorator {
+/**
+ * 422 for any malformed query parameter of a listing; the example is a `status` outside `statuses` (per-project) or a
+ * malformed `project_id` (cross-project, where any status text is a filter).
+ */
+export function ApiListingValidation(parameters: string, statuses: readonly string[] | null): MethodDecorator {
   return ApiUnprocessableEntityResponse({
     type: HTTPValidationError,
-    description: `Invalid ${parameters}, status, page (an integer from 1) or page_size (an integer from 1 to 100).`,
-    example: { detail: [{ loc: ['query', 'status'], ...Issue.literalError(statuses) }] },
+    description:
+      `Invalid ${parameters}, ${statuses ? 'status' : 'status text (a NUL character)'}, page (an integer from 1) or ` +
+      'page_size (an integer from 1 to 100).',
+    example: {
+      detail: [
+        statuses
+          ? { loc: ['query', 'status'], ...Issue.literalError(statuses) }
+          : { loc: ['query', 'project_id'], ...Issue.uuidParsing },
+      ],
+    },
   });
 }

@@ -43,7 +43,7 @@ export class ProjectBillingController {
   })
   @ApiProjectIdParam()
   @testModeFilter
-  @ApiStatusQuery(SUBSCRIPTION_STATUSES, true)
+  @ApiStatusQuery(SUBSCRIPTION_STATUSES, 'extension')
   @ApiPageQueries()
   @ApiOkResponse({ type: StripeSubscriptionListResponse, description: 'One page of subscriptions.' })
   @ApiProjectNotFound()
@@ -69,7 +69,7 @@ export class ProjectBillingController {
   })
   @ApiProjectIdParam()
   @testModeFilter
-  @ApiStatusQuery(PAYMENT_STATUS_FILTERS, true)
+  @ApiStatusQuery(PAYMENT_STATUS_FILTERS, 'extension')
   @ApiPageQueries()
   @ApiOkResponse({ type: StripePaymentListResponse, description: 'One page of payments.' })
   @ApiProjectNotFound()
