@@ -206,6 +206,44 @@ describe('webhook status and subscription sync', () => {
   });
 
   describe('POST /projects/{project_id}/sync', () => {
+    it('runs one sync of a project and mode at a time: a second while the first reads Stripe is a 409', async () => {
+      const project = await newProject();
+      await subscribe(project, randomUUID());
+      stub.failNextForKey(project.key, { kind: 'slow', delayMs: 1_000 });
+      const first = sync(project.token, project.projectId).then((response) => response);
+      // The first holds the (project, mode) while Stripe is slow to answer its list.
+      while (!stub.requests.some((call) => call.apiKey === project.key && call.path.startsWith('/v1/subscriptions?'))) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const second = await sync(project.token, project.projectId);
+      expect([second.status, second.body]).toEqual([
+        409,
+        {
+          detail: "A sync of this project's test mode subscriptions is already running; try again when it has finished",
+        },
+      ]);
+      expect((await first).status).toBe(200);
+      // Once it is done, the next one runs.
+      expect((await sync(project.token, project.projectId).expect(200)).body).toMatchObject({ fetched: 1 });
+    });
+
+    it('restores no customer link from an ended subscription (its customer may be gone or unlinked on purpose)', async () => {
+      const project = await newProject({ customers: ['cus_formerUser'] });
+      const formerUser = randomUUID();
+      const [created] = stub.createSubscription(project.key, {
+        customer: 'cus_formerUser',
+        price: project.price,
+        metadata: { project_id: project.projectId, user_id: formerUser },
+      });
+      const id = (created.data.object as Stripe.Subscription).id;
+      stub.cancelSubscription(project.key, id);
+
+      const result = await sync(project.token, project.projectId).expect(200);
+      expect(result.body).toEqual({ ...NOTHING, fetched: 1, created: 1 });
+      expect(await prisma.stripeCustomer.count({ where: { projectId: project.projectId } })).toBe(0);
+      expect(await storedSubscription(project.projectId, id)).toMatchObject({ status: 'canceled', userId: null });
+    });
+
     it('records a subscription whose webhooks never arrived as they would have, then finds it unchanged', async () => {
       const project = await newProject();
       const userId = randomUUID();

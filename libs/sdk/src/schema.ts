@@ -5484,6 +5484,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
+            /** @description Another sync of this project's mode is running (one at a time, across the service's processes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A sync of this project's test mode subscriptions is already running; try again when it has finished"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Malformed project_id or test_mode. */
             422: {
                 headers: {

@@ -1,6 +1,12 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import type Stripe from 'stripe';
-import { PaymentsRepository, SubscriptionsRepository } from '#libs/billing-records';
+import {
+  isNotEnded,
+  LeaseBusyError,
+  LeasesRepository,
+  PaymentsRepository,
+  SubscriptionsRepository,
+} from '#libs/billing-records';
 import { PROJECT_NOT_CONFIGURED } from '#libs/billing-portal';
 import type { StripeMode } from '#libs/config';
 import { PrismaService } from '#libs/database';
@@ -24,6 +30,12 @@ export interface SyncResult {
 
 /** Stripe's largest page. */
 const PAGE_SIZE = 100;
+
+export const SYNC_ALREADY_RUNNING = (mode: StripeMode) =>
+  `A sync of this project's ${mode} mode subscriptions is already running; try again when it has finished`;
+
+/** A sync's hold on its (project, mode): lapses on its own if the process running it dies. */
+const SYNC_LEASE_MS = 10 * 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The sync reads; a restricted key needs read access to both. */
@@ -54,6 +66,7 @@ export class SubscriptionSyncService {
     private readonly stripeClients: StripeClientFactory,
     private readonly stripeCalls: StripeCalls,
     private readonly prisma: PrismaService,
+    private readonly leases: LeasesRepository,
   ) {}
 
   /**
@@ -62,6 +75,18 @@ export class SubscriptionSyncService {
    * second run finishes the job (a run changes nothing already up to date).
    */
   async sync(projectId: string, mode: StripeMode): Promise<SyncResult> {
+    // One sync of a project's mode at a time, across processes: a second one would only read the same pages again.
+    try {
+      return await this.leases.withLease(`sync:${projectId}:${mode}`, { ttlMs: SYNC_LEASE_MS, waitMs: 0 }, () =>
+        this.syncHeld(projectId, mode),
+      );
+    } catch (error) {
+      if (error instanceof LeaseBusyError) throw new ConflictException({ detail: SYNC_ALREADY_RUNNING(mode) });
+      throw error;
+    }
+  }
+
+  private async syncHeld(projectId: string, mode: StripeMode): Promise<SyncResult> {
     const credentials = await this.configs.credentialsFor(projectId, mode);
     if (!credentials) throw new NotFoundException({ detail: PROJECT_NOT_CONFIGURED });
     const stripe = this.stripeClients.clientFor({
@@ -109,8 +134,9 @@ export class SubscriptionSyncService {
         continue;
       }
       const snapshot = subscriptionSnapshot(await this.withProductName(scope, subscription), fetchedAt);
-      // Only this service's own metadata is trusted to name a user: it was written for this project.
-      const owner = namedHere ? userIdOf(subscription.metadata) : undefined;
+      // Only this service's own metadata is trusted to name a user: it was written for this project. An ended
+      // subscription restores nothing: its customer may be deleted, or unlinked on purpose since.
+      const owner = namedHere && isNotEnded(subscription.status) ? userIdOf(subscription.metadata) : undefined;
       const restore = owner !== undefined && !linked.has(customerId) ? owner : undefined;
       const written = await this.prisma.$transaction(async (tx) => {
         // The link first: the subscription takes its user from it. A link of the customer to someone else, or of the

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiBadGatewayResponse,
+  ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -19,7 +20,7 @@ import {
 } from '#libs/http-errors';
 import { PROJECT_NOT_FOUND, STORED_SECRETS_UNREADABLE, type ProjectRecord } from '#libs/projects';
 import { RATE_LIMIT_HEADERS } from '#libs/rate-limit';
-import { SubscriptionSyncService } from '#libs/stripe-webhooks';
+import { SubscriptionSyncService, SYNC_ALREADY_RUNNING } from '#libs/stripe-webhooks';
 import { ApiProjectIdParam, ApiProjectNotFound, OwnedProject } from '../owned-project.js';
 import {
   CREDENTIAL_VALIDATION_LIMIT,
@@ -108,6 +109,11 @@ export class StripeSyncController {
     },
   })
   @malformedQuery
+  @ApiConflictResponse({
+    type: ErrorDetail,
+    description: "Another sync of this project's mode is running (one at a time, across the service's processes).",
+    example: { detail: SYNC_ALREADY_RUNNING('test') },
+  })
   @ApiBadGatewayResponse({
     type: ErrorDetail,
     description:
