@@ -310,6 +310,22 @@ describe('managing my subscription', () => {
   });
 
   describe('POST .../cancel-subscription', () => {
+    it.each([
+      ['cancel-subscription', { cancel_immediately: false }, NONE_TO_CANCEL],
+      ['cancel-subscription', { cancel_immediately: true }, NONE_TO_CANCEL],
+    ])(
+      '%s %j of a subscription Stripe already ended (its webhook still on the way): 404, and the record follows Stripe',
+      async (path, body, answer) => {
+        const user = randomUUID();
+        const id = await subscribe(user);
+        stub.cancelSubscription(KEY, id);
+        expect(await mySubscription(user)).toMatchObject({ subscription_id: id, status: 'active' });
+        expect((await as(user).post(path, body).expect(404)).body).toEqual(answer);
+        expect(await mySubscription(user)).toBeNull();
+        expect(await recordOf(id)).toMatchObject({ status: 'canceled' });
+      },
+    );
+
     it('cancels at period end through Stripe and records it; asking again answers the same', async () => {
       const user = randomUUID();
       const id = await subscribe(user);

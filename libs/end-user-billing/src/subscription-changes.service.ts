@@ -23,7 +23,7 @@ import type {
   UpdateSubscriptionRequest,
   UpdateSubscriptionResponse,
 } from './subscription-changes.dto.js';
-import { subscriptionChangeFailures } from './subscription-stripe-failures.js';
+import { ENDED_SUBSCRIPTION_REFUSAL, subscriptionChangeFailures } from './subscription-stripe-failures.js';
 
 export const NO_SUBSCRIPTION_TO_CANCEL = 'No active subscription to cancel';
 export const NO_SUBSCRIPTION_TO_UPDATE = 'No active subscription to update';
@@ -259,14 +259,25 @@ export class SubscriptionChangesService {
     change: ChangeSteps<T>,
   ): Promise<T> {
     const options = keyDigest === undefined ? undefined : { idempotencyKey: `subscription-${keyDigest}` };
-    const subscription =
-      call.method === 'cancel'
-        ? await this.call(scope, 'subscriptions.cancel', change.noSubscription, (stripe) =>
-            stripe.subscriptions.cancel(call.id, call.params, options),
-          )
-        : await this.call(scope, 'subscriptions.update', change.noSubscription, (stripe) =>
-            stripe.subscriptions.update(call.id, call.params, options),
-          );
+    let subscription: Stripe.Subscription;
+    try {
+      subscription = await this.stripeCalls.run(
+        call.method === 'cancel' ? 'subscriptions.cancel' : 'subscriptions.update',
+        scope.user.projectId,
+        () =>
+          call.method === 'cancel'
+            ? scope.stripe.subscriptions.cancel(call.id, call.params, options)
+            : scope.stripe.subscriptions.update(call.id, call.params, options),
+      );
+    } catch (error) {
+      const failure = classifyStripeFailure(error);
+      // Ended in Stripe, and the webhook saying so has not arrived: what Stripe says is recorded now, so that
+      // my-subscription agrees with this 404 at once.
+      if (failure.outcome === 'invalid_request' && ENDED_SUBSCRIPTION_REFUSAL.test(failure.message ?? '')) {
+        await this.recordFromStripe(scope, call.id).catch(() => undefined);
+      }
+      throw answerStripeFailure(failure, scope.mode, subscriptionChangeFailures(change.noSubscription));
+    }
     await this.record(scope, subscription);
     const answer = change.answer(subscription);
     if (keyDigest !== undefined) await this.answers.succeed(keyDigest, answer);
@@ -354,6 +365,14 @@ export class SubscriptionChangesService {
         subscriptionChangeFailures(noSubscriptionDetail),
       );
     }
+  }
+
+  /** Stripe's current state of the subscription, fetched and written now. */
+  private async recordFromStripe(scope: StripeScope, subscriptionId: string): Promise<void> {
+    const current = await this.stripeCalls.run('subscriptions.retrieve', scope.user.projectId, () =>
+      scope.stripe.subscriptions.retrieve(subscriptionId, { expand: SUBSCRIPTION_EXPAND }),
+    );
+    await this.record(scope, current);
   }
 
   /** Stripe's answer, written now; never over a state fetched later (the webhook's re-fetch writes the same). */

@@ -10,6 +10,9 @@ const PERMISSION_FAILURE: StripeFailureOverride = {
   },
 };
 
+/** Stripe's refusal of a change to a subscription that has ended (canceled, or expired before its first payment). */
+export const ENDED_SUBSCRIPTION_REFUSAL = /canceled subscription|incomplete_expired/i;
+
 /**
  * A change to the user's subscription: Stripe no longer knowing it, or saying it has ended (the webhook that says so
  * may still be on its way), is the same answer as having none; the rest is the shared table's.
@@ -18,7 +21,7 @@ export function subscriptionChangeFailures(noSubscriptionDetail: string): Stripe
   const none = { status: 404, detail: noSubscriptionDetail } as const;
   return [
     { outcome: 'invalid_request', code: 'resource_missing', param: 'id', answer: none },
-    { outcome: 'invalid_request', message: /canceled subscription|incomplete_expired/i, answer: none },
+    { outcome: 'invalid_request', message: ENDED_SUBSCRIPTION_REFUSAL, answer: none },
     {
       outcome: 'invalid_request',
       param: 'items[0][price]',
