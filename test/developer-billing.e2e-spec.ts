@@ -435,9 +435,9 @@ describe('developer billing listings and figures', () => {
         total_revenue_cents: 18000,
         currency: 'usd',
         revenue_by_currency: [
-          { currency: 'usd', successful_payments: 5, revenue_cents: 18000 },
-          { currency: 'eur', successful_payments: 5, revenue_cents: 4500 },
-          { currency: 'gbp', successful_payments: 1, revenue_cents: 10000 },
+          { currency: 'usd', successful_payments: 5, revenue_cents: 18000, refunded_cents: 5000 },
+          { currency: 'eur', successful_payments: 5, revenue_cents: 4500, refunded_cents: 0 },
+          { currency: 'gbp', successful_payments: 1, revenue_cents: 10000, refunded_cents: 0 },
         ],
       };
       expect((await asA(`${API}/stats`).expect(200)).body).toEqual(expected);
@@ -457,8 +457,8 @@ describe('developer billing listings and figures', () => {
         total_revenue_cents: 12000,
         currency: 'usd',
         revenue_by_currency: [
-          { currency: 'usd', successful_payments: 2, revenue_cents: 12000 },
-          { currency: 'gbp', successful_payments: 1, revenue_cents: 10000 },
+          { currency: 'usd', successful_payments: 2, revenue_cents: 12000, refunded_cents: 2000 },
+          { currency: 'gbp', successful_payments: 1, revenue_cents: 10000, refunded_cents: 0 },
         ],
       });
     });
@@ -475,7 +475,7 @@ describe('developer billing listings and figures', () => {
         successful_payments: 1,
         total_revenue_cents: 123,
         currency: 'jpy',
-        revenue_by_currency: [{ currency: 'jpy', successful_payments: 1, revenue_cents: 123 }],
+        revenue_by_currency: [{ currency: 'jpy', successful_payments: 1, revenue_cents: 123, refunded_cents: 0 }],
       });
       expect((await get(`${API}/stats`, accessToken({ sub: loner })).expect(200)).body).toEqual({
         total_projects: 0,

@@ -125,7 +125,7 @@ describe('a subscription from checkout to cancellation, as the end user and the 
       successful_payments: 1,
       total_revenue_cents: 2000,
       currency: 'usd',
-      revenue_by_currency: [{ currency: 'usd', successful_payments: 1, revenue_cents: 2000 }],
+      revenue_by_currency: [{ currency: 'usd', successful_payments: 1, revenue_cents: 2000, refunded_cents: 0 }],
     });
     const status = (await dev.get(`/stripe/projects/${project}/webhook-status?test_mode=true`).expect(200)).body;
     expect(status).toMatchObject({ failed_events_last_24h: 0, signature_failures_last_24h: 0 });

@@ -70,6 +70,8 @@ export interface CurrencyRevenue {
   currency: string;
   successfulPayments: number;
   revenueCents: number;
+  /** What was refunded of those payments: revenue less this is what was kept. */
+  refundedCents: number;
 }
 
 export interface BillingStats {
@@ -175,7 +177,8 @@ export function statsStatement(ownerId: string, liveOnly: boolean): SqlStatement
         FROM subscriptions WHERE ${scope}
     ), by_currency AS (
       SELECT currency, count(*)::int AS payments, (count(*) FILTER (WHERE ${successful}))::int AS successful,
-             COALESCE(sum(amount_cents) FILTER (WHERE ${successful}), 0)::bigint AS revenue
+             COALESCE(sum(amount_cents) FILTER (WHERE ${successful}), 0)::bigint AS revenue,
+             COALESCE(sum(refunded_amount_cents) FILTER (WHERE ${successful}), 0)::bigint AS refunded
         FROM payments WHERE ${scope}
        GROUP BY currency
     )
@@ -184,7 +187,7 @@ export function statsStatement(ownerId: string, liveOnly: boolean): SqlStatement
            (SELECT count(*) FILTER (WHERE has_test) FROM owned)::int AS projects_with_test,
            (SELECT count(*) FILTER (WHERE has_live) FROM owned)::int AS projects_with_live,
            s.total AS total_subscriptions, s.active AS active_subscriptions,
-           c.currency, c.payments, c.successful, c.revenue
+           c.currency, c.payments, c.successful, c.revenue, c.refunded
       FROM subscription_counts s LEFT JOIN by_currency c ON true
      ORDER BY c.successful DESC, c.revenue DESC, c.currency`;
   return { name: liveOnly ? 'billing_stats_live' : 'billing_stats_all', text, values: [ownerId] };
@@ -270,6 +273,7 @@ export class BillingReportsRepository {
           currency: row.currency,
           successfulPayments: row.successful,
           revenueCents: Number(row.revenue),
+          refundedCents: Number(row.refunded),
         })),
     };
   }
@@ -280,6 +284,7 @@ interface CurrencyColumns {
   payments: number;
   successful: number;
   revenue: string;
+  refunded: string;
 }
 
 type StatsRow = {

@@ -1880,6 +1880,11 @@ export interface components {
              * @description The successful payments' amounts, added.
              */
             revenue_cents: number;
+            /**
+             * Refunded Cents
+             * @description What was refunded of those payments, in part or in full: `revenue_cents` less this is what was kept.
+             */
+            refunded_cents: number;
         };
         PaymentStatsResponse: {
             /**
@@ -1921,7 +1926,7 @@ export interface components {
             successful_payments: number;
             /**
              * Total Revenue Cents
-             * @description The successful payments' amounts in `currency` only (refunds not deducted); other currencies are in `revenue_by_currency`.
+             * @description The successful payments' amounts in `currency` only (refunds not deducted, as the reference counts them; `revenue_by_currency` has each currency's `refunded_cents`); other currencies are in `revenue_by_currency`.
              */
             total_revenue_cents: number;
             /**

@@ -80,6 +80,13 @@ export class CurrencyRevenueResponse {
 
   @ApiProperty({ type: 'integer', title: 'Revenue Cents', description: "The successful payments' amounts, added." })
   revenue_cents: number;
+
+  @ApiProperty({
+    type: 'integer',
+    title: 'Refunded Cents',
+    description: 'What was refunded of those payments, in part or in full: `revenue_cents` less this is what was kept.',
+  })
+  refunded_cents: number;
 }
 
 /** Aggregated payment statistics, as the reference's `PaymentStatsResponse`, plus `revenue_by_currency`. */
@@ -116,8 +123,8 @@ export class PaymentStatsResponse {
     type: 'integer',
     title: 'Total Revenue Cents',
     description:
-      "The successful payments' amounts in `currency` only (refunds not deducted); other currencies are in " +
-      '`revenue_by_currency`.',
+      "The successful payments' amounts in `currency` only (refunds not deducted, as the reference counts them; " +
+      "`revenue_by_currency` has each currency's `refunded_cents`); other currencies are in `revenue_by_currency`.",
   })
   total_revenue_cents: number;
 
@@ -180,6 +187,7 @@ export function toStatsResponse(stats: BillingStats): PaymentStatsResponse {
       currency: entry.currency,
       successful_payments: entry.successfulPayments,
       revenue_cents: entry.revenueCents,
+      refunded_cents: entry.refundedCents,
     })),
   };
 }
