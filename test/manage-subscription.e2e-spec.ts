@@ -581,15 +581,19 @@ describe('managing my subscription', () => {
         .expect(200);
       // Just after the period began: the whole 20.00 is credited and 50.00 charged for the period.
       expect(response.body).toEqual({ ...amounts, currency: 'usd' });
-      expect(calls().at(-1)).toBe('POST /v1/invoices/create_preview');
-      expect(stub.requests.at(-1)!.form).toEqual({
-        customer: stub.subscription(KEY, id)!.customer,
-        subscription: id,
-        'subscription_details[items][0][id]': stub.subscription(KEY, id)!.items.data[0].id,
-        'subscription_details[items][0][price]': prices.premium,
-        'subscription_details[items][0][quantity]': '1',
-        'subscription_details[proration_behavior]': behavior,
-      });
+      // always_invoice previews the invoice made now; the next regular one is Stripe's preview without prorations.
+      const previews = stub.requests.filter((call) => call.path === '/v1/invoices/create_preview');
+      const behaviors = behavior === 'always_invoice' ? ['always_invoice', 'none'] : [behavior];
+      expect(previews.map((call) => call.form)).toEqual(
+        behaviors.map((sent) => ({
+          customer: stub.subscription(KEY, id)!.customer,
+          subscription: id,
+          'subscription_details[items][0][id]': stub.subscription(KEY, id)!.items.data[0].id,
+          'subscription_details[items][0][price]': prices.premium,
+          'subscription_details[items][0][quantity]': '1',
+          'subscription_details[proration_behavior]': sent,
+        })),
+      );
       expect(stub.subscription(KEY, id)!.items.data[0].price.id).toBe(prices.monthly);
       expect(await recordOf(id)).toEqual(before);
     });

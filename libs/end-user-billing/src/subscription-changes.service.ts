@@ -155,7 +155,10 @@ export class SubscriptionChangesService {
     return this.apply(user, mode, request, idempotencyKey, change);
   }
 
-  /** What update() would cost, from Stripe's invoice preview; nothing changes. */
+  /**
+   * What update() would cost, from Stripe's invoice previews (its prices, tiers, coupons and taxes); nothing changes.
+   * `always_invoice` previews the invoice made now, so the next regular one is a second preview without prorations.
+   */
   async preview(
     user: EndUserPrincipal,
     mode: StripeMode,
@@ -163,25 +166,25 @@ export class SubscriptionChangesService {
   ): Promise<SubscriptionChangePreviewResponse> {
     const scope = await this.scope(user, mode, NO_SUBSCRIPTION_TO_UPDATE);
     const change = await this.checkPlanChange(scope, request.new_price_id);
-    const invoice = await this.call(scope, 'invoices.create_preview', NO_SUBSCRIPTION_TO_UPDATE, (stripe) =>
-      stripe.invoices.createPreview({
-        customer: scope.subscription.stripeCustomerId,
-        subscription: change.stripeSubscription.id,
-        subscription_details: {
-          items: [{ id: change.item.id, price: change.price.id, quantity: change.item.quantity ?? 1 }],
-          proration_behavior: request.proration_behavior,
-        },
-      }),
-    );
+    const previewWith = (prorationBehavior: UpdateSubscriptionRequest['proration_behavior']) =>
+      this.call(scope, 'invoices.create_preview', NO_SUBSCRIPTION_TO_UPDATE, (stripe) =>
+        stripe.invoices.createPreview({
+          customer: scope.subscription.stripeCustomerId,
+          subscription: change.stripeSubscription.id,
+          subscription_details: {
+            items: [{ id: change.item.id, price: change.price.id, quantity: change.item.quantity ?? 1 }],
+            proration_behavior: prorationBehavior,
+          },
+        }),
+      );
+    const invoice = await previewWith(request.proration_behavior);
     const prorationTotal = invoice.lines.data
       .filter((line) => line.parent?.subscription_item_details?.proration === true)
       .reduce((sum, line) => sum + line.amount, 0);
-    // always_invoice previews the invoice made now; the others, the next regular one.
     const invoicedNow = request.proration_behavior === 'always_invoice';
-    const nextPeriod = (change.price.unit_amount ?? 0) * (change.item.quantity ?? 1);
     return {
       amount_due_now: invoicedNow ? invoice.amount_due : 0,
-      next_invoice_amount: invoicedNow ? nextPeriod : invoice.amount_due,
+      next_invoice_amount: invoicedNow ? (await previewWith('none')).amount_due : invoice.amount_due,
       proration_total: prorationTotal,
       currency: invoice.currency,
     };
