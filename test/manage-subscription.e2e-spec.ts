@@ -453,6 +453,23 @@ describe('managing my subscription', () => {
       expect((await as(user).post('reactivate-subscription').expect(404)).body).toEqual(NOTHING_SCHEDULED);
       expect((await as(randomUUID()).post('reactivate-subscription').expect(404)).body).toEqual(NOTHING_SCHEDULED);
     });
+
+    it('undoes a cancellation scheduled on a date (cancel_at, as the Dashboard sets one) by clearing the date', async () => {
+      const user = randomUUID();
+      const id = await subscribe(user);
+      const endsAt = Math.floor(Date.now() / 1000) + 10 * 86_400;
+      await deliver(stub.updateSubscription(KEY, id, { cancel_at: endsAt }));
+      expect(await mySubscription(user)).toMatchObject({ cancel_at_period_end: false, cancel_at: iso(endsAt) });
+      stub.reset();
+
+      await as(user).post('reactivate-subscription').expect(200);
+      expect(stub.requests.map((call) => [call.method, call.path, call.form])).toEqual([
+        ['POST', `/v1/subscriptions/${id}`, { cancel_at: '', 'expand[0]': 'items.data.price.product' }],
+      ]);
+      expect(stub.subscription(KEY, id)).toMatchObject({ cancel_at: null, canceled_at: null });
+      expect(await mySubscription(user)).toMatchObject({ cancel_at_period_end: false, cancel_at: null });
+      expect((await as(user).post('reactivate-subscription').expect(404)).body).toEqual(NOTHING_SCHEDULED);
+    });
   });
 
   describe('POST .../update-subscription', () => {

@@ -690,6 +690,28 @@ describe('the Stripe stub, driven by stripe-node', () => {
       expect(stub.takeApiEvents(KEY)[0].data.previous_attributes).toMatchObject({ cancel_at_period_end: true });
     });
 
+    it('schedules a cancellation on a date (cancel_at) and clears it with ""; never with cancel_at_period_end', async () => {
+      const { subscriptionId } = await subscribed();
+      const date = Math.floor(Date.now() / 1000) + 7 * 86_400;
+
+      const scheduled = await stripe.subscriptions.update(subscriptionId, { cancel_at: date });
+      expect(scheduled).toMatchObject({ cancel_at: date, cancel_at_period_end: false });
+      expect(scheduled.canceled_at).toEqual(expect.any(Number));
+      const cleared = await stripe.subscriptions.update(subscriptionId, { cancel_at: '' });
+      expect(cleared).toMatchObject({ cancel_at: null, cancel_at_period_end: false, canceled_at: null });
+      expect(stub.takeApiEvents(KEY).map((event) => event.type)).toEqual([
+        'customer.subscription.updated',
+        'customer.subscription.updated',
+      ]);
+
+      await expect(
+        stripe.subscriptions.update(subscriptionId, { cancel_at: date, cancel_at_period_end: true }),
+      ).rejects.toMatchObject({
+        type: 'StripeInvalidRequestError',
+        message: 'You may only specify one of these parameters: cancel_at, cancel_at_period_end.',
+      });
+    });
+
     it('cancels now with customer.subscription.deleted; an ended subscription refuses any change', async () => {
       const { subscriptionId } = await subscribed();
 

@@ -205,6 +205,7 @@ export class StripeStub {
     changes: {
       status?: Stripe.Subscription.Status;
       cancel_at_period_end?: boolean;
+      cancel_at?: number | null;
       priceId?: string;
       quantity?: number;
     },

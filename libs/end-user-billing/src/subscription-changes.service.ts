@@ -190,7 +190,7 @@ export class SubscriptionChangesService {
     };
   }
 
-  /** Undoes a cancellation scheduled at period end (Stripe's resume is for paused subscriptions). */
+  /** Undoes a scheduled cancellation, at period end or on a date (Stripe's resume is for paused subscriptions). */
   reactivate(
     user: EndUserPrincipal,
     mode: StripeMode,
@@ -200,12 +200,15 @@ export class SubscriptionChangesService {
       operation: 'reactivate-subscription',
       noSubscription: NO_CANCELLATION_SCHEDULED,
       plan: async ({ subscription }) => {
-        if (!subscription.cancelAtPeriodEnd) throw new NotFoundException({ detail: NO_CANCELLATION_SCHEDULED });
-        return {
-          method: 'update',
-          id: subscription.stripeSubscriptionId,
-          params: { cancel_at_period_end: false, expand: SUBSCRIPTION_EXPAND },
-        };
+        const id = subscription.stripeSubscriptionId;
+        // At period end (the portal's way), or on a date (cancel_at, as the Dashboard schedules one): each undone its way.
+        if (subscription.cancelAtPeriodEnd) {
+          return { method: 'update', id, params: { cancel_at_period_end: false, expand: SUBSCRIPTION_EXPAND } };
+        }
+        if (subscription.cancelAt !== null) {
+          return { method: 'update', id, params: { cancel_at: '', expand: SUBSCRIPTION_EXPAND } };
+        }
+        throw new NotFoundException({ detail: NO_CANCELLATION_SCHEDULED });
       },
       answer: (reactivated) => ({
         subscription_id: reactivated.id,

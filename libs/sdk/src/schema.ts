@@ -215,7 +215,7 @@ export interface paths {
         put?: never;
         /**
          * Reactivate Subscription
-         * @description Extension (not in the reference API): undo a cancellation scheduled at period end, so the current subscription renews again. 404 when none is scheduled. The local record is written from Stripe's answer.
+         * @description Extension (not in the reference API): undo a scheduled cancellation, at period end (`cancel_at_period_end`) or on a date (`cancel_at`, as the Dashboard sets one), so the current subscription renews again. 404 when none is scheduled. The local record is written from Stripe's answer.
          */
         post: operations["reactivateSubscription"];
         delete?: never;

@@ -167,6 +167,8 @@ export function expireCheckout(account: StubAccount, sessionId: string): Stripe.
 export interface SubscriptionChanges {
   status?: Stripe.Subscription.Status;
   cancel_at_period_end?: boolean;
+  /** A cancellation on a date (as the Dashboard schedules one), or null to clear it. */
+  cancel_at?: number | null;
   priceId?: string;
   quantity?: number;
 }
@@ -182,6 +184,7 @@ export function updateSubscription(account: StubAccount, id: string, changes: Su
   if (changes.cancel_at_period_end !== undefined) {
     scheduleCancellation(subscription, changes.cancel_at_period_end, clock, previous);
   }
+  if (changes.cancel_at !== undefined) scheduleCancellationAt(subscription, changes.cancel_at, clock, previous);
   if (changes.priceId !== undefined || changes.quantity !== undefined) {
     const item = subscription.items.data[0];
     const price = changes.priceId === undefined ? item.price : account.prices.get(changes.priceId);
@@ -195,6 +198,8 @@ export function updateSubscription(account: StubAccount, id: string, changes: Su
 /** What POST /v1/subscriptions/{id} changes, its parameters already checked as Stripe checks them. */
 export interface SubscriptionUpdate {
   cancelAtPeriodEnd?: boolean;
+  /** `cancel_at`: a date, or null for "" (clear it). */
+  cancelAt?: number | null;
   /** With `id`: that item's new price and quantity. Without: a new item (Stripe adds one). */
   item?: { id?: string; price: Stripe.Price; quantity: number };
 }
@@ -207,6 +212,7 @@ export function applySubscriptionUpdate(account: StubAccount, id: string, update
   if (update.cancelAtPeriodEnd !== undefined) {
     scheduleCancellation(subscription, update.cancelAtPeriodEnd, clock, previous);
   }
+  if (update.cancelAt !== undefined) scheduleCancellationAt(subscription, update.cancelAt, clock, previous);
   const change = update.item;
   const item = change?.id === undefined ? undefined : subscription.items.data.find((each) => each.id === change.id);
   if (change && item) changeItem(subscription, item, change.price, change.quantity, previous);
@@ -251,6 +257,33 @@ function scheduleCancellation(
       feedback: null,
       feedback_option: null,
       reason: cancelling ? 'cancellation_requested' : null,
+    },
+  } satisfies Partial<Stripe.Subscription>);
+}
+
+/** cancel_at on a date (not at period end), or cleared with null, as Stripe sets canceled_at and the reason with it. */
+function scheduleCancellationAt(
+  subscription: Stripe.Subscription,
+  cancelAt: number | null,
+  clock: StubClock,
+  previous: Partial<Stripe.Subscription>,
+): void {
+  if (cancelAt === subscription.cancel_at && !subscription.cancel_at_period_end) return;
+  Object.assign(previous, {
+    cancel_at: subscription.cancel_at,
+    cancel_at_period_end: subscription.cancel_at_period_end,
+    canceled_at: subscription.canceled_at,
+    cancellation_details: copy(subscription.cancellation_details),
+  });
+  Object.assign(subscription, {
+    cancel_at: cancelAt,
+    cancel_at_period_end: false,
+    canceled_at: cancelAt === null ? null : clock.now,
+    cancellation_details: {
+      comment: null,
+      feedback: null,
+      feedback_option: null,
+      reason: cancelAt === null ? null : 'cancellation_requested',
     },
   } satisfies Partial<Stripe.Subscription>);
 }

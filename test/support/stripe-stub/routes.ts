@@ -86,6 +86,8 @@ const SUBSCRIPTION_ITEM: ObjectSpec = { id: 'string', price: 'string', quantity:
 
 const SUBSCRIPTION_UPDATE: ObjectSpec = {
   items: [SUBSCRIPTION_ITEM],
+  // A timestamp, or "" to clear a scheduled date (Stripe's emptyable parameter).
+  cancel_at: 'string',
   cancel_at_period_end: 'boolean',
   proration_behavior: 'string',
   expand: 'expand',
@@ -378,12 +380,20 @@ function updateSubscriptionRoute(account: StubAccount, request: RouteRequest, id
   if (behavior !== undefined && !PRORATION_BEHAVIORS.includes(behavior))
     return badProrationBehavior('proration_behavior');
   if (hasEnded(subscription)) return invalidRequest(CANCELED_SUBSCRIPTION);
+  const cancelAt = stringParam(params, 'cancel_at');
+  if (cancelAt !== undefined && cancelAt !== '' && !/^\d+$/.test(cancelAt)) {
+    return invalidRequest('Invalid integer: ' + cancelAt, 'cancel_at');
+  }
+  if (cancelAt !== undefined && booleanParam(params, 'cancel_at_period_end') !== undefined) {
+    return invalidRequest('You may only specify one of these parameters: cancel_at, cancel_at_period_end.');
+  }
   const items = listParam(params.items);
   const change = items.length === 0 ? undefined : itemChange(account, subscription, items, 'items');
   if (change && 'error' in change) return change.error;
   account.apiEvents.push(
     ...applySubscriptionUpdate(account, id, {
       cancelAtPeriodEnd: booleanParam(params, 'cancel_at_period_end'),
+      cancelAt: cancelAt === undefined ? undefined : cancelAt === '' ? null : Number(cancelAt),
       item: change?.item,
     }),
   );
