@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
 import request from 'supertest';
+import { SubscriptionsRepository } from '#libs/billing-records';
 import { PrismaService } from '#libs/database';
 import { OPERATOR, StripeConfigService } from '#libs/projects';
 import { fixtures, type Fixtures } from './support/fixtures.js';
@@ -293,6 +294,35 @@ describe('managing my subscription', () => {
 
       await setConfig({ past_due_grace_days: 0 });
       expect(await entitled(recent)).toBe(false);
+    });
+
+    it("counts a past_due first seen late (a delayed webhook, a sync) from its period's start, not from the sighting", async () => {
+      await setConfig({ past_due_grace_days: 3 });
+      const user = randomUUID();
+      const customer = `cus_${randomUUID().slice(0, 12).replace(/-/g, '')}`;
+      await projects.linkCustomer(project, user, 'test', customer);
+      const periodStart = new Date(Date.now() - 5 * 86_400_000);
+      const id = `sub_${randomUUID().replace(/-/g, '')}`;
+      await testApp.app.get(SubscriptionsRepository).record(project, 'test', {
+        stripeSubscriptionId: id,
+        stripeCustomerId: customer,
+        status: 'past_due',
+        priceId: prices.monthly,
+        planName: 'Pro',
+        quantity: 1,
+        currentPeriodStart: periodStart,
+        currentPeriodEnd: new Date(periodStart.getTime() + 30 * 86_400_000),
+        cancelAt: null,
+        cancelAtPeriodEnd: false,
+        canceledAt: null,
+        trialEnd: null,
+        endedAt: null,
+        createdAt: new Date(periodStart.getTime() - 30 * 86_400_000),
+        fetchedAt: new Date(),
+      });
+      expect((await recordOf(id)).pastDueSince).toEqual(periodStart);
+      // Five days into a three-day grace: no access, although this service saw it only now.
+      expect(await mySubscription(user)).toMatchObject({ subscription_id: id, status: 'past_due', is_entitled: false });
     });
 
     it('counts from when the renewal failed, as the webhooks record it', async () => {

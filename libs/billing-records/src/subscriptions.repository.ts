@@ -113,7 +113,9 @@ export class SubscriptionsRepository {
 
   /**
    * Inserts or updates the subscription; its user is whoever the project links its customer to (kept when that link
-   * is gone). `past_due_since` starts when the status becomes past_due and holds while it stays so. A snapshot equal
+   * is gone). `past_due_since` starts when the status becomes past_due and holds while it stays so; first seen
+   * past_due, it is the current period's start if that is earlier than the fetch (a renewal's invoice fails when its
+   * period begins), so a webhook days late, or a sync, never starts a fresh grace period. A snapshot equal
    * to the record still moves its `fetched_at` forward (an older fetch must not win later), and counts as unchanged.
    */
   async save(
@@ -145,7 +147,8 @@ export class SubscriptionsRepository {
                 ${s.quantity}::int, ${s.currentPeriodStart}::timestamptz, ${s.currentPeriodEnd}::timestamptz,
                 ${s.cancelAt}::timestamptz, ${s.cancelAtPeriodEnd}, ${s.canceledAt}::timestamptz,
                 ${s.trialEnd}::timestamptz, ${s.endedAt}::timestamptz,
-                CASE WHEN ${s.status} = 'past_due' THEN ${s.fetchedAt}::timestamptz END,
+                CASE WHEN ${s.status} = 'past_due'
+                     THEN LEAST(${s.fetchedAt}::timestamptz, ${s.currentPeriodStart}::timestamptz) END,
                 ${s.createdAt}::timestamptz, ${s.fetchedAt}::timestamptz, now())
         ON CONFLICT (project_id, mode, stripe_subscription_id) DO UPDATE
            SET user_id = COALESCE(EXCLUDED.user_id, subscriptions.user_id),
