@@ -8,7 +8,6 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
@@ -28,7 +27,7 @@ import {
 } from '#libs/http-errors';
 import { STORED_SECRETS_UNREADABLE } from '#libs/projects';
 import { RATE_LIMIT_HEADERS, RateLimitedEndUserAuth } from '#libs/rate-limit';
-import { BULKHEAD_FULL_DETAIL } from '#libs/stripe-http';
+import { BULKHEAD_FULL_DETAIL, ApiStripeUnavailable } from '#libs/stripe-http';
 import { CheckoutSessionRequest, CheckoutSessionResponse } from './checkout-session.dto.js';
 import { ALREADY_SUBSCRIBED_DETAIL, CHECKOUT_BUSY_DETAIL, CheckoutSessionService } from './checkout-session.service.js';
 
@@ -124,25 +123,18 @@ export class CheckoutSessionController {
         "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration",
     },
   })
-  @ApiServiceUnavailableResponse({
-    type: ErrorDetail,
-    description:
-      'Stripe or the database is briefly unavailable (Stripe slower than the time budget, rate limiting, failing or ' +
+  @ApiStripeUnavailable(
+    'Stripe or the database is briefly unavailable (Stripe slower than the time budget, rate limiting, failing or ' +
       'unreachable, or still running a request with the same idempotency key), the project already has as many ' +
       'Stripe requests in flight as it may, or another checkout of the same user is still running; retry after the ' +
       "Retry-After header. Without Retry-After: the project's stored key cannot be decrypted with the service's " +
       "SECRETS_ENCRYPTION_KEY, an operator's fix.",
-    headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
-    examples: {
-      stripe: {
-        summary: 'Stripe unavailable',
-        value: { detail: 'Stripe is temporarily unavailable; try again shortly' },
-      },
+    {
       busy: { summary: 'Too many Stripe requests in flight', value: { detail: BULKHEAD_FULL_DETAIL } },
       checkout: { summary: "Another of the user's checkouts is running", value: { detail: CHECKOUT_BUSY_DETAIL } },
       secrets: { summary: 'Stored key unreadable', value: { detail: STORED_SECRETS_UNREADABLE } },
     },
-  })
+  )
   async createSession(
     @CurrentPrincipal() user: EndUserPrincipal,
     // Spelled out, not the StripeMode alias: ts-jest compiles files alone and would record its metadata as Object.

@@ -23,13 +23,18 @@ export function ApiBodyLimit(): MethodDecorator & ClassDecorator {
 }
 
 /** 503 when the database cannot be reached: every route that reads or writes data can answer it. */
+/** The Retry-After header of a documented 429 or 503. */
+export const RETRY_AFTER_HEADER = {
+  'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
+};
+
 export function ApiDatabaseUnavailable(): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ApiServiceUnavailableResponse({
       type: ErrorDetail,
       description:
         'The database (or, where the operation calls Stripe, Stripe) is briefly unavailable; retry after Retry-After.',
-      headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+      headers: RETRY_AFTER_HEADER,
       example: { detail: 'The database is temporarily unavailable; try again shortly' },
     }),
   );

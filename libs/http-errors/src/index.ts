@@ -21,7 +21,7 @@ export {
 } from './test-mode.pipe.js';
 export { DomainErrorFilter } from './domain-error.filter.js';
 export { RateLimitExceeded, RateLimitExceededException } from './rate-limit-exceeded.exception.js';
-export { ApiBodyLimit, ApiDatabaseUnavailable } from './api-common-responses.js';
+export { ApiBodyLimit, ApiDatabaseUnavailable, RETRY_AFTER_HEADER } from './api-common-responses.js';
 export {
   IDEMPOTENCY_KEY_MAX_LENGTH,
   IDEMPOTENCY_KEY_REUSED_DETAIL,

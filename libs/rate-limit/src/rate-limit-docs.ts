@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { RateLimitExceeded } from '#libs/http-errors';
+import { RateLimitExceeded, RETRY_AFTER_HEADER } from '#libs/http-errors';
 
 /** Headers every answer of a rate-limited route carries (for 200, pass them to the route's ApiOkResponse). */
 export const RATE_LIMIT_HEADERS = {
@@ -21,10 +21,7 @@ export function ApiRateLimitExceeded(options: {
     ApiTooManyRequestsResponse({
       type: RateLimitExceeded,
       description: options.description,
-      headers: {
-        'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
-        ...RATE_LIMIT_HEADERS,
-      },
+      headers: { ...RETRY_AFTER_HEADER, ...RATE_LIMIT_HEADERS },
       example: { detail: options.detail, retry_after: 42 },
     }),
   );

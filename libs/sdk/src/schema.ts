@@ -4917,11 +4917,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "Stripe is temporarily unavailable; try again shortly"
-                     *     }
-                     */
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };

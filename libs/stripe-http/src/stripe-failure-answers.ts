@@ -9,6 +9,7 @@ import {
 import type { StripeFailure, StripeFailureOutcome } from '#libs/stripe';
 
 export const BULKHEAD_FULL_DETAIL = 'Too many Stripe requests in flight for this project; try again shortly';
+export const STRIPE_UNAVAILABLE_DETAIL = 'Stripe is temporarily unavailable; try again shortly';
 
 /** 502: Stripe refused the project's configuration; the detail tells its developer what to fix. */
 export class StripeConfigurationException extends HttpException {
@@ -53,7 +54,7 @@ export const STRIPE_FAILURE_ANSWERS: Readonly<Record<StripeFailureOutcome, Strip
     retryAfter: 2,
   },
   connection_error: { status: 503, detail: 'Stripe could not be reached; try again shortly', retryAfter: 2 },
-  server_error: { status: 503, detail: 'Stripe is temporarily unavailable; try again shortly', retryAfter: 5 },
+  server_error: { status: 503, detail: STRIPE_UNAVAILABLE_DETAIL, retryAfter: 5 },
   authentication_error: {
     status: 502,
     detail: (_failure, mode) =>

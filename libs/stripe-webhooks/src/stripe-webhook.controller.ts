@@ -17,7 +17,7 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ErrorDetail, HTTPValidationError, UuidPathPipe } from '#libs/http-errors';
+import { ErrorDetail, HTTPValidationError, UuidPathPipe, RETRY_AFTER_HEADER } from '#libs/http-errors';
 import {
   EVENT_IN_PROGRESS,
   INTERNAL_EVENT_ERROR,
@@ -123,7 +123,7 @@ export class StripeWebhookController {
     type: ErrorDetail,
     description:
       'Stripe or the database was unavailable while processing; nothing was written and Stripe delivers the event again.',
-    headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+    headers: RETRY_AFTER_HEADER,
     example: {
       detail: "Stripe did not give the event's object (server_error); Stripe will deliver the event again",
     },

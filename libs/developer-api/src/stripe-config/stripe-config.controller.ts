@@ -22,6 +22,7 @@ import {
   ApiPageQueries,
   HTTPValidationError,
   ErrorDetail,
+  RETRY_AFTER_HEADER,
 } from '#libs/http-errors';
 import {
   PROJECT_NOT_FOUND,
@@ -49,7 +50,7 @@ const unavailableOrUnreadable = ApiServiceUnavailableResponse({
     'The database is briefly unavailable (retry after Retry-After), or the stored Stripe secrets cannot be ' +
     "decrypted with the service's SECRETS_ENCRYPTION_KEY (no Retry-After: retrying does not help until an operator " +
     'restores the key or lists the former one in SECRETS_ENCRYPTION_PREVIOUS_KEYS; a PUT then changes nothing).',
-  headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+  headers: RETRY_AFTER_HEADER,
   examples: {
     database: { summary: 'Database unavailable', value: { detail: DATABASE_UNAVAILABLE } },
     secrets: { summary: 'Stored secrets unreadable', value: { detail: STORED_SECRETS_UNREADABLE } },

@@ -5,7 +5,6 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
@@ -18,6 +17,7 @@ import {
   HTTPValidationError,
   StripeModePipe,
 } from '#libs/http-errors';
+import { ApiStripeUnavailable } from '#libs/stripe-http';
 import { PROJECT_NOT_FOUND, STORED_SECRETS_UNREADABLE, type ProjectRecord } from '#libs/projects';
 import { RATE_LIMIT_HEADERS } from '#libs/rate-limit';
 import { SubscriptionSyncService, SYNC_ALREADY_RUNNING } from '#libs/stripe-webhooks';
@@ -124,26 +124,19 @@ export class StripeSyncController {
         "Stripe rejected the project's test mode secret key (invalid, expired or revoked); update the project's Stripe configuration",
     },
   })
-  @ApiServiceUnavailableResponse({
-    type: ErrorDetail,
-    description:
-      'Stripe is unreachable, too slow, rate limiting or failing, the project already has as many Stripe requests ' +
+  @ApiStripeUnavailable(
+    'Stripe is unreachable, too slow, rate limiting or failing, the project already has as many Stripe requests ' +
       'in flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT), or the database is unavailable; retry after the ' +
       "Retry-After header. Without Retry-After: the project's stored key cannot be decrypted with the service's " +
       "SECRETS_ENCRYPTION_KEY, an operator's fix.",
-    headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
-    examples: {
-      stripe: {
-        summary: 'Stripe unavailable',
-        value: { detail: 'Stripe is temporarily unavailable; try again shortly' },
-      },
+    {
       database: {
         summary: 'Database unavailable',
         value: { detail: 'The database is temporarily unavailable; try again shortly' },
       },
       secrets: { summary: 'Stored key unreadable', value: { detail: STORED_SECRETS_UNREADABLE } },
     },
-  })
+  )
   async syncSubscriptions(
     @OwnedProject() project: ProjectRecord,
     // Spelled out, not the StripeMode alias: ts-jest compiles files alone and would record its metadata as Object.

@@ -23,6 +23,7 @@ import {
   StripeModePipe,
   UuidPathPipe,
 } from '#libs/http-errors';
+import { ApiStripeUnavailable } from '#libs/stripe-http';
 import { NO_CUSTOMER_DETAIL, PROJECT_NOT_FOUND, STORED_SECRETS_UNREADABLE, type ProjectRecord } from '#libs/projects';
 import { RATE_LIMIT_HEADERS } from '#libs/rate-limit';
 import { CredentialValidationService, KEY_REJECTED } from './credential-validation.service.js';
@@ -56,30 +57,17 @@ const malformedProjectId = ApiUnprocessableEntityResponse({
   description: 'Malformed project_id.',
   example: { detail: [{ loc: ['path', 'project_id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' }] },
 });
-const stripeUnavailable = ApiServiceUnavailableResponse({
-  type: ErrorDetail,
-  description:
-    'Stripe is unreachable, too slow, rate limiting or failing, or the project already has as many Stripe requests in ' +
+const stripeUnavailable = ApiStripeUnavailable(
+  'Stripe is unreachable, too slow, rate limiting or failing, or the project already has as many Stripe requests in ' +
     'flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT); retry after the Retry-After header.',
-  headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
-  example: { detail: 'Stripe is temporarily unavailable; try again shortly' },
-});
+);
 
-const linkUnavailable = ApiServiceUnavailableResponse({
-  type: ErrorDetail,
-  description:
-    'Stripe is unreachable, too slow, rate limiting or failing, or the project already has as many Stripe requests in ' +
+const linkUnavailable = ApiStripeUnavailable(
+  'Stripe is unreachable, too slow, rate limiting or failing, or the project already has as many Stripe requests in ' +
     'flight as it may (STRIPE_MAX_IN_FLIGHT_PER_PROJECT); retry after the Retry-After header. Without Retry-After: ' +
     "the project's stored key cannot be decrypted with the service's SECRETS_ENCRYPTION_KEY, an operator's fix.",
-  headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
-  examples: {
-    stripe: {
-      summary: 'Stripe unavailable',
-      value: { detail: 'Stripe is temporarily unavailable; try again shortly' },
-    },
-    secrets: { summary: 'Stored key unreadable', value: { detail: STORED_SECRETS_UNREADABLE } },
-  },
-});
+  { secrets: { summary: 'Stored key unreadable', value: { detail: STORED_SECRETS_UNREADABLE } } },
+);
 
 /** Developer tools around a project's Stripe account: check a key, get webhook URLs, link end users to customers. */
 @ApiTags('Stripe Configuration')
