@@ -265,25 +265,16 @@ export class SubscriptionChangesService {
     change: ChangeSteps<T>,
   ): Promise<T> {
     const options = keyDigest === undefined ? undefined : { idempotencyKey: `subscription-${keyDigest}` };
-    let subscription: Stripe.Subscription;
-    try {
-      subscription = await this.stripeCalls.run(
-        call.method === 'cancel' ? 'subscriptions.cancel' : 'subscriptions.update',
-        scope.user.projectId,
-        () =>
-          call.method === 'cancel'
-            ? scope.stripe.subscriptions.cancel(call.id, call.params, options)
-            : scope.stripe.subscriptions.update(call.id, call.params, options),
-      );
-    } catch (error) {
-      const failure = classifyStripeFailure(error);
-      // Ended in Stripe, and the webhook saying so has not arrived: what Stripe says is recorded now, so that
-      // my-subscription agrees with this 404 at once.
-      if (failure.outcome === 'invalid_request' && ENDED_SUBSCRIPTION_REFUSAL.test(failure.message ?? '')) {
-        await this.recordFromStripe(scope, call.id).catch(() => undefined);
-      }
-      throw answerStripeFailure(failure, scope.mode, subscriptionChangeFailures(change.noSubscription));
-    }
+    const subscription = await this.call(
+      scope,
+      call.method === 'cancel' ? 'subscriptions.cancel' : 'subscriptions.update',
+      change.noSubscription,
+      (stripe) =>
+        call.method === 'cancel'
+          ? stripe.subscriptions.cancel(call.id, call.params, options)
+          : stripe.subscriptions.update(call.id, call.params, options),
+      call.id,
+    );
     await this.record(scope, subscription);
     const answer = change.answer(subscription);
     if (keyDigest !== undefined) await this.answers.succeed(keyDigest, answer);
@@ -356,20 +347,27 @@ export class SubscriptionChangesService {
     }
   }
 
+  /**
+   * One Stripe call, its failure answered by the shared table with this change's 404. Given the subscription it
+   * changes: when Stripe refuses because that subscription has ended, and the webhook saying so has not arrived,
+   * what Stripe says is recorded now, so that my-subscription agrees with the 404 at once.
+   */
   private async call<T>(
     scope: StripeScope,
     operation: StripeOperation,
     noSubscriptionDetail: string,
     request: (stripe: Stripe) => Promise<T>,
+    changedSubscriptionId?: string,
   ): Promise<T> {
     try {
       return await this.stripeCalls.run(operation, scope.user.projectId, () => request(scope.stripe));
     } catch (error) {
-      throw answerStripeFailure(
-        classifyStripeFailure(error),
-        scope.mode,
-        subscriptionChangeFailures(noSubscriptionDetail),
-      );
+      const failure = classifyStripeFailure(error);
+      const ended = failure.outcome === 'invalid_request' && ENDED_SUBSCRIPTION_REFUSAL.test(failure.message ?? '');
+      if (ended && changedSubscriptionId !== undefined) {
+        await this.recordFromStripe(scope, changedSubscriptionId).catch(() => undefined);
+      }
+      throw answerStripeFailure(failure, scope.mode, subscriptionChangeFailures(noSubscriptionDetail));
     }
   }
 
